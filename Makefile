@@ -1,0 +1,166 @@
+# SPDX-License-Identifier: MIT
+# offload - one GNU Makefile.  `make` builds, `make check` tests everything,
+# `make demo` runs the bundled example, `make help` lists the targets.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+O ?= build
+CC ?= cc
+CFLAGS ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+SANITIZE ?=
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+XML_CFLAGS := $(shell $(PKG_CONFIG) --cflags libxml-2.0 2>/dev/null)
+XML_LIBS := $(shell $(PKG_CONFIG) --libs libxml-2.0 2>/dev/null)
+INIH_CFLAGS := $(shell $(PKG_CONFIG) --cflags inih 2>/dev/null)
+INIH_LIBS := $(shell $(PKG_CONFIG) --libs inih 2>/dev/null)
+CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+SAN_FLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all)
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
+	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -fPIC \
+	-fvisibility=hidden -pthread -Iinclude -iquote src \
+	-DOFFLOAD_DATADIR_DEFAULT='"$(DATADIR)/offload"' \
+	$(XML_CFLAGS) $(INIH_CFLAGS) $(SAN_FLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_LDFLAGS := -pthread $(SAN_FLAGS) $(LDFLAGS)
+LIB_LIBS := $(XML_LIBS) $(INIH_LIBS) -ldl -lm
+
+LIB_SRC := $(sort $(wildcard src/*.c))
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
+HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
+
+LIB_OBJ := $(LIB_SRC:%.c=$(O)/obj/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(O)/obj/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
+HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(O)/tests/helpers/%)
+PLUGIN := $(O)/share/offload/pytest/offload_pytest_plugin.py
+
+LIB_A := $(O)/lib/liboffload.a
+LIB_SO := $(O)/lib/liboffload.so.0
+OFFLOAD := $(O)/bin/offload
+
+.PHONY: all deps check check-unit check-integration check-asan check-tsan \
+	demo bench install uninstall clean help
+.DEFAULT_GOAL := all
+
+all: $(LIB_A) $(LIB_SO) $(OFFLOAD) $(PLUGIN) $(O)/liboffload.pc
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo '  CC      $<')
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo '  LD      $@')
+	$(Q)$(CC) -shared -Wl,-soname,liboffload.so.0 $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
+	$(Q)ln -sf liboffload.so.0 $(O)/lib/liboffload.so
+
+$(OFFLOAD): $(CLI_OBJ) $(LIB_A)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo '  LD      $@')
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIB_A) $(LIB_LIBS) $(LDLIBS)
+
+$(PLUGIN): src/pytest/offload_pytest_plugin.py
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+
+$(O)/liboffload.pc: Makefile
+	@mkdir -p $(@D)
+	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
+	  'Name: liboffload' 'Description: parallel test runner engine' \
+	  'Version: 0.1.0' 'Requires.private: libxml-2.0 inih' \
+	  'Libs: -L$${libdir} -loffload' 'Libs.private: -pthread -ldl -lm' \
+	  'Cflags: -I$${includedir}' > $@
+
+$(O)/tests/unit/%: tests/unit/%.c $(LIB_A)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo '  CC      $@')
+	$(Q)$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) $(CMOCKA_LIBS) $(LIB_LIBS)
+
+$(O)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
+# ---- dependencies from Debian -------------------------------------------
+DEB_PKGS := gcc make pkg-config libxml2-dev libxml2-utils libinih-dev \
+	libcmocka-dev python3-pytest valgrind
+deps:
+	@tests/deps.sh $(DEB_PKGS)
+
+# ---- tests --------------------------------------------------------------
+TEST_BUILD := $(UNIT_BIN) $(HELPER_BIN) all
+
+check-unit: $(TEST_BUILD)
+	@O=$(O) tests/harness.sh unit
+
+check-integration: $(TEST_BUILD)
+	@O=$(O) tests/harness.sh integration
+
+# The whole suite: plain build, then ASan+UBSan, then one closing line.
+check: deps
+	@rm -f $(O)/check-results
+	@$(MAKE) --no-print-directory O=$(O) SANITIZE= RESULTS=$(abspath $(O))/check-results check-unit check-integration
+	@$(MAKE) --no-print-directory O=$(O)/asan SANITIZE=address,undefined RESULTS=$(abspath $(O))/check-results check-unit check-integration
+	@tests/harness.sh summary $(O)/check-results
+
+check-asan:
+	@$(MAKE) --no-print-directory O=$(O)/asan SANITIZE=address,undefined check-unit check-integration
+
+check-tsan: deps
+	@rm -f $(O)/tsan-results
+	@$(MAKE) --no-print-directory O=$(O)/tsan SANITIZE=thread RESULTS=$(abspath $(O))/tsan-results check-unit check-integration
+	@tests/harness.sh summary $(O)/tsan-results
+
+# ---- the example and the benchmark --------------------------------------
+demo: deps all
+	@examples/demo/run-demo.sh $(abspath $(OFFLOAD))
+
+bench: all
+	@tests/bench/exec-vs-xargs.sh $(abspath $(OFFLOAD))
+
+# ---- installation -------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(DATADIR)/offload/pytest
+	install -m 755 $(OFFLOAD) $(DESTDIR)$(BINDIR)/offload
+	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/liboffload.a
+	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/liboffload.so.0
+	ln -sf liboffload.so.0 $(DESTDIR)$(LIBDIR)/liboffload.so
+	install -m 644 include/offload.h $(DESTDIR)$(INCLUDEDIR)/offload.h
+	install -m 644 $(O)/liboffload.pc $(DESTDIR)$(PKGCONFIGDIR)/liboffload.pc
+	install -m 644 $(PLUGIN) $(DESTDIR)$(DATADIR)/offload/pytest/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/offload $(DESTDIR)$(LIBDIR)/liboffload.a \
+	  $(DESTDIR)$(LIBDIR)/liboffload.so.0 $(DESTDIR)$(LIBDIR)/liboffload.so \
+	  $(DESTDIR)$(INCLUDEDIR)/offload.h $(DESTDIR)$(PKGCONFIGDIR)/liboffload.pc \
+	  $(DESTDIR)$(DATADIR)/offload/pytest/offload_pytest_plugin.py
+	-rmdir $(DESTDIR)$(DATADIR)/offload/pytest $(DESTDIR)$(DATADIR)/offload
+
+clean:
+	rm -rf $(O) test-results examples/*/test-results
+
+help:
+	@echo 'targets: all deps check check-unit check-integration check-asan check-tsan demo bench install uninstall clean'
+	@echo 'variables: O=DIR (build dir, default build) V=1 SANITIZE=address,undefined PREFIX DESTDIR'
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * offload.h - the whole public API of liboffload.
+ *
+ * liboffload runs a project's tests in parallel on a pool of sandboxes:
+ * configuration -> discovery -> expansion of retries -> scheduling ->
+ * execution on worker threads -> aggregation -> one merged JUnit report.
+ * The `offload` command and the GNU Make module are thin users of this
+ * header and nothing else.
+ *
+ * Conventions (see ../shared/STYLE.md):
+ * - Fallible calls return 0 or a negative code: an OFFLOAD_E* value, or
+ *   -errno for system errors.  offload_strerror() names either.
+ * - Detail travels in a caller-owned struct offload_error.
+ * - The library never prints, exits or installs signal handlers; the caller
+ *   does that and forwards signals with offload_run_interrupt().
+ * - Lifecycle verbs: _init (set up, no allocation), _release (free what it
+ *   holds), _free (release + free the struct).
+ */
+#ifndef OFFLOAD_H
+#define OFFLOAD_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define OFFLOAD_API __attribute__((visibility("default")))
+#else
+#define OFFLOAD_API
+#endif
+
+#define OFFLOAD_VERSION "0.1.0"
+
+/* Process exit codes shared by the command and the Make module. */
+#define OFFLOAD_EXIT_OK 0          /* every test passed or was skipped */
+#define OFFLOAD_EXIT_FAILED 1      /* a test failed, or was not run */
+#define OFFLOAD_EXIT_FLAKY 2       /* all passed, some only on retry */
+#define OFFLOAD_EXIT_USAGE 3       /* configuration or usage error */
+#define OFFLOAD_EXIT_INTERNAL 4    /* offload itself failed (I/O, memory) */
+
+/* Library error codes: X(NAME, message). */
+#define OFFLOAD_ERRNO_MAP(X)                                       \
+	X(CONFIG, "configuration error")                           \
+	X(NOMEM, "out of memory")                                  \
+	X(PARSE, "malformed input")                                \
+	X(DISCOVER, "test discovery failed")                       \
+	X(SPAWN, "cannot start process")                           \
+	X(TIMEDOUT, "timed out")                                   \
+	X(CANCELED, "canceled")                                    \
+	X(NOTESTS, "no tests")                                     \
+	X(USAGE, "invalid argument")
+
+enum {
+	OFFLOAD_E_BASE_ = -4000,
+#define OFFLOAD_ENUM_(name, msg) OFFLOAD_E##name,
+	OFFLOAD_ERRNO_MAP(OFFLOAD_ENUM_)
+#undef OFFLOAD_ENUM_
+	OFFLOAD_E_END_
+};
+
+/** Name of an error code (OFFLOAD_E* or -errno).  Never NULL, static. */
+OFFLOAD_API const char *offload_strerror(int code);
+
+/**
+ * Detail for a failed call, owned by the caller.  `msg` is lower-case,
+ * without a full stop, and names the file and line for configuration errors:
+ * "config 'ci.ini' line 12: bad value 'many' for 'max_parallel'".
+ */
+struct offload_error {
+	int code;
+	char msg[512];
+};
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                       */
+
+enum offload_framework {
+	OFFLOAD_FRAMEWORK_PYTEST,
+	OFFLOAD_FRAMEWORK_EXEC,
+	OFFLOAD_FRAMEWORK_CUSTOM,
+};
+
+struct offload_group {
+	char *name;               /* owned; "NAME" of [group.NAME] */
+	unsigned retry_count;     /* extra parallel instances per test */
+	char *filters;            /* owned; framework filter text, "" if none */
+	int schedule_individual;  /* every test in its own batch */
+};
+
+struct offload_env {
+	char *name;               /* owned */
+	char *value;              /* owned, already expanded */
+};
+
+/*
+ * The effective settings, every string owned by the struct and freed by
+ * offload_config_release().  Paths are absolute after loading: relative
+ * ones resolve against the configuration file's directory.
+ */
+struct offload_config {
+	char *path;               /* the file read, as given */
+	char *dir;                /* absolute directory of that file */
+
+	/* [offload] */
+	unsigned max_parallel;            /* sandboxes; default 10, >= 1 */
+	double test_timeout_secs;         /* per batch; default 900, > 0 */
+	char *working_dir;                /* default: dir */
+	int impatiently_requeue_batches;  /* hedging; default 0 */
+
+	/* [provider] */
+	char *provider_type;              /* "local" */
+	char *shell;                      /* default "/bin/sh" */
+	char *provider_working_dir;       /* where tests run; default working_dir */
+	struct offload_env *env;          /* [provider.env], in file order */
+	size_t env_nr;
+
+	/* [framework] */
+	enum offload_framework framework;
+	char *command;          /* pytest: interpreter + "-m pytest" */
+	char *paths;            /* pytest: args to collect; exec: globs */
+	char *run_args;         /* extra args for every batch (pytest) */
+	char *discover_command; /* custom */
+	char *run_command;      /* custom */
+	char *result_file;      /* custom; NULL: {result_file} or exit status */
+	char *test_id_format;   /* custom; default "{name}" */
+
+	struct offload_group *groups;     /* [group.NAME], at least one */
+	size_t groups_nr;
+
+	/* [report] */
+	char *output_dir;       /* default "test-results" */
+	int junit;              /* write the JUnit report; default 1 */
+	char *junit_file;       /* absolute; default output_dir/junit.xml */
+
+	/* [history] */
+	char *history_path;     /* JUnit file with past durations; default junit_file */
+	double default_duration_secs;     /* default 1.0 */
+
+	/* Warnings met while loading (unknown keys...), owned. */
+	char **warnings;
+	size_t warnings_nr;
+};
+
+/**
+ * Read `path` (an INI file) into `cfg`, which need not be initialised.
+ * On error returns OFFLOAD_ECONFIG (or -errno), fills `err` with
+ * "config 'FILE' line N: ..." and leaves `cfg` released.  Warnings (unknown
+ * keys, with the nearest valid key) are kept in cfg->warnings.
+ */
+OFFLOAD_API int offload_config_load(struct offload_config *cfg,
+				    const char *path,
+				    struct offload_error *err);
+
+/** Free everything `cfg` holds; it may then be loaded again. */
+OFFLOAD_API void offload_config_release(struct offload_config *cfg);
+
+/** Write the effective settings of `cfg` to `out` as a loadable INI file. */
+OFFLOAD_API int offload_config_dump(const struct offload_config *cfg,
+				    FILE *out);
+
+/**
+ * Write a starter configuration for `framework` ("pytest", "exec" or
+ * "custom") to `out`; it loads without error.  OFFLOAD_EUSAGE for an
+ * unknown framework.
+ */
+OFFLOAD_API int offload_config_template(const char *framework, FILE *out);
+
+/* ------------------------------------------------------------------ */
+/* Discovery                                                           */
+
+struct offload_test_list {
+	char **ids;               /* owned; canonical test IDs, any bytes but NUL */
+	size_t *group;            /* owned; index into cfg->groups for each id */
+	size_t nr;
+};
+
+/**
+ * Discover the tests of every group (or only of group `group_name` when not
+ * NULL).  An ID found in two groups is kept in the first and reported in
+ * `err` as an error (OFFLOAD_EDISCOVER) naming both groups.
+ */
+OFFLOAD_API int offload_discover(const struct offload_config *cfg,
+				 const char *group_name,
+				 struct offload_test_list *out,
+				 struct offload_error *err);
+
+OFFLOAD_API void offload_test_list_release(struct offload_test_list *list);
+
+/* ------------------------------------------------------------------ */
+/* Running                                                             */
+
+enum offload_verdict {
+	OFFLOAD_NOT_RUN = 0,
+	OFFLOAD_PASSED,
+	OFFLOAD_FAILED,
+	OFFLOAD_FLAKY,            /* failed, then passed: counts as passed */
+	OFFLOAD_SKIPPED,
+};
+
+enum offload_outcome {
+	OFFLOAD_ATTEMPT_PASSED,
+	OFFLOAD_ATTEMPT_FAILED,
+	OFFLOAD_ATTEMPT_ERROR,     /* the test could not run: crash, timeout, bad XML */
+	OFFLOAD_ATTEMPT_SKIPPED,
+};
+
+struct offload_attempt {
+	enum offload_outcome outcome;
+	double secs;
+	unsigned sandbox;         /* 0-based sandbox that ran it */
+	unsigned batch;           /* batch number, names logs/batch-N.* */
+	char *message;            /* owned; short reason, may be NULL */
+	char *output;             /* owned; failure text + captured output (capped), may be NULL */
+};
+
+struct offload_result {
+	char *id;                 /* owned */
+	size_t group;
+	enum offload_verdict verdict;
+	char *not_run_reason;     /* owned; why, when verdict is NOT_RUN */
+	struct offload_attempt *attempts;   /* owned, in completion order */
+	size_t attempts_nr;
+};
+
+struct offload_report {
+	struct offload_result *results;     /* one per discovered test, discovery order */
+	size_t nr;
+	size_t passed, failed, flaky, skipped, not_run;
+	double secs;              /* wall time of the run */
+	int interrupted;          /* signal number that stopped the run, or 0 */
+	int fail_fast_stopped;    /* --fail-fast stopped the run */
+	char *junit_path;         /* owned; the report written, or NULL */
+	char **warnings;          /* owned; unmatched results etc. */
+	size_t warnings_nr;
+};
+
+/** OFFLOAD_EXIT_OK, _FAILED or _FLAKY for a finished run. */
+OFFLOAD_API int offload_report_exit_code(const struct offload_report *rep);
+
+OFFLOAD_API void offload_report_release(struct offload_report *rep);
+
+enum offload_event_type {
+	OFFLOAD_EVENT_NOTICE,       /* `text`: something worth saying once */
+	OFFLOAD_EVENT_WARNING,      /* `text`: something probably wrong */
+	OFFLOAD_EVENT_BATCH_START,  /* `batch`, `sandbox`, `tests_nr` */
+	OFFLOAD_EVENT_BATCH_END,    /* `batch`, `sandbox`, `tests_nr` */
+	OFFLOAD_EVENT_DECIDED,      /* `test` got its final verdict */
+	OFFLOAD_EVENT_TICK,         /* about once a second */
+};
+
+struct offload_progress {
+	size_t total, passed, failed, flaky, skipped, awaiting;
+	size_t batches_total, batches_done;
+	double elapsed;
+};
+
+struct offload_event {
+	enum offload_event_type type;
+	const char *text;
+	unsigned batch, sandbox;
+	size_t tests_nr;
+	const struct offload_result *test;
+	struct offload_progress progress;
+};
+
+/*
+ * Called on the thread that called offload_run(), never concurrently.
+ * Everything pointed to is valid only during the call.
+ */
+typedef void offload_event_fn(const struct offload_event *ev, void *data);
+
+struct offload_run_options {
+	unsigned parallel;        /* 0: cfg->max_parallel */
+	int fail_fast;
+	const char *only_group;   /* NULL: every group */
+	const char *const *only_ids;  /* NULL: every discovered test */
+	size_t only_ids_nr;
+	offload_event_fn *on_event;   /* may be NULL */
+	void *data;
+	/*
+	 * Parallelism hook for a jobserver: called before a sandbox beyond the
+	 * first takes a batch; returns 1 when it may run now, 0 when not.
+	 * `release` is called when that sandbox is idle again.  NULL: always.
+	 * Called from worker threads, concurrently.
+	 */
+	int (*acquire_slot)(void *data);
+	void (*release_slot)(void *data);
+	void *slot_data;
+};
+
+#define OFFLOAD_RUN_OPTIONS_INIT { 0 }
+
+struct offload_run;
+
+/**
+ * Prepare a run: discover (unless `tests` is given), read durations,
+ * schedule.  Returns 0 and a handle in *runp, or an error.
+ * `cfg` must outlive the run.  Not thread-safe; one run per thread.
+ */
+OFFLOAD_API int offload_run_new(struct offload_run **runp,
+				const struct offload_config *cfg,
+				const struct offload_run_options *opts,
+				struct offload_error *err);
+
+/**
+ * Execute the prepared run on the calling thread plus one worker thread
+ * per sandbox, then write logs and the JUnit report (atomically).
+ * Fills `rep` (caller releases it).  Returns 0 when the run finished or
+ * was interrupted (see rep->interrupted), negative on internal failure.
+ */
+OFFLOAD_API int offload_run_execute(struct offload_run *run,
+				    struct offload_report *rep,
+				    struct offload_error *err);
+
+/**
+ * Ask a running offload_run_execute() to stop: kill every child's process
+ * group, mark the report interrupted by `signo`.  Async-signal-safe: call
+ * it from a signal handler.  Also safe on a run not yet executing.
+ */
+OFFLOAD_API void offload_run_interrupt(struct offload_run *run, int signo);
+
+/** The tests a prepared run will execute (valid until offload_run_free). */
+OFFLOAD_API const struct offload_test_list *
+offload_run_tests(const struct offload_run *run);
+
+OFFLOAD_API void offload_run_free(struct offload_run *run);
+
+/* ------------------------------------------------------------------ */
+/* Reading a report back (offload logs)                                */
+
+struct offload_logged_case {
+	char *name;               /* owned; the escaped test ID */
+	char *classname;          /* owned; the group */
+	char *status;             /* owned; "passed" "failed" "flaky" "skipped" "error" */
+	char *text;               /* owned; failure messages and output */
+};
+
+/**
+ * Read a JUnit file written by offload (or any runner) into a list of
+ * cases; `*cases` is owned by the caller, free with
+ * offload_logged_cases_free().
+ */
+OFFLOAD_API int offload_report_read(const char *path,
+				    struct offload_logged_case **cases,
+				    size_t *nr, struct offload_error *err);
+
+OFFLOAD_API void offload_logged_cases_free(struct offload_logged_case *cases,
+					   size_t nr);
+
+/** Shell-quote `s` for /bin/sh into a new string (caller frees); NULL on ENOMEM. */
+OFFLOAD_API char *offload_shell_quote(const char *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* OFFLOAD_H */

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: MIT */
+/* misc.c - `offload collect`, `validate`, `init` and `logs`. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+
+/* JSON string: UTF-8 passes, control characters as \u00XX; offload's IDs
+ * may hold invalid UTF-8, written as the text "\xNN" (as in JUnit). */
+static void put_json_string(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', out);
+	while (*p) {
+		size_t n = 0;
+		unsigned char c = *p;
+
+		if (c == '"' || c == '\\') {
+			fprintf(out, "\\%c", c);
+			p++;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			fprintf(out, "\\u%04x", c);
+			p++;
+			continue;
+		}
+		if (c < 0x80)
+			n = 1;
+		else if (c >= 0xc2 && c <= 0xdf)
+			n = 2;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 3;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 4;
+		for (size_t k = 1; k < n; k++)
+			if ((p[k] & 0xc0) != 0x80)
+				n = 0;
+		if (n == 3 && ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f)))
+			n = 0;
+		if (n == 4 && ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f)))
+			n = 0;
+		if (!n) {
+			fprintf(out, "\\\\x%02x", c);
+			p++;
+			continue;
+		}
+		fwrite(p, 1, n, out);
+		p += n;
+	}
+	fputc('"', out);
+}
+
+int cmd_collect(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = "offload.ini", *group = NULL, *format = "text";
+	struct offload_config cfg;
+	struct offload_test_list list = { 0 };
+	struct offload_error err = { 0 };
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "c:g:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': config = optarg; break;
+		case 'g': group = optarg; break;
+		case 'f': format = optarg; break;
+		case 'h':
+			puts("usage: offload collect [-c FILE] [-g GROUP] [--format text|json]\n"
+			     "  text: one ID per line, control bytes shown as \\xNN\n"
+			     "  json: [{\"id\": ..., \"group\": ...}], exact");
+			return 0;
+		default: return OFFLOAD_EXIT_USAGE;
+		}
+	}
+	if (strcmp(format, "text") && strcmp(format, "json")) {
+		cli_error("unknown format '%s' (expected text or json)", format);
+		return OFFLOAD_EXIT_USAGE;
+	}
+	if ((ret = cli_load_config(&cfg, config)))
+		return ret;
+	ret = offload_discover(&cfg, group, &list, &err);
+	if (ret) {
+		cli_error("%s", err.msg[0] ? err.msg : offload_strerror(ret));
+		offload_config_release(&cfg);
+		return OFFLOAD_EXIT_USAGE;
+	}
+	if (!strcmp(format, "json"))
+		putchar('[');
+	for (size_t i = 0; i < list.nr; i++) {
+		if (!strcmp(format, "json")) {
+			printf("%s\n  {\"id\": ", i ? "," : "");
+			put_json_string(stdout, list.ids[i]);
+			printf(", \"group\": ");
+			put_json_string(stdout, cfg.groups[list.group[i]].name);
+			putchar('}');
+		} else {
+			cli_put_id(stdout, list.ids[i]);
+			putchar('\n');
+		}
+	}
+	if (!strcmp(format, "json"))
+		puts("\n]");
+	offload_test_list_release(&list);
+	offload_config_release(&cfg);
+	return 0;
+}
+
+int cmd_validate(int argc, char **argv)
+{
+	const char *config = "offload.ini";
+	struct offload_config cfg;
+	int c, ret;
+
+	while ((c = getopt(argc, argv, "c:h")) != -1) {
+		switch (c) {
+		case 'c': config = optarg; break;
+		case 'h':
+			puts("usage: offload validate [-c FILE]\n"
+			     "  check the configuration; print the effective settings");
+			return 0;
+		default: return OFFLOAD_EXIT_USAGE;
+		}
+	}
+	if ((ret = cli_load_config(&cfg, config)))
+		return ret;
+	offload_config_dump(&cfg, stdout);
+	offload_config_release(&cfg);
+	return 0;
+}
+
+int cmd_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "framework", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = "offload.ini", *fw = "pytest";
+	FILE *out;
+	int c, fd, ret;
+
+	while ((c = getopt_long(argc, argv, "c:f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': config = optarg; break;
+		case 'f': fw = optarg; break;
+		case 'h':
+			puts("usage: offload init [-c FILE] [--framework pytest|exec|custom]\n"
+			     "  write a starter configuration; never overwrites a file");
+			return 0;
+		default: return OFFLOAD_EXIT_USAGE;
+		}
+	}
+	fd = open(config, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		cli_error("cannot create '%s': %s%s", config, strerror(errno),
+			  errno == EEXIST ? " (not overwriting it)" : "");
+		return OFFLOAD_EXIT_USAGE;
+	}
+	out = fdopen(fd, "w");
+	ret = out ? offload_config_template(fw, out) : -errno;
+	if (out && fclose(out) && !ret)
+		ret = -errno;
+	if (ret) {
+		unlink(config);
+		cli_error("cannot write '%s': %s", config, offload_strerror(ret));
+		return OFFLOAD_EXIT_USAGE;
+	}
+	printf("wrote %s (framework %s); check it with 'offload validate -c %s'\n",
+	       config, fw, config);
+	return 0;
+}
+
+int cmd_logs(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "failures", no_argument, NULL, 'f' },
+		{ "test", required_argument, NULL, 't' },
+		{ "test-regex", required_argument, NULL, 'r' },
+		{ "file", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = "offload.ini", *only = NULL, *re_text = NULL, *file = NULL;
+	struct offload_config cfg;
+	struct offload_logged_case *cases = NULL;
+	struct offload_error err = { 0 };
+	size_t nr = 0, shown = 0;
+	int c, ret, failures = 0, have_cfg = 0;
+	regex_t re;
+
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': config = optarg; break;
+		case 'f': failures = 1; break;
+		case 't': only = optarg; break;
+		case 'r': re_text = optarg; break;
+		case 'F': file = optarg; break;
+		case 'h':
+			puts("usage: offload logs [-c FILE] [--failures] [--test ID] [--test-regex RE] [--file JUNIT]\n"
+			     "  print each test's output from the last report with a\n"
+			     "  '=== ID [STATUS] ===' banner");
+			return 0;
+		default: return OFFLOAD_EXIT_USAGE;
+		}
+	}
+	if (re_text && (ret = regcomp(&re, re_text, REG_EXTENDED | REG_NOSUB))) {
+		char msg[256];
+
+		regerror(ret, &re, msg, sizeof(msg));
+		cli_error("bad --test-regex '%s': %s", re_text, msg);
+		return OFFLOAD_EXIT_USAGE;
+	}
+	if (!file) {
+		if ((ret = cli_load_config(&cfg, config)))
+			goto out_re;
+		have_cfg = 1;
+		file = cfg.junit_file;
+	}
+	ret = offload_report_read(file, &cases, &nr, &err);
+	if (ret) {
+		cli_error("%s", err.msg[0] ? err.msg : offload_strerror(ret));
+		ret = OFFLOAD_EXIT_USAGE;
+		goto out;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		const struct offload_logged_case *k = &cases[i];
+
+		if (failures && !strcmp(k->status, "passed"))
+			continue;
+		if (failures && !strcmp(k->status, "skipped"))
+			continue;
+		if (only && strcmp(k->name, only))
+			continue;
+		if (re_text && regexec(&re, k->name, 0, NULL, 0))
+			continue;
+		printf("=== %s [%s] ===\n", k->name, k->status);
+		if (k->text && *k->text)
+			printf("%s%s", k->text,
+			       k->text[strlen(k->text) - 1] == '\n' ? "" : "\n");
+		shown++;
+	}
+	if (!shown && (only || re_text))
+		cli_error("no test in '%s' matches", file);
+	ret = shown || !(only || re_text) ? 0 : OFFLOAD_EXIT_FAILED;
+out:
+	offload_logged_cases_free(cases, nr);
+	if (have_cfg)
+		offload_config_release(&cfg);
+out_re:
+	if (re_text)
+		regfree(&re);
+	return ret;
+}

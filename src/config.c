@@ -1,0 +1,1395 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.c - reading offload.ini into struct offload_config, writing the
+ * effective settings back out, and writing starter files.  The only file
+ * that includes <ini.h>; it does not run, discover or check that paths
+ * exist.
+ *
+ * Loading has two passes.  First libinih tokenises the file through our own
+ * reader, which works around three traits of Debian's build: lines are cut
+ * at 200 bytes (the reader rejects longer lines instead of letting the rest
+ * become a bogus new line), the handler gets no line number (the reader
+ * counts physical lines, one per call), and a ';' after whitespace starts a
+ * comment (the reader hides that whitespace behind a private byte, restored
+ * when the value is stored, so shell commands keep their " ; ").  The
+ * reader also records section headers, which inih never reports for an
+ * empty section, and tells continuation lines from new keys.  The first
+ * pass yields the file's headers and keys in order; the second interprets
+ * them: expansion of ${VAR}, typed values, defaults, path resolution.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <ini.h>
+#include "buf.h"
+#include "error.h"
+#include "offload.h"
+
+/* Stand-ins for the whitespace before a ';', invisible to inih. */
+#define HIDDEN_SPACE '\x1c'
+#define HIDDEN_TAB '\x1d'
+
+#define NONE ((size_t)-1)
+
+enum line_kind { LINE_OTHER, LINE_KEY, LINE_CONT };
+
+enum section_kind {
+	SEC_UNKNOWN, SEC_OFFLOAD, SEC_PROVIDER, SEC_ENV, SEC_FRAMEWORK,
+	SEC_GROUP, SEC_NAMELESS_GROUP, SEC_REPORT, SEC_HISTORY,
+};
+
+struct section {
+	char *name;               /* owned, without brackets */
+	enum section_kind kind;
+	size_t group;             /* index into cfg->groups, or NONE */
+	int warned;               /* unknown, and said so */
+};
+
+/* One event of the file in order: a section header (name NULL) or a key. */
+struct entry {
+	size_t section;           /* index into loader.sec, NONE before any header */
+	char *name;               /* owned; NULL for a header */
+	struct buf value;         /* raw value, continuation lines joined */
+	int line;
+};
+
+struct loader {
+	FILE *fp;
+	const char *file;         /* as given, for messages */
+	struct offload_config *cfg;
+	struct offload_error *err;
+	int code;                 /* first error; reading stops once set */
+
+	int lineno;               /* physical line last read */
+	enum line_kind kind;      /* what that line is */
+	int key_pending;          /* a key line inih has not passed on yet */
+	size_t cur_section;       /* NONE before the first header */
+	size_t last_key;          /* entry indented lines continue, or NONE */
+
+	struct section *sec;
+	size_t sec_nr, sec_alloc;
+	struct entry *ent;
+	size_t ent_nr, ent_alloc;
+	struct strvec warnings;
+	int framework_line;       /* line of [framework] type, 0 if unset */
+};
+
+enum value_type {
+	V_STR,        /* any text */
+	V_NONEMPTY,   /* text, not empty */
+	V_UINT0,      /* integer >= 0 */
+	V_UINT1,      /* integer >= 1 */
+	V_POSITIVE,   /* number > 0 */
+	V_NONNEG,     /* number >= 0 */
+	V_BOOL,
+	V_PROVIDER,   /* [provider] type */
+	V_FRAMEWORK,  /* [framework] type */
+};
+
+struct keydef {
+	const char *name;
+	enum value_type type;
+	size_t off;               /* into struct offload_config or offload_group */
+};
+
+#define CFG(field) offsetof(struct offload_config, field)
+#define GRP(field) offsetof(struct offload_group, field)
+
+static const struct keydef offload_keys[] = {
+	{ "max_parallel", V_UINT1, CFG(max_parallel) },
+	{ "test_timeout_secs", V_POSITIVE, CFG(test_timeout_secs) },
+	{ "working_dir", V_NONEMPTY, CFG(working_dir) },
+	{ "impatiently_requeue_batches", V_BOOL,
+	  CFG(impatiently_requeue_batches) },
+	{ NULL, V_STR, 0 },
+};
+
+static const struct keydef provider_keys[] = {
+	{ "type", V_PROVIDER, CFG(provider_type) },
+	{ "shell", V_NONEMPTY, CFG(shell) },
+	{ "working_dir", V_NONEMPTY, CFG(provider_working_dir) },
+	{ NULL, V_STR, 0 },
+};
+
+static const struct keydef framework_keys[] = {
+	{ "type", V_FRAMEWORK, CFG(framework) },
+	{ "command", V_NONEMPTY, CFG(command) },
+	{ "paths", V_STR, CFG(paths) },
+	{ "run_args", V_STR, CFG(run_args) },
+	{ "discover_command", V_STR, CFG(discover_command) },
+	{ "run_command", V_STR, CFG(run_command) },
+	{ "result_file", V_NONEMPTY, CFG(result_file) },
+	{ "test_id_format", V_NONEMPTY, CFG(test_id_format) },
+	{ NULL, V_STR, 0 },
+};
+
+static const struct keydef group_keys[] = {
+	{ "retry_count", V_UINT0, GRP(retry_count) },
+	{ "filters", V_STR, GRP(filters) },
+	{ "schedule_individual", V_BOOL, GRP(schedule_individual) },
+	{ NULL, V_STR, 0 },
+};
+
+static const struct keydef report_keys[] = {
+	{ "output_dir", V_NONEMPTY, CFG(output_dir) },
+	{ "junit", V_BOOL, CFG(junit) },
+	{ "junit_file", V_NONEMPTY, CFG(junit_file) },
+	{ NULL, V_STR, 0 },
+};
+
+static const struct keydef history_keys[] = {
+	{ "path", V_NONEMPTY, CFG(history_path) },
+	{ "default_duration_secs", V_NONNEG, CFG(default_duration_secs) },
+	{ NULL, V_STR, 0 },
+};
+
+static const char *const framework_names[] = { "pytest", "exec", "custom" };
+
+/* ------------------------------------------------------------------ */
+/* Errors and warnings                                                 */
+
+/* Record the first error as "config 'FILE' line N: ..." (no line if 0). */
+__attribute__((format(printf, 4, 5)))
+static int fail(struct loader *L, int line, int code, const char *fmt, ...)
+{
+	char msg[sizeof(L->err->msg)];
+	va_list ap;
+
+	if (L->code)
+		return L->code;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	L->code = code;
+	if (line > 0)
+		err_set(L->err, code, "config '%s' line %d: %s", L->file, line,
+			msg);
+	else
+		err_set(L->err, code, "config '%s': %s", L->file, msg);
+	return code;
+}
+
+static int nomem(struct loader *L)
+{
+	if (L->code)
+		return L->code;
+	L->code = OFFLOAD_ENOMEM;
+	return err_set(L->err, OFFLOAD_ENOMEM,
+		       "out of memory reading config '%s'", L->file);
+}
+
+__attribute__((format(printf, 3, 4)))
+static int warn(struct loader *L, int line, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	int r;
+
+	r = buf_addf(&b, "config '%s' line %d: ", L->file, line);
+	if (!r) {
+		va_start(ap, fmt);
+		r = buf_vaddf(&b, fmt, ap);
+		va_end(ap);
+	}
+	if (!r) {
+		r = strvec_push(&L->warnings, b.buf);
+	}
+	buf_release(&b);
+	return r ? nomem(L) : 0;
+}
+
+/* The candidate closest to `word`, or NULL when none is close enough. */
+static const char *nearest(const char *word, const char *const *cands,
+			   size_t nr)
+{
+	size_t len = strlen(word), limit = len / 3 > 2 ? len / 3 : 2;
+	size_t best = SIZE_MAX, i, d;
+	const char *found = NULL;
+
+	for (i = 0; i < nr; i++) {
+		d = edit_distance(word, cands[i]);
+		if (d < best) {
+			best = d;
+			found = cands[i];
+		}
+	}
+	return best <= limit ? found : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* First pass: the reader and the handler libinih calls                */
+
+static void *grow(void *p, size_t *alloc, size_t nr, size_t size)
+{
+	size_t n;
+
+	if (nr < *alloc)
+		return p;
+	n = *alloc ? *alloc * 2 : 8;
+	p = reallocarray(p, n, size);
+	if (p)
+		*alloc = n;
+	return p;
+}
+
+/* Append `s` to `b` with the hidden whitespace put back. */
+static int add_restored(struct buf *b, const char *s, size_t len)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < len && !r; i++) {
+		char c = s[i];
+
+		if (c == HIDDEN_SPACE)
+			c = ' ';
+		else if (c == HIDDEN_TAB)
+			c = '\t';
+		r = buf_addch(b, c);
+	}
+	return r;
+}
+
+static enum section_kind section_kind(const char *name)
+{
+	static const struct {
+		const char *name;
+		enum section_kind kind;
+	} fixed[] = {
+		{ "offload", SEC_OFFLOAD }, { "provider", SEC_PROVIDER },
+		{ "provider.env", SEC_ENV }, { "framework", SEC_FRAMEWORK },
+		{ "report", SEC_REPORT }, { "history", SEC_HISTORY },
+		{ "group", SEC_NAMELESS_GROUP },
+		{ "group.", SEC_NAMELESS_GROUP },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (!strcmp(name, fixed[i].name))
+			return fixed[i].kind;
+	if (!strncmp(name, "group.", 6))
+		return SEC_GROUP;
+	return SEC_UNKNOWN;
+}
+
+static int push_entry(struct loader *L, size_t section, char *name)
+{
+	struct entry *e = grow(L->ent, &L->ent_alloc, L->ent_nr, sizeof(*e));
+
+	if (!e) {
+		free(name);
+		return nomem(L);
+	}
+	L->ent = e;
+	e = &L->ent[L->ent_nr++];
+	e->section = section;
+	e->name = name;
+	buf_init(&e->value);
+	e->line = L->lineno;
+	return 0;
+}
+
+/* A "[name]" line at str[first]: record it as the current section. */
+static int section_header(struct loader *L, const char *str, size_t first,
+			  size_t len)
+{
+	const char *start = str + first + 1;
+	const char *end = memchr(start, ']', len - first - 1);
+	struct buf name = BUF_INIT;
+	struct section *s;
+	size_t i;
+
+	if (!end)
+		return fail(L, L->lineno, OFFLOAD_ECONFIG,
+			    "section header has no closing ']'");
+	/* [ name ] means [name]; inih itself would keep the blanks. */
+	while (start < end && (*start == ' ' || *start == '\t'))
+		start++;
+	while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	if (add_restored(&name, start, (size_t)(end - start)))
+		return nomem(L);
+
+	for (i = 0; i < L->sec_nr; i++)
+		if (!strcmp(L->sec[i].name, name.buf))
+			break;
+	if (i == L->sec_nr) {
+		s = grow(L->sec, &L->sec_alloc, L->sec_nr, sizeof(*s));
+		if (!s) {
+			buf_release(&name);
+			return nomem(L);
+		}
+		L->sec = s;
+		s = &L->sec[L->sec_nr];
+		s->name = buf_detach(&name);
+		if (!s->name)
+			return nomem(L);
+		s->kind = section_kind(s->name);
+		s->group = NONE;
+		s->warned = 0;
+		L->sec_nr++;
+	}
+	buf_release(&name);
+	L->cur_section = i;
+	L->last_key = NONE;
+	return push_entry(L, i, NULL);
+}
+
+/*
+ * libinih's fgets: one physical line per call, so that inih's line count
+ * and ours agree.  Lines longer than num - 1 bytes are refused rather than
+ * cut.  The line is stored without its terminator ("\n" or "\r\n").
+ */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct loader *L = stream;
+	size_t max = num > 1 ? (size_t)num - 1 : 0, len = 0, first, i;
+	int c;
+
+	if (L->code)
+		return NULL;
+	if (L->key_pending) {
+		/* inih did not call the handler: the line had no '='. */
+		fail(L, L->lineno, OFFLOAD_ECONFIG,
+		     "expected 'name = value', '[section]' or a comment");
+		return NULL;
+	}
+	c = getc(L->fp);
+	if (c == EOF)
+		goto eof;
+	L->lineno++;
+	for (; c != EOF && c != '\n'; c = getc(L->fp)) {
+		if (c == '\r') {
+			int d = getc(L->fp);
+
+			if (d == '\n' || d == EOF)
+				break;
+			ungetc(d, L->fp);
+		}
+		if (len == max) {
+			fail(L, L->lineno, OFFLOAD_ECONFIG,
+			     "line is longer than %zu bytes; continue a long value on indented lines",
+			     max);
+			return NULL;
+		}
+		str[len++] = (char)c;
+	}
+	if (ferror(L->fp))
+		goto eof;
+	str[len] = '\0';
+
+	if (L->lineno == 1 && len >= 3 && !memcmp(str, "\xef\xbb\xbf", 3)) {
+		memmove(str, str + 3, len - 2);
+		len -= 3;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char u = (unsigned char)str[i];
+
+		if (u < 0x20 && u != '\t') {
+			fail(L, L->lineno, OFFLOAD_ECONFIG,
+			     "control character 0x%02x in line", u);
+			return NULL;
+		}
+	}
+
+	L->kind = LINE_OTHER;
+	for (first = 0; first < len && (str[first] == ' ' || str[first] == '\t');
+	     first++)
+		;
+	if (first == len || str[first] == ';' || str[first] == '#')
+		return str;
+	/* Hide " ;" from inih's inline-comment rule: values are literal. */
+	for (i = first; i + 1 < len; i++) {
+		if (str[i + 1] != ';')
+			continue;
+		if (str[i] == ' ')
+			str[i] = HIDDEN_SPACE;
+		else if (str[i] == '\t')
+			str[i] = HIDDEN_TAB;
+	}
+	/* The same test inih makes: indented text after a key continues it. */
+	if (first > 0 && L->last_key != NONE) {
+		L->kind = LINE_CONT;
+		return str;
+	}
+	if (str[first] == '[')
+		return section_header(L, str, first, len) ? NULL : str;
+	L->kind = LINE_KEY;
+	L->key_pending = 1;
+	return str;
+
+eof:
+	if (ferror(L->fp)) {
+		int e = errno ? errno : EIO;
+
+		fail(L, 0, -e, "cannot read: %s", strerror(e));
+	}
+	return NULL;
+}
+
+static int on_value(void *user, const char *section, const char *name,
+		    const char *value)
+{
+	struct loader *L = user;
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	(void)section; /* ours is L->cur_section: inih cuts long names */
+	if (L->code)
+		return 0;
+	if (L->kind == LINE_CONT) {
+		struct entry *e = &L->ent[L->last_key];
+
+		if ((e->value.len && buf_addch(&e->value, ' ')) ||
+		    add_restored(&e->value, value, strlen(value)))
+			return nomem(L), 0;
+		return 1;
+	}
+	if (L->kind != LINE_KEY)
+		return 1;
+	L->key_pending = 0;
+	if (add_restored(&b, name, strlen(name)))
+		return nomem(L), 0;
+	if (!b.len) {
+		fail(L, L->lineno, OFFLOAD_ECONFIG, "missing key name before '='");
+		return 0;
+	}
+	for (i = 0; i < L->ent_nr; i++) {
+		const struct entry *e = &L->ent[i];
+
+		if (e->name && e->section == L->cur_section &&
+		    !strcmp(e->name, b.buf)) {
+			if (L->cur_section == NONE)
+				fail(L, L->lineno, OFFLOAD_ECONFIG,
+				     "duplicate key '%s' (first set on line %d)",
+				     b.buf, e->line);
+			else
+				fail(L, L->lineno, OFFLOAD_ECONFIG,
+				     "duplicate key '%s' in [%s] (first set on line %d)",
+				     b.buf, L->sec[L->cur_section].name,
+				     e->line);
+			buf_release(&b);
+			return 0;
+		}
+	}
+	/* b.len > 0, so buf_detach() hands over b's own storage. */
+	if (push_entry(L, L->cur_section, buf_detach(&b)))
+		return 0;
+	if (add_restored(&L->ent[L->ent_nr - 1].value, value, strlen(value)))
+		return nomem(L), 0;
+	L->last_key = L->ent_nr - 1;
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Second pass: values                                                 */
+
+static int is_name_start(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static int is_name_char(char c)
+{
+	return is_name_start(c) || (c >= '0' && c <= '9');
+}
+
+static int valid_env_name(const char *s)
+{
+	if (!is_name_start(*s))
+		return 0;
+	while (*++s)
+		if (!is_name_char(*s))
+			return 0;
+	return 1;
+}
+
+/*
+ * ${VAR}, ${VAR:-default} and $$, once, left to right: what a variable
+ * expands to is not looked at again.  Any other '$' is kept.
+ */
+static int expand(struct loader *L, const struct entry *e, struct buf *out)
+{
+	const char *p = e->value.buf, *name, *q, *val, *def = NULL;
+	size_t namelen, deflen = 0;
+	int r;
+
+	while (*p) {
+		if (p[0] != '$' || (p[1] != '$' && p[1] != '{')) {
+			r = buf_addch(out, *p++);
+		} else if (p[1] == '$') {
+			r = buf_addch(out, '$');
+			p += 2;
+		} else {
+			name = q = p + 2;
+			if (is_name_start(*q))
+				while (is_name_char(*q))
+					q++;
+			namelen = (size_t)(q - name);
+			if (namelen && q[0] == ':' && q[1] == '-') {
+				def = q + 2;
+				q = strchr(def, '}');
+				deflen = q ? (size_t)(q - def) : 0;
+			} else if (*q != '}') {
+				q = NULL;
+			}
+			if (!namelen || !q)
+				return fail(L, e->line, OFFLOAD_ECONFIG,
+					    "bad variable reference '%.40s' in '%s' (expected ${NAME} or ${NAME:-default}; write $$ for a literal $)",
+					    p, e->name);
+			{
+				char var[namelen + 1];
+
+				memcpy(var, name, namelen);
+				var[namelen] = '\0';
+				val = getenv(var);
+				if (def && (!val || !*val))
+					r = buf_add(out, def, deflen);
+				else if (val)
+					r = buf_adds(out, val);
+				else
+					return fail(L, e->line, OFFLOAD_ECONFIG,
+						    "environment variable '%s' is not set (used in '%s')",
+						    var, e->name);
+			}
+			def = NULL;
+			p = q + 1;
+		}
+		if (r)
+			return nomem(L);
+	}
+	for (p = out->buf; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\t')
+			return fail(L, e->line, OFFLOAD_ECONFIG,
+				    "value of '%s' contains control character 0x%02x after expansion",
+				    e->name, (unsigned)*p);
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > UINT_MAX)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* strtod in the C locale: a host such as make may have called setlocale. */
+static int parse_double(const char *s, double *out)
+{
+	locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+	char *end;
+	double v;
+
+	if (!c)
+		return OFFLOAD_ENOMEM;
+	if (!*s || *s == ' ' || *s == '\t') {
+		freelocale(c);
+		return -1;
+	}
+	errno = 0;
+	v = strtod_l(s, &end, c);
+	freelocale(c);
+	if (errno || *end || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_bool(const char *s)
+{
+	static const char *const yes[] = { "true", "yes", "1", "on" };
+	static const char *const no[] = { "false", "no", "0", "off" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (!strcasecmp(s, yes[i]))
+			return 1;
+		if (!strcasecmp(s, no[i]))
+			return 0;
+	}
+	return -1;
+}
+
+static int bad_value(struct loader *L, const struct entry *e, const char *v,
+		     const char *expected)
+{
+	return fail(L, e->line, OFFLOAD_ECONFIG,
+		    "bad value '%s' for '%s' (expected %s)", v, e->name,
+		    expected);
+}
+
+/* Store the expanded value `v` of entry `e`, of type k->type, at base. */
+static int set_value(struct loader *L, const struct entry *e,
+		     const struct keydef *k, void *base, const char *v)
+{
+	char *at = (char *)base + k->off;
+	unsigned u;
+	double d;
+	int b;
+	size_t i;
+
+	switch (k->type) {
+	case V_NONEMPTY:
+		if (!*v)
+			return fail(L, e->line, OFFLOAD_ECONFIG,
+				    "empty value for '%s'", e->name);
+		/* fall through */
+	case V_STR:
+		if (!(*(char **)at = strdup(v)))
+			return nomem(L);
+		return 0;
+	case V_UINT0:
+	case V_UINT1:
+		if (parse_uint(v, &u))
+			return bad_value(L, e, v, k->type == V_UINT1 ?
+					 "an integer >= 1" : "an integer >= 0");
+		if (k->type == V_UINT1 && u < 1)
+			return fail(L, e->line, OFFLOAD_ECONFIG,
+				    "%s must be at least 1", e->name);
+		*(unsigned *)at = u;
+		return 0;
+	case V_POSITIVE:
+	case V_NONNEG:
+		b = parse_double(v, &d);
+		if (b == OFFLOAD_ENOMEM)
+			return nomem(L);
+		if (b || d < 0 || (k->type == V_POSITIVE && d == 0))
+			return bad_value(L, e, v, k->type == V_POSITIVE ?
+					 "a number > 0" : "a number >= 0");
+		*(double *)at = d;
+		return 0;
+	case V_BOOL:
+		b = parse_bool(v);
+		if (b < 0)
+			return bad_value(L, e, v,
+					 "true/false, yes/no, on/off or 1/0");
+		*(int *)at = b;
+		return 0;
+	case V_PROVIDER:
+		if (strcmp(v, "local"))
+			return fail(L, e->line, OFFLOAD_ECONFIG,
+				    "unknown provider type '%s' (valid types: local)",
+				    v);
+		if (!(*(char **)at = strdup(v)))
+			return nomem(L);
+		return 0;
+	case V_FRAMEWORK:
+		for (i = 0; i < 3; i++)
+			if (!strcmp(v, framework_names[i]))
+				break;
+		if (i == 3)
+			return fail(L, e->line, OFFLOAD_ECONFIG,
+				    "unknown framework type '%s' (valid types: pytest, exec, custom)",
+				    v);
+		*(enum offload_framework *)at = (enum offload_framework)i;
+		L->framework_line = e->line;
+		return 0;
+	}
+	return 0;
+}
+
+static int unknown_key(struct loader *L, const struct entry *e,
+		       const struct keydef *keys)
+{
+	const char *cands[16];
+	const char *sec = L->sec[e->section].name, *best;
+	size_t nr = 0;
+
+	while (keys[nr].name && nr < 16) {
+		cands[nr] = keys[nr].name;
+		nr++;
+	}
+	best = nearest(e->name, cands, nr);
+	if (best)
+		return warn(L, e->line,
+			    "unknown key '%s' in [%s] (did you mean '%s'?)",
+			    e->name, sec, best);
+	return warn(L, e->line, "unknown key '%s' in [%s]", e->name, sec);
+}
+
+static int unknown_section(struct loader *L, const struct entry *e)
+{
+	const char *name = L->sec[e->section].name, *dot = strchr(name, '.');
+	struct buf group = BUF_INIT;
+	const char *cands[7] = {
+		"offload", "provider", "provider.env", "framework", "report",
+		"history", NULL,
+	};
+	const char *best;
+	int r;
+
+	/* [grup.unit] is closest to [group.unit], not to [group.NAME]. */
+	if (buf_adds(&group, "group.") ||
+	    buf_adds(&group, dot && dot[1] ? dot + 1 : "NAME"))
+		return buf_release(&group), nomem(L);
+	cands[6] = group.buf;
+	best = nearest(name, cands, 7);
+	if (best)
+		r = warn(L, e->line,
+			 "unknown section [%s] (did you mean [%s]?)", name,
+			 best);
+	else
+		r = warn(L, e->line, "unknown section [%s]", name);
+	buf_release(&group);
+	return r;
+}
+
+static int add_group(struct loader *L, struct section *s)
+{
+	struct offload_config *cfg = L->cfg;
+	struct offload_group *g;
+
+	g = reallocarray(cfg->groups, cfg->groups_nr + 1, sizeof(*g));
+	if (!g)
+		return nomem(L);
+	cfg->groups = g;
+	g = &cfg->groups[cfg->groups_nr];
+	memset(g, 0, sizeof(*g));
+	if (!(g->name = strdup(s->name + 6)))
+		return nomem(L);
+	cfg->groups_nr++;
+	s->group = cfg->groups_nr - 1;
+	return 0;
+}
+
+static int add_env(struct loader *L, const struct entry *e, const char *v)
+{
+	struct offload_config *cfg = L->cfg;
+	struct offload_env *env;
+
+	if (!valid_env_name(e->name))
+		return fail(L, e->line, OFFLOAD_ECONFIG,
+			    "bad environment variable name '%s' in [provider.env]",
+			    e->name);
+	env = reallocarray(cfg->env, cfg->env_nr + 1, sizeof(*env));
+	if (!env)
+		return nomem(L);
+	cfg->env = env;
+	env = &cfg->env[cfg->env_nr];
+	env->name = strdup(e->name);
+	env->value = strdup(v);
+	if (!env->name || !env->value) {
+		free(env->name);
+		free(env->value);
+		return nomem(L);
+	}
+	cfg->env_nr++;
+	return 0;
+}
+
+static int interpret_key(struct loader *L, const struct entry *e)
+{
+	struct section *s = &L->sec[e->section];
+	const struct keydef *keys = NULL, *k;
+	void *base = L->cfg;
+	struct buf v = BUF_INIT;
+	int r;
+
+	switch (s->kind) {
+	case SEC_OFFLOAD: keys = offload_keys; break;
+	case SEC_PROVIDER: keys = provider_keys; break;
+	case SEC_FRAMEWORK: keys = framework_keys; break;
+	case SEC_REPORT: keys = report_keys; break;
+	case SEC_HISTORY: keys = history_keys; break;
+	case SEC_GROUP:
+		keys = group_keys;
+		base = &L->cfg->groups[s->group];
+		break;
+	case SEC_ENV:
+		break;
+	case SEC_UNKNOWN:
+	case SEC_NAMELESS_GROUP:
+		return 0; /* said once, at the header */
+	}
+	if (keys) {
+		for (k = keys; k->name; k++)
+			if (!strcmp(k->name, e->name))
+				break;
+		if (!k->name)
+			return unknown_key(L, e, keys);
+	}
+	r = expand(L, e, &v);
+	if (!r)
+		r = keys ? set_value(L, e, k, base, v.buf) : add_env(L, e, v.buf);
+	buf_release(&v);
+	return r;
+}
+
+static int interpret_header(struct loader *L, const struct entry *e)
+{
+	struct section *s = &L->sec[e->section];
+
+	switch (s->kind) {
+	case SEC_UNKNOWN:
+		/* Warn once, at the first header of that name. */
+		if (s->warned)
+			return 0;
+		s->warned = 1;
+		return unknown_section(L, e);
+	case SEC_NAMELESS_GROUP:
+		return fail(L, e->line, OFFLOAD_ECONFIG,
+			    "section [%s] needs a name, as in [group.unit]",
+			    s->name);
+	case SEC_GROUP:
+		return s->group == NONE ? add_group(L, s) : 0;
+	default:
+		return 0;
+	}
+}
+
+static const char *section_line_name(struct loader *L, enum section_kind kind,
+				     int *line)
+{
+	size_t i;
+
+	*line = 0;
+	for (i = 0; i < L->ent_nr; i++) {
+		const struct entry *e = &L->ent[i];
+
+		if (!e->name && L->sec[e->section].kind == kind) {
+			*line = e->line;
+			return L->sec[e->section].name;
+		}
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Defaults and paths                                                  */
+
+static int set_default(struct loader *L, char **field, const char *value)
+{
+	if (*field)
+		return 0;
+	if (!(*field = strdup(value)))
+		return nomem(L);
+	return 0;
+}
+
+/* `path` made absolute against `base` (itself absolute); owned result. */
+static char *resolve(const char *base, const char *path)
+{
+	struct buf b = BUF_INIT;
+
+	if (path[0] == '/')
+		return strdup(path);
+	while (path[0] == '.' && path[1] == '/') {
+		path += 2;
+		while (*path == '/')
+			path++;
+	}
+	if (!strcmp(path, "."))
+		path = "";
+	if (buf_adds(&b, base) ||
+	    (*path && strcmp(base, "/") && buf_addch(&b, '/')) ||
+	    buf_adds(&b, path)) {
+		buf_release(&b);
+		return NULL;
+	}
+	while (b.len > 1 && b.buf[b.len - 1] == '/')
+		b.buf[--b.len] = '\0';
+	return buf_detach(&b);
+}
+
+static int resolve_field(struct loader *L, char **field, const char *base)
+{
+	char *abs = resolve(base, *field);
+
+	if (!abs)
+		return nomem(L);
+	free(*field);
+	*field = abs;
+	return 0;
+}
+
+static int config_dir(struct loader *L)
+{
+	const char *slash = strrchr(L->file, '/');
+	char *dir;
+
+	if (!slash) {
+		dir = strdup(".");
+	} else if (slash == L->file) {
+		dir = strdup("/");
+	} else {
+		dir = strndup(L->file, (size_t)(slash - L->file));
+	}
+	if (!dir)
+		return nomem(L);
+	L->cfg->dir = realpath(dir, NULL);
+	free(dir);
+	if (!L->cfg->dir) {
+		int e = errno;
+
+		if (e == ENOMEM)
+			return nomem(L);
+		return fail(L, 0, -e, "cannot resolve its directory: %s",
+			    strerror(e));
+	}
+	return 0;
+}
+
+static int finish(struct loader *L)
+{
+	struct offload_config *cfg = L->cfg;
+	const char *name;
+	int line, fline = L->framework_line;
+	size_t i;
+
+	if (!fline) {
+		name = section_line_name(L, SEC_FRAMEWORK, &line);
+		if (name)
+			return fail(L, line, OFFLOAD_ECONFIG,
+				    "[framework] has no 'type' (pytest, exec or custom)");
+		return fail(L, 0, OFFLOAD_ECONFIG,
+			    "no [framework] section (it needs 'type = pytest', 'exec' or 'custom')");
+	}
+	if (!cfg->groups_nr)
+		return fail(L, 0, OFFLOAD_ECONFIG,
+			    "no [group.NAME] section: at least one group is required");
+	switch (cfg->framework) {
+	case OFFLOAD_FRAMEWORK_PYTEST:
+		if (set_default(L, &cfg->command, "/usr/bin/python3 -m pytest"))
+			return L->code;
+		break;
+	case OFFLOAD_FRAMEWORK_EXEC:
+		if (!cfg->paths || !*cfg->paths)
+			return fail(L, fline, OFFLOAD_ECONFIG,
+				    "framework type 'exec' needs 'paths' (globs of test programs)");
+		break;
+	case OFFLOAD_FRAMEWORK_CUSTOM:
+		if (!cfg->discover_command || !*cfg->discover_command)
+			return fail(L, fline, OFFLOAD_ECONFIG,
+				    "framework type 'custom' needs 'discover_command'");
+		if (!cfg->run_command || !*cfg->run_command)
+			return fail(L, fline, OFFLOAD_ECONFIG,
+				    "framework type 'custom' needs 'run_command'");
+		break;
+	}
+	for (i = 0; i < cfg->groups_nr; i++)
+		if (set_default(L, &cfg->groups[i].filters, ""))
+			return L->code;
+	if (set_default(L, &cfg->provider_type, "local") ||
+	    set_default(L, &cfg->shell, "/bin/sh") ||
+	    set_default(L, &cfg->command, "") ||
+	    set_default(L, &cfg->paths, "") ||
+	    set_default(L, &cfg->run_args, "") ||
+	    set_default(L, &cfg->discover_command, "") ||
+	    set_default(L, &cfg->run_command, "") ||
+	    set_default(L, &cfg->test_id_format, "{name}") ||
+	    set_default(L, &cfg->working_dir, ".") ||
+	    set_default(L, &cfg->output_dir, "test-results") ||
+	    set_default(L, &cfg->junit_file, "junit.xml"))
+		return L->code;
+
+	if (resolve_field(L, &cfg->working_dir, cfg->dir))
+		return L->code;
+	if (cfg->provider_working_dir) {
+		if (resolve_field(L, &cfg->provider_working_dir, cfg->dir))
+			return L->code;
+	} else if (set_default(L, &cfg->provider_working_dir,
+			       cfg->working_dir)) {
+		return L->code;
+	}
+	if (resolve_field(L, &cfg->output_dir, cfg->dir) ||
+	    resolve_field(L, &cfg->junit_file, cfg->output_dir))
+		return L->code;
+	if (cfg->history_path) {
+		if (resolve_field(L, &cfg->history_path, cfg->dir))
+			return L->code;
+	} else if (set_default(L, &cfg->history_path, cfg->junit_file)) {
+		return L->code;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Public entry points                                                 */
+
+static void loader_release(struct loader *L)
+{
+	size_t i;
+
+	for (i = 0; i < L->sec_nr; i++)
+		free(L->sec[i].name);
+	free(L->sec);
+	for (i = 0; i < L->ent_nr; i++) {
+		free(L->ent[i].name);
+		buf_release(&L->ent[i].value);
+	}
+	free(L->ent);
+	strvec_clear(&L->warnings);
+}
+
+int offload_config_load(struct offload_config *cfg, const char *path,
+			struct offload_error *err)
+{
+	struct loader L;
+	size_t i;
+	int r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	memset(&L, 0, sizeof(L));
+	err_clear(err);
+	L.file = path;
+	L.cfg = cfg;
+	L.err = err;
+	L.cur_section = L.last_key = NONE;
+	strvec_init(&L.warnings);
+
+	cfg->max_parallel = 10;
+	cfg->test_timeout_secs = 900;
+	cfg->junit = 1;
+	cfg->default_duration_secs = 1.0;
+	if (!(cfg->path = strdup(path))) {
+		nomem(&L);
+		goto cleanup;
+	}
+
+	L.fp = fopen(path, "re");
+	if (!L.fp) {
+		int e = errno;
+
+		L.code = -e;
+		err_set(err, -e, "cannot read config '%s': %s", path,
+			strerror(e));
+		goto cleanup;
+	}
+	r = ini_parse_stream(read_line, &L, on_value, &L);
+	if (!L.code && L.key_pending)
+		fail(&L, L.lineno, OFFLOAD_ECONFIG,
+		     "expected 'name = value', '[section]' or a comment");
+	if (!L.code && r == -2)
+		nomem(&L);
+	if (!L.code && r)
+		fail(&L, r, OFFLOAD_ECONFIG, "syntax error");
+	if (L.code)
+		goto cleanup;
+
+	for (i = 0; i < L.ent_nr && !L.code; i++) {
+		const struct entry *e = &L.ent[i];
+
+		if (!e->name)
+			interpret_header(&L, e);
+		else if (e->section == NONE)
+			warn(&L, e->line,
+			     "key '%s' is outside any section and is ignored",
+			     e->name);
+		else
+			interpret_key(&L, e);
+	}
+	if (!L.code && !config_dir(&L))
+		finish(&L);
+	if (!L.code) {
+		cfg->warnings_nr = L.warnings.nr;
+		cfg->warnings = strvec_detach(&L.warnings);
+	}
+
+cleanup:
+	if (L.fp)
+		fclose(L.fp);
+	loader_release(&L);
+	if (L.code)
+		offload_config_release(cfg);
+	return L.code;
+}
+
+void offload_config_release(struct offload_config *cfg)
+{
+	size_t i;
+
+	free(cfg->path);
+	free(cfg->dir);
+	free(cfg->working_dir);
+	free(cfg->provider_type);
+	free(cfg->shell);
+	free(cfg->provider_working_dir);
+	for (i = 0; i < cfg->env_nr; i++) {
+		free(cfg->env[i].name);
+		free(cfg->env[i].value);
+	}
+	free(cfg->env);
+	free(cfg->command);
+	free(cfg->paths);
+	free(cfg->run_args);
+	free(cfg->discover_command);
+	free(cfg->run_command);
+	free(cfg->result_file);
+	free(cfg->test_id_format);
+	for (i = 0; i < cfg->groups_nr; i++) {
+		free(cfg->groups[i].name);
+		free(cfg->groups[i].filters);
+	}
+	free(cfg->groups);
+	free(cfg->output_dir);
+	free(cfg->junit_file);
+	free(cfg->history_path);
+	for (i = 0; i < cfg->warnings_nr; i++)
+		free(cfg->warnings[i]);
+	free(cfg->warnings);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing settings out                                                */
+
+/* Longest line the loader accepts (libinih's buffer less its NUL). */
+#define LINE_MAX_BYTES 199
+
+/*
+ * "key = value" with '$' doubled so that loading does not expand it again.
+ * A value too long for one line is broken at single spaces into indented
+ * continuation lines, which the loader joins with one space.
+ */
+static int put_str(FILE *out, const char *key, const char *value)
+{
+	struct buf esc = BUF_INIT;
+	const char *rest;
+	size_t width = strlen(key) + 3, len, room, i, cut;
+
+	for (; *value; value++)
+		if (buf_addch(&esc, *value) ||
+		    (*value == '$' && buf_addch(&esc, '$'))) {
+			buf_release(&esc);
+			return OFFLOAD_ENOMEM;
+		}
+	rest = esc.buf;
+	len = esc.len;
+	fprintf(out, "%s =%s", key, len ? " " : "");
+	while (width + len > LINE_MAX_BYTES && width < LINE_MAX_BYTES) {
+		room = LINE_MAX_BYTES - width;
+		for (cut = 0, i = room; i > 0; i--) {
+			if (rest[i] == ' ' && rest[i - 1] != ' ' &&
+			    rest[i + 1] && rest[i + 1] != ' ' &&
+			    rest[i + 1] != '\t' && rest[i + 1] != ';' &&
+			    rest[i + 1] != '#') {
+				cut = i;
+				break;
+			}
+		}
+		if (!cut)
+			break; /* no place to break: the loader will say so */
+		fwrite(rest, 1, cut, out);
+		fputs("\n\t", out);
+		rest += cut + 1;
+		len -= cut + 1;
+		width = 1;
+	}
+	fwrite(rest, 1, len, out);
+	fputc('\n', out);
+	buf_release(&esc);
+	return 0;
+}
+
+/* The shortest text that reads back as `d`, in the C locale. */
+static int put_double(FILE *out, const char *key, double d)
+{
+	locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0), old;
+	char s[64];
+	int prec;
+
+	if (!c)
+		return OFFLOAD_ENOMEM;
+	old = uselocale(c);
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(s, sizeof(s), "%.*g", prec, d);
+		if (strtod(s, NULL) == d)
+			break;
+	}
+	snprintf(s, sizeof(s), "%.*g", prec, d);
+	uselocale(old);
+	freelocale(c);
+	fprintf(out, "%s = %s\n", key, s);
+	return 0;
+}
+
+static const char *bool_str(int b)
+{
+	return b ? "true" : "false";
+}
+
+int offload_config_dump(const struct offload_config *cfg, FILE *out)
+{
+	size_t i;
+	int r = 0;
+
+	fputs("# effective offload settings\n\n[offload]\n", out);
+	fprintf(out, "max_parallel = %u\n", cfg->max_parallel);
+	r = r ? r : put_double(out, "test_timeout_secs", cfg->test_timeout_secs);
+	r = r ? r : put_str(out, "working_dir", cfg->working_dir);
+	fprintf(out, "impatiently_requeue_batches = %s\n",
+		bool_str(cfg->impatiently_requeue_batches));
+
+	fputs("\n[provider]\n", out);
+	r = r ? r : put_str(out, "type", cfg->provider_type);
+	r = r ? r : put_str(out, "shell", cfg->shell);
+	r = r ? r : put_str(out, "working_dir", cfg->provider_working_dir);
+	if (cfg->env_nr)
+		fputs("\n[provider.env]\n", out);
+	for (i = 0; i < cfg->env_nr && !r; i++)
+		r = put_str(out, cfg->env[i].name, cfg->env[i].value);
+
+	fputs("\n[framework]\n", out);
+	fprintf(out, "type = %s\n", framework_names[cfg->framework]);
+	/* Empty strings are the defaults of these keys: leave them out. */
+	for (i = 1; framework_keys[i].name && !r; i++) {
+		const char *v = *(char *const *)((const char *)cfg +
+						framework_keys[i].off);
+
+		if (v && *v)
+			r = put_str(out, framework_keys[i].name, v);
+	}
+
+	for (i = 0; i < cfg->groups_nr && !r; i++) {
+		const struct offload_group *g = &cfg->groups[i];
+
+		fprintf(out, "\n[group.%s]\nretry_count = %u\n", g->name,
+			g->retry_count);
+		r = put_str(out, "filters", g->filters ? g->filters : "");
+		fprintf(out, "schedule_individual = %s\n",
+			bool_str(g->schedule_individual));
+	}
+
+	fputs("\n[report]\n", out);
+	r = r ? r : put_str(out, "output_dir", cfg->output_dir);
+	fprintf(out, "junit = %s\n", bool_str(cfg->junit));
+	r = r ? r : put_str(out, "junit_file", cfg->junit_file);
+
+	fputs("\n[history]\n", out);
+	r = r ? r : put_str(out, "path", cfg->history_path);
+	r = r ? r : put_double(out, "default_duration_secs",
+			       cfg->default_duration_secs);
+	if (r)
+		return r;
+	if (fflush(out) || ferror(out))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+static const char template_head[] =
+	"# offload.ini - settings for `offload run`; docs/config.md has every key.\n"
+	"#\n"
+	"# Lines starting with '#' or ';' are comments.  Values are literal: a ';'\n"
+	"# inside a value belongs to it.  ${VAR} and ${VAR:-default} expand\n"
+	"# environment variables, $$ is a '$'.  Indented lines continue the value\n"
+	"# above.  Relative paths are relative to this file's directory.\n"
+	"\n"
+	"[offload]\n"
+	"# Sandboxes that run batches at the same time.\n"
+	"max_parallel = 10\n"
+	"# Seconds a batch may run before it is killed.\n"
+	"test_timeout_secs = 900\n"
+	"# Run copies of batches on idle sandboxes to shorten the tail.\n"
+	"impatiently_requeue_batches = false\n"
+	"\n"
+	"[provider]\n"
+	"# Each sandbox is a directory and environment on this machine.\n"
+	"type = local\n"
+	"shell = /bin/sh\n"
+	"\n"
+	"# Extra environment for every test, one NAME = value per line.\n"
+	"[provider.env]\n"
+	"# EXAMPLE = ${HOME:-/tmp}\n"
+	"\n";
+
+static const char template_pytest[] =
+	"[framework]\n"
+	"type = pytest\n"
+	"# The interpreter and module that run pytest.\n"
+	"command = /usr/bin/python3 -m pytest\n"
+	"# What pytest collects (space-separated); empty: pytest's own settings.\n"
+	"paths =\n"
+	"# Extra arguments for every batch.\n"
+	"run_args =\n"
+	"\n"
+	"[group.all]\n"
+	"# Extra attempts of each test, run in parallel; passing on one of them\n"
+	"# makes a failing test flaky instead of failed.\n"
+	"retry_count = 0\n"
+	"# Passed to discovery, e.g. -m 'not slow' or -k name.\n"
+	"filters =\n"
+	"schedule_individual = false\n"
+	"\n";
+
+static const char template_exec[] =
+	"[framework]\n"
+	"type = exec\n"
+	"# Space-separated globs; every executable file they match is a test.\n"
+	"# Exit status 0 passes, 77 skips, anything else fails.\n"
+	"paths = tests/*.sh\n"
+	"\n"
+	"[group.all]\n"
+	"# Extra attempts of each test, run in parallel.\n"
+	"retry_count = 0\n"
+	"schedule_individual = false\n"
+	"\n";
+
+static const char template_custom[] =
+	"[framework]\n"
+	"type = custom\n"
+	"# Prints one test ID per line ('#' lines are ignored); {filters} is\n"
+	"# replaced by the group's filters.\n"
+	"discover_command = printf '%s\\n' first-test second-test\n"
+	"# Runs one batch: {tests} is replaced by its IDs, each shell-quoted.\n"
+	"# Without a result file, the exit status decides every test in it.\n"
+	"run_command = for t in {tests}; do echo \"running $$t\"; done\n"
+	"# A JUnit file run_command writes, if any:\n"
+	"# result_file = results.xml\n"
+	"# How a JUnit result names its test: {name} and {classname}.\n"
+	"test_id_format = {name}\n"
+	"\n"
+	"[group.all]\n"
+	"retry_count = 0\n"
+	"# Replaces {filters} in discover_command.\n"
+	"filters =\n"
+	"schedule_individual = false\n"
+	"\n";
+
+static const char template_tail[] =
+	"[report]\n"
+	"# Where junit.xml and logs/ go.\n"
+	"output_dir = test-results\n"
+	"junit = true\n"
+	"# Relative to output_dir.\n"
+	"junit_file = junit.xml\n"
+	"\n"
+	"[history]\n"
+	"# Durations of earlier runs, for scheduling; default: the junit_file.\n"
+	"# path = test-results/junit.xml\n"
+	"# Assumed duration of a test never seen before.\n"
+	"default_duration_secs = 1.0\n";
+
+int offload_config_template(const char *framework, FILE *out)
+{
+	const char *body;
+
+	if (!strcmp(framework, "pytest"))
+		body = template_pytest;
+	else if (!strcmp(framework, "exec"))
+		body = template_exec;
+	else if (!strcmp(framework, "custom"))
+		body = template_custom;
+	else
+		return OFFLOAD_EUSAGE;
+	fputs(template_head, out);
+	fputs(body, out);
+	fputs(template_tail, out);
+	if (fflush(out) || ferror(out))
+		return errno ? -errno : -EIO;
+	return 0;
+}

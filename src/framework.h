@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * framework.h - how tests are found, run as a batch and matched back
+ * (framework.c dispatches to framework_pytest.c, framework_exec.c,
+ * framework_custom.c; discover.c builds the run's test list on top).
+ */
+#ifndef OFFLOAD_FRAMEWORK_H
+#define OFFLOAD_FRAMEWORK_H
+#include "offload.h"
+#include "buf.h"
+#include "sandbox.h"
+
+/* Bytes of captured output kept per stream per process (capbuf). */
+#define OFFLOAD_OUTPUT_CAP (1024 * 1024)
+/* Bytes of output attached to one attempt in the report. */
+#define OFFLOAD_ATTEMPT_OUTPUT_CAP (64 * 1024)
+/* Bytes of test IDs on one batch command line (split rather than overflow). */
+#define OFFLOAD_BATCH_ARG_CAP 30000
+
+/* One test's result in a batch. */
+struct test_outcome {
+	int have;                 /* 0: no attempt (only when the batch was canceled) */
+	enum offload_outcome outcome;
+	double secs;
+	char *message;            /* owned, may be NULL: short reason */
+	char *output;             /* owned, may be NULL: failure text and output, capped */
+};
+
+/*
+ * One batch to run on one sandbox.  The caller fills the "in" part and
+ * zeroes the rest; framework_run_batch fills the "out" part, and
+ * batch_exec_release frees it.
+ */
+struct batch_exec {
+	/* in */
+	const struct offload_config *cfg;
+	const struct offload_group *group;
+	const struct sandbox *sb;
+	unsigned batch_no;        /* names logs/batch-N.* and result files */
+	const char *const *ids;   /* borrowed; the batch's test IDs */
+	size_t nr;
+	int cancel_fd;            /* readable: stop now (see spawn_req) */
+	const char *log_dir;      /* existing directory for batch-N.stdout/.stderr */
+
+	/* out */
+	struct test_outcome *res; /* nr entries, allocated by framework_run_batch */
+	struct strvec warnings;   /* e.g. unmatched result names with suggestions */
+	int canceled;             /* cancel_fd fired before the batch finished */
+};
+
+/*
+ * Run the batch to completion.  Every test gets an attempt (have = 1):
+ * its own result when the runner reported one; otherwise a failed attempt
+ * (OFFLOAD_ATTEMPT_ERROR) whose message says why: "timed out after 2 s",
+ * "no result: runner exited with status 4", "result file unreadable: ...".
+ * Only a canceled batch leaves tests without an attempt.  A result naming
+ * no test of the batch becomes a warning with the closest IDs; the other
+ * results are kept.  Returns 0, or an error only for failures of offload
+ * itself (ENOMEM, cannot write logs); a test that cannot be started is a
+ * failed attempt, not an error.  Thread-safe.
+ */
+int framework_run_batch(struct batch_exec *b, struct offload_error *err);
+void batch_exec_release(struct batch_exec *b);
+
+/*
+ * Discover the IDs of group `g` in discovery order (duplicates removed).
+ * Errors (OFFLOAD_EDISCOVER) quote the discovery command's stderr.
+ */
+int framework_discover(const struct offload_config *cfg,
+		       const struct offload_group *g, struct strvec *ids,
+		       struct offload_error *err);
+
+/* Per-framework entry points (framework.c dispatches). */
+int pytest_discover(const struct offload_config *cfg,
+		    const struct offload_group *g, struct strvec *ids,
+		    struct offload_error *err);
+int pytest_run_batch(struct batch_exec *b, struct offload_error *err);
+int exec_discover(const struct offload_config *cfg,
+		  const struct offload_group *g, struct strvec *ids,
+		  struct offload_error *err);
+int exec_run_batch(struct batch_exec *b, struct offload_error *err);
+int custom_discover(const struct offload_config *cfg,
+		    const struct offload_group *g, struct strvec *ids,
+		    struct offload_error *err);
+int custom_run_batch(struct batch_exec *b, struct offload_error *err);
+
+/*
+ * Shared helpers (framework.c).
+ * match_results: assign JUnit cases to the batch's IDs.  key_of(case)
+ * gives the ID a case claims (e.g. its offload_nodeid property, or
+ * test_id_format applied); unmatched cases become warnings naming up to
+ * three closest IDs of the batch.  Tests left without a case get
+ * `missing_reason` (an ERROR attempt, with `missing_output` as output).
+ */
+struct junit_case;
+typedef char *case_key_fn(const struct junit_case *c, void *data);
+int match_results(struct batch_exec *b, const struct junit_case *cases,
+		  size_t cases_nr, case_key_fn *key_of, void *data,
+		  const char *missing_reason, const char *missing_output);
+
+/* Write logs/batch-N.stdout and .stderr from captured text. */
+int write_batch_logs(const struct batch_exec *b, const struct buf *out,
+		     const struct buf *err_text, struct offload_error *err);
+
+/* Path of the pytest plugin directory installed with offload. */
+const char *pytest_plugin_dir(void);
+
+#endif

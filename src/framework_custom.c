@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * framework_custom.c - the `custom` framework: the user's own commands.
+ * discover_command prints one ID per line; run_command runs a batch, its
+ * "{tests}" replaced by the IDs, each single-quoted for the shell, and
+ * "{result_file}" by a per-batch path.  With a JUnit result file, cases
+ * map to IDs through test_id_format ("{classname}", "{name}"); without
+ * one, the batch's exit status decides for every test in it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "error.h"
+#include "framework.h"
+#include "junit.h"
+#include "quote.h"
+#include "spawn.h"
+
+/*
+ * Helpers shared by framework_*.c.  These declarations belong in
+ * framework.h (not this module's to edit); until they move there, each
+ * framework_*.c repeats this block.  All return 0 or OFFLOAD_ENOMEM unless
+ * said otherwise.
+ */
+#define OFFLOAD_MESSAGE_MAX 200                    /* bytes of an attempt's message */
+#define OFFLOAD_DISCOVERY_CAP (128 * 1024 * 1024)  /* discovery output kept */
+struct spawn_res;
+/* Split `s` into words like sh, without expansions; OFFLOAD_EPARSE for an
+ * unterminated quote.  Words are appended to `out`. */
+int split_words(const char *s, struct strvec *out);
+/* Append `base` (may be NULL) minus the names in `set`, then `set`. */
+int env_build(struct strvec *out, char *const *base,
+	      const struct offload_env *set, size_t set_nr);
+/* Value of `name` in `envp`, borrowed, or NULL. */
+const char *env_get(char *const *envp, const char *name);
+/* Append the non-empty parts, newline-separated, capped at
+ * OFFLOAD_ATTEMPT_OUTPUT_CAP (head and tail kept). */
+int cap_join(struct buf *dst, const char *const *parts, size_t n);
+/* Give `t` an attempt: message cut to its first line, output capped
+ * (dropped for passes).  Both copied. */
+int outcome_set(struct test_outcome *t, enum offload_outcome o, double secs,
+		const char *message, const char *output);
+/* outcome_set on every test of `b` that has no attempt yet. */
+int batch_fill(struct batch_exec *b, enum offload_outcome o, double secs,
+	       const char *message, const char *output);
+/* A process's stdout then stderr, capped like cap_join. */
+int res_output(const struct spawn_res *res, struct buf *out);
+/* "signal 11 (SIGSEGV)" into dst; returns dst. */
+const char *signal_text(int sig, char *dst, size_t n);
+/*
+ * Run a discovery command in cfg->provider_working_dir with the caller's
+ * environment plus [provider.env]; its stdout goes to `out`, its exit
+ * status to *status.  Returns 0 when it exited (err already describes a
+ * non-zero status, quoting the end of its stderr, for callers that reject
+ * it), else OFFLOAD_EDISCOVER (cannot start, signal, timeout, too much
+ * output) or OFFLOAD_ENOMEM.
+ */
+int discovery_run(const struct offload_config *cfg,
+		  const struct offload_group *g, char *const *argv,
+		  const char *what, struct buf *out, int *status,
+		  struct offload_error *err);
+
+static const char *shell_of(const struct offload_config *cfg)
+{
+	return cfg->shell && *cfg->shell ? cfg->shell : "/bin/sh";
+}
+
+/* {filters} is configuration text, written for the shell: inserted raw. */
+static const char *filters_lookup(const char *key, size_t len, void *data)
+{
+	const struct offload_group *g = data;
+
+	if (len == 7 && !memcmp(key, "filters", 7))
+		return g->filters ? g->filters : "";
+	return NULL;
+}
+
+static int parse_lines(const char *text, struct strvec *ids)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t n = strcspn(p, "\n"), m = n;
+
+		while (m && p[m - 1] == '\r')
+			m--;
+		if (m && p[0] != '#' && strspn(p, " \t") < m &&
+		    strvec_push_nodup(ids, strndup(p, m)))
+			return OFFLOAD_ENOMEM;
+		p += n + (p[n] == '\n');
+	}
+	return 0;
+}
+
+int custom_discover(const struct offload_config *cfg,
+		    const struct offload_group *g, struct strvec *ids,
+		    struct offload_error *err)
+{
+	struct buf cmd = BUF_INIT, out = BUF_INIT;
+	char *argv[4];
+	int r, status = 0;
+
+	if (!cfg->discover_command || !*cfg->discover_command)
+		return err_set(err, OFFLOAD_ECONFIG,
+			       "framework 'custom' needs discover_command");
+	if (template_expand(&cmd, cfg->discover_command, filters_lookup,
+			    (void *)g)) {
+		buf_release(&cmd);
+		return err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	}
+	argv[0] = (char *)shell_of(cfg);
+	argv[1] = (char *)"-c";
+	argv[2] = cmd.buf;
+	argv[3] = NULL;
+	r = discovery_run(cfg, g, argv, "discover_command", &out, &status, err);
+	if (!r && status)
+		r = OFFLOAD_EDISCOVER;	/* err says why */
+	if (!r && parse_lines(out.buf, ids))
+		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	buf_release(&cmd);
+	buf_release(&out);
+	return r;
+}
+
+struct run_vars {
+	const char *tests, *result_file;
+};
+
+static const char *run_lookup(const char *key, size_t len, void *data)
+{
+	const struct run_vars *v = data;
+
+	if (len == 5 && !memcmp(key, "tests", 5))
+		return v->tests;
+	if (len == 11 && !memcmp(key, "result_file", 11))
+		return v->result_file;
+	return NULL;
+}
+
+static const char *case_lookup(const char *key, size_t len, void *data)
+{
+	const struct junit_case *c = data;
+
+	if (len == 4 && !memcmp(key, "name", 4))
+		return c->name;
+	if (len == 9 && !memcmp(key, "classname", 9))
+		return c->classname;
+	return NULL;
+}
+
+static char *custom_key(const struct junit_case *c, void *data)
+{
+	const char *fmt = data;
+	struct buf k = BUF_INIT;
+
+	if (template_expand(&k, fmt, case_lookup, (void *)c)) {
+		buf_release(&k);
+		return NULL;
+	}
+	return buf_detach(&k);
+}
+
+/*
+ * Was `path` written after `start`?  File times come from the kernel's
+ * coarse clock, so `start` must be read from CLOCK_REALTIME_COARSE too or
+ * a file written right away could look older than the batch.
+ */
+static int fresh(const char *path, const struct timespec *start)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return 0;
+	return st.st_mtim.tv_sec > start->tv_sec ||
+	       (st.st_mtim.tv_sec == start->tv_sec &&
+		st.st_mtim.tv_nsec >= start->tv_nsec);
+}
+
+/* The batch's exit status decides for all of its tests. */
+static int by_status(struct batch_exec *b, const struct spawn_res *res,
+		     const char *output)
+{
+	double secs = b->nr ? res->secs / (double)b->nr : 0;
+	char msg[96], sig[64];
+
+	if (res->state == SPAWN_EXITED && res->status == 0)
+		return batch_fill(b, OFFLOAD_ATTEMPT_PASSED, secs, NULL, NULL);
+	if (res->state == SPAWN_EXITED) {
+		snprintf(msg, sizeof(msg), "batch exited with status %d", res->status);
+		return batch_fill(b, OFFLOAD_ATTEMPT_FAILED, secs, msg, output);
+	}
+	if (res->state == SPAWN_SIGNALED)
+		snprintf(msg, sizeof(msg), "batch killed by %s",
+			 signal_text(res->status, sig, sizeof(sig)));
+	else
+		snprintf(msg, sizeof(msg), "timed out after %g s",
+			 b->cfg->test_timeout_secs);
+	return batch_fill(b, OFFLOAD_ATTEMPT_ERROR, secs, msg, output);
+}
+
+/* Match the cases of `path` (read only if written by this batch). */
+static int by_result_file(struct batch_exec *b, const struct spawn_res *res,
+			  const char *path, const struct timespec *start,
+			  const char *output)
+{
+	const char *fmt = b->cfg->test_id_format && *b->cfg->test_id_format ?
+			  b->cfg->test_id_format : "{name}";
+	struct offload_error jerr = { 0, "" };
+	struct junit_case *cases = NULL;
+	size_t nr = 0;
+	struct buf why = BUF_INIT;
+	char sig[64];
+	int r = 0;
+
+	if (!fresh(path, start)) {
+		r = buf_addf(&why, "no result: result file '%s' was not written "
+			     "by this batch", path);
+	} else if (junit_read(path, &cases, &nr, &jerr) == OFFLOAD_ENOMEM) {
+		r = OFFLOAD_ENOMEM;
+	} else if (jerr.code) {
+		r = buf_addf(&why, "result file unreadable: %s", jerr.msg);
+	}
+	/* a crash or a timeout explains missing results better */
+	if (!r && res->state == SPAWN_TIMEDOUT) {
+		buf_reset(&why);
+		r = buf_addf(&why, "timed out after %g s", b->cfg->test_timeout_secs);
+	} else if (!r && res->state == SPAWN_SIGNALED) {
+		buf_reset(&why);
+		r = buf_addf(&why, "no result: batch killed by %s",
+			     signal_text(res->status, sig, sizeof(sig)));
+	} else if (!r && !why.len) {
+		r = buf_adds(&why, "no result in result file");
+	}
+	if (!r)
+		r = match_results(b, cases, nr, custom_key, (void *)fmt, why.buf,
+				  output);
+	junit_cases_free(cases, nr);
+	buf_release(&why);
+	return r;
+}
+
+int custom_run_batch(struct batch_exec *b, struct offload_error *err)
+{
+	const struct offload_config *cfg = b->cfg;
+	struct buf tests = BUF_INIT, rf = BUF_INIT, rfq = BUF_INIT, cmd = BUF_INIT;
+	struct buf user_rf = BUF_INIT, output = BUF_INIT, lo = BUF_INIT, le = BUF_INIT;
+	struct run_vars vars;
+	struct spawn_req req = { 0 };
+	struct spawn_res res;
+	struct offload_error serr = { 0, "" };
+	struct timespec start;
+	const char *path = NULL;
+	char *argv[4];
+	int r = 0;
+
+	memset(&res, 0, sizeof(res));
+	capbuf_init(&res.out, OFFLOAD_OUTPUT_CAP);
+	capbuf_init(&res.err, OFFLOAD_OUTPUT_CAP);
+	if (!cfg->run_command || !*cfg->run_command) {
+		r = batch_fill(b, OFFLOAD_ATTEMPT_ERROR, 0,
+			       "framework 'custom' needs run_command", NULL);
+		goto done;
+	}
+	for (size_t i = 0; i < b->nr && !r; i++) {
+		if (i)
+			r = buf_addch(&tests, ' ');
+		if (!r)
+			r = sq_quote_buf(&tests, b->ids[i]);
+	}
+	/* per batch, and removed first: never read a stale file */
+	if (r || buf_addf(&rf, "%s/result-batch-%u.xml", b->sb->tmpdir, b->batch_no) ||
+	    sq_quote_buf(&rfq, rf.buf))
+		goto nomem;
+	if (unlink(rf.buf) && errno != ENOENT) {
+		r = err_set(err, -errno, "cannot remove '%s': %s", rf.buf,
+			    strerror(errno));
+		goto cleanup;
+	}
+	vars.tests = tests.buf;
+	vars.result_file = rfq.buf;
+	if (template_expand(&cmd, cfg->run_command, run_lookup, &vars))
+		goto nomem;
+	if (strstr(cfg->run_command, "{result_file}")) {
+		path = rf.buf;
+	} else if (cfg->result_file && *cfg->result_file) {
+		if (cfg->result_file[0] != '/' &&
+		    buf_addf(&user_rf, "%s/", b->sb->cwd))
+			goto nomem;
+		if (buf_adds(&user_rf, cfg->result_file))
+			goto nomem;
+		path = user_rf.buf;
+	}
+
+	argv[0] = (char *)shell_of(cfg);
+	argv[1] = (char *)"-c";
+	argv[2] = cmd.buf;
+	argv[3] = NULL;
+	req.argv = argv;
+	req.envp = b->sb->envp;
+	req.cwd = b->sb->cwd;
+	req.cap = OFFLOAD_OUTPUT_CAP;
+	req.timeout_secs = cfg->test_timeout_secs;
+	req.cancel_fd = b->cancel_fd;
+	clock_gettime(CLOCK_REALTIME_COARSE, &start);
+	r = spawn_run(&req, &res, &serr);
+	if (r == OFFLOAD_ENOMEM || r == -ENOMEM)
+		goto nomem;
+	if (r) {
+		r = batch_fill(b, OFFLOAD_ATTEMPT_ERROR, 0, serr.msg, NULL);
+		goto done;
+	}
+	if (res.state == SPAWN_CANCELED) {
+		b->canceled = 1;
+		goto logs;
+	}
+	if (res_output(&res, &output))
+		goto nomem;
+	if (path)
+		r = by_result_file(b, &res, path, &start, output.buf);
+	else
+		r = by_status(b, &res, output.buf);
+	if (r)
+		goto nomem;
+logs:
+	if (capbuf_render(&res.out, &lo) || capbuf_render(&res.err, &le))
+		goto nomem;
+	r = write_batch_logs(b, &lo, &le, err);
+	goto cleanup;
+done:
+	if (!r)
+		goto cleanup;
+nomem:
+	r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+cleanup:
+	spawn_res_release(&res);
+	buf_release(&tests);
+	buf_release(&rf);
+	buf_release(&rfq);
+	buf_release(&cmd);
+	buf_release(&user_rf);
+	buf_release(&output);
+	buf_release(&lo);
+	buf_release(&le);
+	return r;
+}

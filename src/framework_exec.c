@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * framework_exec.c - the `exec` framework: every executable regular file
+ * matched by the `paths` globs is a test, named by its path relative to
+ * the working directory.  A batch runs its tests one process at a time, in
+ * order; the exit status decides (0 passes, 77 skips as in automake,
+ * anything else fails).  This path is the benchmark's hot loop: one spawn
+ * per test, no sleeps, and logs written through stdio buffers.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <glob.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "error.h"
+#include "framework.h"
+#include "spawn.h"
+
+/*
+ * Helpers shared by framework_*.c.  These declarations belong in
+ * framework.h (not this module's to edit); until they move there, each
+ * framework_*.c repeats this block.  All return 0 or OFFLOAD_ENOMEM unless
+ * said otherwise.
+ */
+#define OFFLOAD_MESSAGE_MAX 200                    /* bytes of an attempt's message */
+#define OFFLOAD_DISCOVERY_CAP (128 * 1024 * 1024)  /* discovery output kept */
+struct spawn_res;
+/* Split `s` into words like sh, without expansions; OFFLOAD_EPARSE for an
+ * unterminated quote.  Words are appended to `out`. */
+int split_words(const char *s, struct strvec *out);
+/* Append `base` (may be NULL) minus the names in `set`, then `set`. */
+int env_build(struct strvec *out, char *const *base,
+	      const struct offload_env *set, size_t set_nr);
+/* Value of `name` in `envp`, borrowed, or NULL. */
+const char *env_get(char *const *envp, const char *name);
+/* Append the non-empty parts, newline-separated, capped at
+ * OFFLOAD_ATTEMPT_OUTPUT_CAP (head and tail kept). */
+int cap_join(struct buf *dst, const char *const *parts, size_t n);
+/* Give `t` an attempt: message cut to its first line, output capped
+ * (dropped for passes).  Both copied. */
+int outcome_set(struct test_outcome *t, enum offload_outcome o, double secs,
+		const char *message, const char *output);
+/* outcome_set on every test of `b` that has no attempt yet. */
+int batch_fill(struct batch_exec *b, enum offload_outcome o, double secs,
+	       const char *message, const char *output);
+/* A process's stdout then stderr, capped like cap_join. */
+int res_output(const struct spawn_res *res, struct buf *out);
+/* "signal 11 (SIGSEGV)" into dst; returns dst. */
+const char *signal_text(int sig, char *dst, size_t n);
+/*
+ * Run a discovery command in cfg->provider_working_dir with the caller's
+ * environment plus [provider.env]; its stdout goes to `out`, its exit
+ * status to *status.  Returns 0 when it exited (err already describes a
+ * non-zero status, quoting the end of its stderr, for callers that reject
+ * it), else OFFLOAD_EDISCOVER (cannot start, signal, timeout, too much
+ * output) or OFFLOAD_ENOMEM.
+ */
+int discovery_run(const struct offload_config *cfg,
+		  const struct offload_group *g, char *const *argv,
+		  const char *what, struct buf *out, int *status,
+		  struct offload_error *err);
+
+/* Split on blanks only: glob patterns keep their backslashes. */
+static int split_blanks(const char *s, struct strvec *out)
+{
+	while (*s) {
+		size_t n;
+
+		s += strspn(s, " \t\r\n");
+		n = strcspn(s, " \t\r\n");
+		if (n && strvec_push_nodup(out, strndup(s, n)))
+			return OFFLOAD_ENOMEM;
+		s += n;
+	}
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* `dir` with glob's special characters escaped, so that only the
+ * pattern's own metacharacters match. */
+static int glob_escape(struct buf *out, const char *dir, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((strchr("*?[]\\", dir[i]) && buf_addch(out, '\\')) ||
+		    buf_addch(out, dir[i]))
+			return OFFLOAD_ENOMEM;
+	return 0;
+}
+
+static int is_test_file(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
+}
+
+/* The group's filters, if any, are more globs an ID must match (fnmatch
+ * without flags: '*' crosses '/'). */
+static int wanted(const char *id, const struct strvec *filters)
+{
+	if (!filters->nr)
+		return 1;
+	for (size_t i = 0; i < filters->nr; i++)
+		if (!fnmatch(filters->v[i], id, 0))
+			return 1;
+	return 0;
+}
+
+static int glob_one(const char *dir, const char *pattern,
+		    const struct strvec *filters, struct strvec *ids)
+{
+	struct buf full = BUF_INIT;
+	size_t dlen = strlen(dir), strip = 0, first = ids->nr;
+	glob_t gl;
+	int r = 0, gr;
+
+	/* glob relative to the working directory without chdir (the
+	 * process's cwd is shared by every thread): prefix, then strip */
+	while (dlen > 1 && dir[dlen - 1] == '/')
+		dlen--;
+	if (pattern[0] != '/') {
+		if (glob_escape(&full, dir, dlen) ||
+		    (dir[dlen - 1] != '/' && buf_addch(&full, '/')))
+			goto nomem;
+		strip = dlen + (dir[dlen - 1] != '/');
+	}
+	if (buf_adds(&full, pattern))
+		goto nomem;
+	gr = glob(full.buf, GLOB_NOSORT, NULL, &gl);
+	if (gr == GLOB_NOSPACE)
+		goto nomem;
+	for (size_t i = 0; !gr && i < gl.gl_pathc; i++) {
+		const char *id = gl.gl_pathv[i] + strip;
+
+		if (strlen(gl.gl_pathv[i]) > strip && is_test_file(gl.gl_pathv[i]) &&
+		    wanted(id, filters) && strvec_push(ids, id)) {
+			r = OFFLOAD_ENOMEM;
+			break;
+		}
+	}
+	if (!gr)
+		globfree(&gl);
+	if (!r && ids->nr - first > 1)
+		qsort(ids->v + first, ids->nr - first, sizeof(*ids->v), cmp_str);
+	buf_release(&full);
+	return r;
+nomem:
+	buf_release(&full);
+	return OFFLOAD_ENOMEM;
+}
+
+int exec_discover(const struct offload_config *cfg,
+		  const struct offload_group *g, struct strvec *ids,
+		  struct offload_error *err)
+{
+	struct strvec patterns = STRVEC_INIT, filters = STRVEC_INIT;
+	const char *dir = cfg->provider_working_dir ? cfg->provider_working_dir : ".";
+	int r;
+
+	r = split_blanks(cfg->paths ? cfg->paths : "", &patterns);
+	if (!r)
+		r = split_blanks(g->filters ? g->filters : "", &filters);
+	for (size_t i = 0; !r && i < patterns.nr; i++)
+		r = glob_one(dir, patterns.v[i], &filters, ids);
+	if (r)
+		err_set(err, r, "out of memory");
+	strvec_clear(&patterns);
+	strvec_clear(&filters);
+	return r;
+}
+
+static int canceled_now(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return fd >= 0 && poll(&p, 1, 0) > 0;
+}
+
+static FILE *open_log(const struct batch_exec *b, const char *ext,
+		      struct offload_error *err)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/batch-%u.%s", b->log_dir, b->batch_no, ext);
+	f = fopen(path, "we");	/* "e": O_CLOEXEC, other threads spawn */
+	if (!f)
+		err_set(err, -errno, "cannot write '%s': %s", path, strerror(errno));
+	return f;
+}
+
+static int close_log(FILE *f, const struct batch_exec *b, const char *ext,
+		     struct offload_error *err)
+{
+	int bad;
+
+	if (!f)
+		return 0;
+	bad = ferror(f);
+	if (fclose(f) || bad)
+		return err_set(err, -EIO, "cannot write '%s/batch-%u.%s'",
+			       b->log_dir, b->batch_no, ext);
+	return 0;
+}
+
+static void log_stream(FILE *f, const char *id, const char *word,
+		       const struct capbuf *cb, struct buf *scratch)
+{
+	if (!f)
+		return;
+	fprintf(f, "=== %s (%s) ===\n", id, word);
+	buf_reset(scratch);
+	if (!capbuf_render(cb, scratch))
+		fwrite(scratch->buf, 1, scratch->len, f);
+	if (scratch->len && scratch->buf[scratch->len - 1] != '\n')
+		fputc('\n', f);
+}
+
+/* Turn one finished process into test i's attempt; returns the word for
+ * the log banner, or NULL on ENOMEM. */
+static const char *judge(struct batch_exec *b, size_t i,
+			 const struct spawn_res *res)
+{
+	struct test_outcome *t = &b->res[i];
+	struct buf out = BUF_INIT;
+	char msg[128], sig[64];
+	enum offload_outcome o;
+	const char *word;
+	int r;
+
+	switch (res->state) {
+	case SPAWN_EXITED:
+		if (res->status == 0)
+			return outcome_set(t, OFFLOAD_ATTEMPT_PASSED, res->secs,
+					   NULL, NULL) ? NULL : "passed";
+		snprintf(msg, sizeof(msg), "exit status %d", res->status);
+		o = res->status == 77 ? OFFLOAD_ATTEMPT_SKIPPED : OFFLOAD_ATTEMPT_FAILED;
+		word = res->status == 77 ? "skipped" : "failed";
+		break;
+	case SPAWN_SIGNALED:
+		snprintf(msg, sizeof(msg), "killed by %s",
+			 signal_text(res->status, sig, sizeof(sig)));
+		o = OFFLOAD_ATTEMPT_ERROR;
+		word = "error";
+		break;
+	default:	/* SPAWN_TIMEDOUT; canceled is handled by the caller */
+		snprintf(msg, sizeof(msg), "timed out after %g s",
+			 b->cfg->test_timeout_secs);
+		o = OFFLOAD_ATTEMPT_ERROR;
+		word = "timed out";
+		break;
+	}
+	r = res_output(res, &out);
+	if (!r)
+		r = outcome_set(t, o, res->secs, msg, out.buf);
+	buf_release(&out);
+	return r ? NULL : word;
+}
+
+int exec_run_batch(struct batch_exec *b, struct offload_error *err)
+{
+	FILE *lo = NULL, *le = NULL;
+	struct buf path = BUF_INIT, scratch = BUF_INIT;
+	const char *dir = b->sb->cwd;
+	int r = 0;
+
+	if (b->log_dir && (!(lo = open_log(b, "stdout", err)) ||
+			   !(le = open_log(b, "stderr", err)))) {
+		r = err->code;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < b->nr; i++) {
+		const char *id = b->ids[i], *word;
+		char *argv[2];
+		struct spawn_req req = { 0 };
+		struct spawn_res res;
+		struct offload_error serr = { 0, "" };
+		int sr;
+
+		if (canceled_now(b->cancel_fd)) {
+			b->canceled = 1;
+			break;
+		}
+		buf_reset(&path);
+		if (id[0] != '/' && buf_addf(&path, "%s/", dir)) {
+			r = OFFLOAD_ENOMEM;
+			break;
+		}
+		if (buf_adds(&path, id)) {
+			r = OFFLOAD_ENOMEM;
+			break;
+		}
+		argv[0] = path.buf;
+		argv[1] = NULL;
+		req.argv = argv;
+		req.envp = b->sb->envp;
+		req.cwd = dir;
+		req.cap = OFFLOAD_OUTPUT_CAP;
+		req.timeout_secs = b->cfg->test_timeout_secs;
+		req.cancel_fd = b->cancel_fd;
+		memset(&res, 0, sizeof(res));
+		capbuf_init(&res.out, OFFLOAD_OUTPUT_CAP);
+		capbuf_init(&res.err, OFFLOAD_OUTPUT_CAP);
+		sr = spawn_run(&req, &res, &serr);
+		if (sr == OFFLOAD_ENOMEM || sr == -ENOMEM) {
+			spawn_res_release(&res);
+			r = OFFLOAD_ENOMEM;
+			break;
+		}
+		if (sr) {	/* could not start: the test's failure, not ours */
+			word = "error";
+			if (outcome_set(&b->res[i], OFFLOAD_ATTEMPT_ERROR, 0,
+					serr.msg, NULL))
+				word = NULL;
+		} else if (res.state == SPAWN_CANCELED) {
+			spawn_res_release(&res);
+			b->canceled = 1;
+			break;
+		} else {
+			word = judge(b, i, &res);
+		}
+		if (!word) {
+			spawn_res_release(&res);
+			r = OFFLOAD_ENOMEM;
+			break;
+		}
+		log_stream(lo, id, word, &res.out, &scratch);
+		log_stream(le, id, word, &res.err, &scratch);
+		spawn_res_release(&res);
+	}
+	if (r)
+		err_set(err, r, "out of memory");
+cleanup:
+	if (close_log(lo, b, "stdout", err) && !r)
+		r = err->code;
+	if (close_log(le, b, "stderr", err) && !r)
+		r = err->code;
+	buf_release(&path);
+	buf_release(&scratch);
+	return r;
+}

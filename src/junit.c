@@ -1,0 +1,1143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * junit.c - JUnit XML in and out; the only file that includes libxml2.
+ *
+ * Reading is a single streaming pass with xmlTextReader over whatever a
+ * runner wrote: every <testcase> is collected wherever it is nested, and
+ * unknown elements and attributes are skipped, because real runners
+ * (pytest xunit1/xunit2, Surefire, gtest, custom scripts) each add their
+ * own.  The parser never loads the network or external DTDs and never
+ * substitutes entities.  Its errors go to a per-reader handler, so nothing
+ * is printed and concurrent readers on worker threads do not share state.
+ *
+ * Writing produces the merged report with xmlTextWriter into a temporary
+ * file next to the target, renamed over it only when complete: a reader
+ * (CI, `offload logs`, the next run's history) sees the old report or the
+ * new one, never half of one.  Every string written passes through
+ * junit_escape(), since test IDs and test output are arbitrary bytes and
+ * the file must stay well-formed XML 1.0.
+ *
+ * This module does not decide verdicts (report.c, orch.c do) nor match
+ * cases to test IDs (framework.c does).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlreader.h>
+#include <libxml/xmlwriter.h>
+
+#include "buf.h"
+#include "error.h"
+#include "junit.h"
+
+/* Output of one attempt kept in the report (the rest is in the logs). */
+#define JUNIT_OUTPUT_CAP (64 * 1024)
+/* Text kept per field when reading: a runner may embed megabytes. */
+#define JUNIT_READ_CAP (1024 * 1024)
+#define TRUNCATED_NOTE "\n[offload: output truncated]"
+
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
+static void xml_init(void)
+{
+	xmlInitParser();
+}
+
+/* ------------------------------------------------------------------ */
+/* Escaping                                                            */
+
+static int is_cont(unsigned char c)
+{
+	return (c & 0xc0) == 0x80;
+}
+
+/*
+ * Length of the valid UTF-8 sequence at s (at most n bytes) that is also
+ * an XML 1.0 character, or 0 when the byte at s must be escaped.
+ */
+static size_t xml_char_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+
+	if (c < 0x80) {
+		if (c == '\t' || c == '\n' || c == '\r')
+			return 1;
+		return (c < 0x20 || c == 0x7f) ? 0 : 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && is_cont(s[1]) ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || !is_cont(s[1]) || !is_cont(s[2]))
+			return 0;
+		if (c == 0xe0 && s[1] < 0xa0)
+			return 0;       /* overlong */
+		if (c == 0xed && s[1] >= 0xa0)
+			return 0;       /* surrogate */
+		if (c == 0xef && s[1] == 0xbf && s[2] >= 0xbe)
+			return 0;       /* U+FFFE, U+FFFF: not XML characters */
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || !is_cont(s[1]) || !is_cont(s[2]) || !is_cont(s[3]))
+			return 0;
+		if (c == 0xf0 && s[1] < 0x90)
+			return 0;       /* overlong */
+		if (c == 0xf4 && s[1] >= 0x90)
+			return 0;       /* beyond U+10FFFF */
+		return 4;
+	}
+	return 0;
+}
+
+static int escape_into(struct buf *out, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		k = xml_char_len(p + i, n - i);
+		if (k) {
+			if (buf_add(out, p + i, k))
+				return OFFLOAD_ENOMEM;
+			i += k;
+		} else {
+			if (buf_addf(out, "\\x%02x", p[i]))
+				return OFFLOAD_ENOMEM;
+			i++;
+		}
+	}
+	return 0;
+}
+
+char *junit_escape(const char *s)
+{
+	struct buf b = BUF_INIT;
+
+	if (!s)
+		s = "";
+	/* An empty result must still be a malloc'ed string. */
+	if (buf_add(&b, "", 0) || escape_into(&b, s, strlen(s))) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading                                                             */
+
+/* A text field with a cap, so that huge outputs cost bounded memory. */
+struct capped {
+	struct buf b;
+	int truncated;
+};
+
+static int capped_add(struct capped *c, const char *s, size_t n, size_t cap)
+{
+	if (c->truncated)
+		return 0;
+	if (c->b.len + n > cap) {
+		n = cap > c->b.len ? cap - c->b.len : 0;
+		/* Do not cut a UTF-8 sequence in half. */
+		while (n && is_cont((unsigned char)s[n]))
+			n--;
+		c->truncated = 1;
+		if (buf_add(&c->b, s, n) || buf_adds(&c->b, TRUNCATED_NOTE))
+			return OFFLOAD_ENOMEM;
+		return 0;
+	}
+	return buf_add(&c->b, s, n);
+}
+
+static char *capped_detach(struct capped *c)
+{
+	c->truncated = 0;
+	return c->b.len ? buf_detach(&c->b) : (buf_release(&c->b), NULL);
+}
+
+struct reader {
+	const char *path;
+	int want_log;             /* collect offload_logged_case data too */
+
+	struct junit_case *cases;
+	size_t nr, alloc;
+	/* want_log only: per case, flaky flag and log text */
+	int *flaky;
+	char **logs;
+
+	/* the case being read */
+	int in_case, case_depth;
+	struct junit_case cur;
+	int cur_flaky, cur_decided, cur_reruns;
+	struct capped text, out, err, log;
+
+	/* text capture: inside a child of <testcase> */
+	int capture_depth;        /* depth of the capturing element, -1: none */
+	struct capped *target;    /* NULL: only the log gets the text */
+	struct buf header;        /* pending log header, written before text */
+	int header_forced;        /* write the header even without text */
+
+	/* elements open in the document, and whether a root was seen */
+	int open_elements, seen_root;
+
+	/* first error reported by libxml2 */
+	int err_code, err_line;
+	char err_msg[300];
+};
+
+static void reader_error(void *arg, xmlErrorPtr e)
+{
+	struct reader *rd = arg;
+	size_t n;
+
+	if (!e || rd->err_msg[0] || e->level < XML_ERR_ERROR)
+		return;
+	rd->err_code = e->code;
+	rd->err_line = e->line;
+	snprintf(rd->err_msg, sizeof(rd->err_msg), "%s",
+		 e->message ? e->message : "parse error");
+	/* libxml2 ends messages with a newline; the style wants lower case. */
+	n = strlen(rd->err_msg);
+	while (n && (rd->err_msg[n - 1] == '\n' || rd->err_msg[n - 1] == ' '))
+		rd->err_msg[--n] = '\0';
+	if (rd->err_msg[0] >= 'A' && rd->err_msg[0] <= 'Z' &&
+	    !(rd->err_msg[1] >= 'A' && rd->err_msg[1] <= 'Z'))
+		rd->err_msg[0] += 'a' - 'A';
+}
+
+static void case_release(struct junit_case *c)
+{
+	free(c->name);
+	free(c->classname);
+	free(c->nodeid);
+	free(c->message);
+	free(c->text);
+	free(c->out);
+	free(c->err);
+	memset(c, 0, sizeof(*c));
+}
+
+void junit_cases_free(struct junit_case *cases, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; cases && i < nr; i++)
+		case_release(&cases[i]);
+	free(cases);
+}
+
+static void reader_reset_current(struct reader *rd)
+{
+	case_release(&rd->cur);
+	buf_release(&rd->text.b);
+	buf_release(&rd->out.b);
+	buf_release(&rd->err.b);
+	buf_release(&rd->log.b);
+	rd->text.truncated = rd->out.truncated = 0;
+	rd->err.truncated = rd->log.truncated = 0;
+	rd->in_case = 0;
+	rd->cur_flaky = rd->cur_decided = rd->cur_reruns = 0;
+	rd->capture_depth = -1;
+	rd->target = NULL;
+	buf_reset(&rd->header);
+}
+
+/* A copy of attribute `name` (caller frees), `dflt` copied when absent. */
+static int get_attr(xmlTextReaderPtr r, const char *name, const char *dflt,
+		    char **out)
+{
+	xmlChar *v = xmlTextReaderGetAttribute(r, BAD_CAST name);
+
+	*out = NULL;
+	if (!v && !dflt)
+		return 0;
+	*out = strdup(v ? (const char *)v : dflt);
+	if (v)
+		xmlFree(v);
+	return *out ? 0 : OFFLOAD_ENOMEM;
+}
+
+/*
+ * The number at the start of a time attribute: "12.5", "1,234.5" (Surefire
+ * groups thousands), "1e-05".  Parsed by hand because strtod() follows
+ * the caller's locale.  Anything else is 0.
+ */
+static double parse_secs(const char *s)
+{
+	double v = 0, scale = 0.1;
+	int digits = 0, exp = 0, exp_neg = 0;
+
+	if (!s)
+		return 0;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (; (*s >= '0' && *s <= '9') || (*s == ',' && digits); s++) {
+		if (*s != ',') {
+			v = v * 10 + (*s - '0');
+			digits++;
+		}
+	}
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++, scale /= 10) {
+			v += (*s - '0') * scale;
+			digits++;
+		}
+	if (!digits)
+		return 0;
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '-' || *s == '+')
+			exp_neg = *s++ == '-';
+		for (; *s >= '0' && *s <= '9' && exp < 400; s++)
+			exp = exp * 10 + (*s - '0');
+		/* A loop rather than pow(): no libm for one attribute. */
+		for (; exp > 0; exp--)
+			v = exp_neg ? v / 10 : v * 10;
+	}
+	return isfinite(v) ? v : 0;
+}
+
+static int reader_start_case(struct reader *rd, xmlTextReaderPtr r, int depth)
+{
+	char *time_s = NULL;
+	int rc;
+
+	reader_reset_current(rd);
+	rd->in_case = 1;
+	rd->case_depth = depth;
+	rd->cur.outcome = OFFLOAD_ATTEMPT_PASSED;
+	rc = get_attr(r, "name", "", &rd->cur.name);
+	if (!rc)
+		rc = get_attr(r, "classname", "", &rd->cur.classname);
+	if (!rc)
+		rc = get_attr(r, "time", NULL, &time_s);
+	rd->cur.secs = parse_secs(time_s);
+	free(time_s);
+	return rc;
+}
+
+static int reader_end_case(struct reader *rd)
+{
+	struct junit_case *c;
+	size_t n;
+
+	if (rd->nr == rd->alloc) {
+		n = rd->alloc ? rd->alloc * 2 : 16;
+		c = realloc(rd->cases, n * sizeof(*c));
+		if (!c)
+			return OFFLOAD_ENOMEM;
+		rd->cases = c;
+		if (rd->want_log) {
+			int *f = realloc(rd->flaky, n * sizeof(*f));
+			char **l;
+
+			if (!f)
+				return OFFLOAD_ENOMEM;
+			rd->flaky = f;
+			l = realloc(rd->logs, n * sizeof(*l));
+			if (!l)
+				return OFFLOAD_ENOMEM;
+			rd->logs = l;
+		}
+		rd->alloc = n;
+	}
+	rd->cur.text = capped_detach(&rd->text);
+	rd->cur.out = capped_detach(&rd->out);
+	rd->cur.err = capped_detach(&rd->err);
+	if (rd->want_log) {
+		rd->flaky[rd->nr] = rd->cur_flaky;
+		rd->logs[rd->nr] = capped_detach(&rd->log);
+	}
+	rd->cases[rd->nr++] = rd->cur;
+	memset(&rd->cur, 0, sizeof(rd->cur));
+	reader_reset_current(rd);
+	return 0;
+}
+
+static int log_add(struct reader *rd, const char *s, size_t n)
+{
+	return capped_add(&rd->log, s, n, 4 * JUNIT_READ_CAP);
+}
+
+static int flush_header(struct reader *rd)
+{
+	int rc = 0;
+
+	if (rd->want_log && rd->header.len) {
+		if (rd->log.b.len && rd->log.b.buf[rd->log.b.len - 1] != '\n')
+			rc = log_add(rd, "\n", 1);
+		if (!rc)
+			rc = log_add(rd, rd->header.buf, rd->header.len);
+	}
+	buf_reset(&rd->header);
+	return rc;
+}
+
+static int capture_text(struct reader *rd, const char *s)
+{
+	size_t n = strlen(s);
+	int rc = 0;
+
+	if (rd->target)
+		rc = capped_add(rd->target, s, n, JUNIT_READ_CAP);
+	if (!rc && rd->want_log) {
+		rc = flush_header(rd);
+		if (!rc)
+			rc = log_add(rd, s, n);
+	}
+	return rc;
+}
+
+/* Start capturing the text of a child of <testcase>. */
+static int capture_start(struct reader *rd, xmlTextReaderPtr r, int depth,
+			 const char *name, struct capped *target, int forced)
+{
+	char *msg = NULL;
+	int rc = 0;
+
+	rd->capture_depth = depth;
+	rd->target = target;
+	rd->header_forced = forced;
+	buf_reset(&rd->header);
+	if (!rd->want_log)
+		return 0;
+	if (forced && get_attr(r, "message", NULL, &msg))
+		return OFFLOAD_ENOMEM;
+	if (!strcmp(name, "rerunFailure") || !strcmp(name, "rerunError") ||
+	    !strcmp(name, "flakyFailure") || !strcmp(name, "flakyError"))
+		rc = buf_addf(&rd->header, "--- %s (attempt %d)%s%s ---\n",
+			      name, ++rd->cur_reruns, msg ? ": " : "",
+			      msg ? msg : "");
+	else
+		rc = buf_addf(&rd->header, "--- %s%s%s ---\n", name,
+			      msg ? ": " : "", msg ? msg : "");
+	free(msg);
+	return rc;
+}
+
+static int capture_end(struct reader *rd)
+{
+	int rc = 0;
+
+	if (rd->header_forced)
+		rc = flush_header(rd);
+	buf_reset(&rd->header);
+	rd->capture_depth = -1;
+	rd->target = NULL;
+	return rc;
+}
+
+/* An element start inside a <testcase> (not the testcase itself). */
+static int reader_case_element(struct reader *rd, xmlTextReaderPtr r,
+			       const char *name, int depth, int empty)
+{
+	int rel = depth - rd->case_depth, rc = 0;
+	enum offload_outcome o;
+	char *v;
+
+	if (rd->capture_depth >= 0) {
+		/* Nested in a captured element: label it in the log only. */
+		if (rd->want_log && !empty) {
+			/*
+			 * The element's own header is due now; the label is
+			 * written only if text follows.
+			 */
+			if (rd->header_forced)
+				rc = flush_header(rd);
+			rd->header_forced = 0;
+			buf_reset(&rd->header);
+			if (!rc)
+				rc = buf_addf(&rd->header, "--- %s ---\n", name);
+		}
+		return rc;
+	}
+	if (rel == 2 && !strcmp(name, "property")) {
+		if ((rc = get_attr(r, "name", NULL, &v)))
+			return rc;
+		if (v && !strcmp(v, "offload_nodeid") && !rd->cur.nodeid)
+			rc = get_attr(r, "value", "", &rd->cur.nodeid);
+		free(v);
+		return rc;
+	}
+	if (rel != 1)
+		return 0;
+
+	if (!strcmp(name, "failure") || !strcmp(name, "error") ||
+	    !strcmp(name, "skipped")) {
+		struct capped *target = NULL;
+
+		o = name[0] == 'f' ? OFFLOAD_ATTEMPT_FAILED :
+		    name[0] == 'e' ? OFFLOAD_ATTEMPT_ERROR :
+		    OFFLOAD_ATTEMPT_SKIPPED;
+		/* The first failure or error decides; skipped only if none. */
+		if (!rd->cur_decided &&
+		    (o != OFFLOAD_ATTEMPT_SKIPPED ||
+		     rd->cur.outcome == OFFLOAD_ATTEMPT_PASSED)) {
+			rd->cur.outcome = o;
+			rd->cur_decided = o != OFFLOAD_ATTEMPT_SKIPPED;
+			free(rd->cur.message);
+			if ((rc = get_attr(r, "message", NULL, &rd->cur.message)))
+				return rc;
+			buf_reset(&rd->text.b);
+			rd->text.truncated = 0;
+			target = &rd->text;
+		}
+		rc = capture_start(rd, r, depth, name, target, 1);
+	} else if (!strcmp(name, "flakyFailure") ||
+		   !strcmp(name, "flakyError")) {
+		rd->cur_flaky = 1;
+		rc = capture_start(rd, r, depth, name, NULL, 1);
+	} else if (!strcmp(name, "rerunFailure") ||
+		   !strcmp(name, "rerunError")) {
+		rc = capture_start(rd, r, depth, name, NULL, 1);
+	} else if (!strcmp(name, "system-out")) {
+		rc = capture_start(rd, r, depth, name, &rd->out, 0);
+	} else if (!strcmp(name, "system-err")) {
+		rc = capture_start(rd, r, depth, name, &rd->err, 0);
+	}
+	if (!rc && empty && rd->capture_depth == depth)
+		rc = capture_end(rd);
+	return rc;
+}
+
+static int reader_node(struct reader *rd, xmlTextReaderPtr r)
+{
+	int type = xmlTextReaderNodeType(r);
+	int depth = xmlTextReaderDepth(r);
+	const char *name;
+	int empty;
+
+	switch (type) {
+	case XML_READER_TYPE_ELEMENT:
+		name = (const char *)xmlTextReaderConstLocalName(r);
+		if (!name)
+			return OFFLOAD_ENOMEM;
+		empty = xmlTextReaderIsEmptyElement(r) == 1;
+		rd->seen_root = 1;
+		rd->open_elements += !empty;
+		if (!rd->in_case) {
+			if (strcmp(name, "testcase"))
+				return 0;
+			if (reader_start_case(rd, r, depth))
+				return OFFLOAD_ENOMEM;
+			return empty ? reader_end_case(rd) : 0;
+		}
+		return reader_case_element(rd, r, name, depth, empty);
+	case XML_READER_TYPE_END_ELEMENT:
+		rd->open_elements--;
+		if (!rd->in_case)
+			return 0;
+		if (depth == rd->capture_depth)
+			return capture_end(rd);
+		if (depth == rd->case_depth)
+			return reader_end_case(rd);
+		return 0;
+	case XML_READER_TYPE_TEXT:
+	case XML_READER_TYPE_CDATA:
+	case XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
+		/* Plain whitespace nodes are indentation between elements. */
+		if (!rd->in_case || rd->capture_depth < 0 ||
+		    depth <= rd->capture_depth)
+			return 0;
+		name = (const char *)xmlTextReaderConstValue(r);
+		return name ? capture_text(rd, name) : 0;
+	}
+	return 0;
+}
+
+static void reader_release(struct reader *rd)
+{
+	reader_reset_current(rd);
+	buf_release(&rd->header);
+}
+
+/*
+ * The one reader behind junit_read() and offload_report_read().  On
+ * return rd->cases (and, with want_log, rd->flaky and rd->logs) hold the
+ * complete cases read, also when the file is malformed.
+ */
+static int read_file(struct reader *rd, struct offload_error *err)
+{
+	xmlTextReaderPtr r = NULL;
+	int fd, ret, rc = 0;
+
+	pthread_once(&xml_once, xml_init);
+	rd->capture_depth = -1;
+	fd = open(rd->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(err, OFFLOAD_EPARSE, "cannot read junit '%s': %s",
+			       rd->path, strerror(errno));
+	/* Entities stay unexpanded and no DTD is fetched: the file is data. */
+	r = xmlReaderForFd(fd, rd->path, NULL,
+			   XML_PARSE_NONET | XML_PARSE_HUGE |
+			   XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
+	if (!r) {
+		rc = err_set(err, OFFLOAD_ENOMEM, "cannot read junit '%s': %s",
+			     rd->path, "out of memory");
+		goto cleanup;
+	}
+	xmlTextReaderSetStructuredErrorHandler(r, reader_error, rd);
+	while ((ret = xmlTextReaderRead(r)) == 1) {
+		if ((rc = reader_node(rd, r))) {
+			rc = err_set(err, rc, "cannot read junit '%s': %s",
+				     rd->path, offload_strerror(rc));
+			goto cleanup;
+		}
+	}
+	if (ret < 0) {
+		/*
+		 * The streaming reader reports the end of input inside an
+		 * element, or before any, as "extra content at the end of
+		 * the document": say what happened instead.
+		 */
+		if (rd->err_code == XML_ERR_DOCUMENT_END && !rd->seen_root)
+			snprintf(rd->err_msg, sizeof(rd->err_msg),
+				 "document is empty");
+		else if (rd->err_code == XML_ERR_DOCUMENT_END &&
+			 rd->open_elements > 0)
+			snprintf(rd->err_msg, sizeof(rd->err_msg),
+				 "premature end of data (truncated file?)");
+		if (rd->err_msg[0])
+			rc = err_set(err, OFFLOAD_EPARSE, "junit '%s' line %d: %s",
+				     rd->path, rd->err_line, rd->err_msg);
+		else
+			rc = err_set(err, OFFLOAD_EPARSE,
+				     "junit '%s': malformed XML", rd->path);
+	}
+
+cleanup:
+	if (r)
+		xmlFreeTextReader(r);
+	close(fd);
+	reader_release(rd);
+	return rc;
+}
+
+int junit_read(const char *path, struct junit_case **cases, size_t *nr,
+	       struct offload_error *err)
+{
+	struct reader rd;
+	int rc;
+
+	memset(&rd, 0, sizeof(rd));
+	rd.path = path;
+	rc = read_file(&rd, err);
+	*cases = rd.cases;
+	*nr = rd.nr;
+	return rc;
+}
+
+void offload_logged_cases_free(struct offload_logged_case *cases, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; cases && i < nr; i++) {
+		free(cases[i].name);
+		free(cases[i].classname);
+		free(cases[i].status);
+		free(cases[i].text);
+	}
+	free(cases);
+}
+
+static const char *logged_status(const struct junit_case *c, int flaky)
+{
+	switch (c->outcome) {
+	case OFFLOAD_ATTEMPT_FAILED:
+		return "failed";
+	case OFFLOAD_ATTEMPT_ERROR:
+		return "error";
+	case OFFLOAD_ATTEMPT_SKIPPED:
+		return "skipped";
+	case OFFLOAD_ATTEMPT_PASSED:
+		break;
+	}
+	return flaky ? "flaky" : "passed";
+}
+
+int offload_report_read(const char *path, struct offload_logged_case **cases,
+			size_t *nr, struct offload_error *err)
+{
+	struct offload_logged_case *out = NULL;
+	struct reader rd;
+	size_t i;
+	int rc;
+
+	*cases = NULL;
+	*nr = 0;
+	memset(&rd, 0, sizeof(rd));
+	rd.path = path;
+	rd.want_log = 1;
+	rc = read_file(&rd, err);
+	if (rd.nr && !(out = calloc(rd.nr, sizeof(*out))))
+		rc = err_set(err, OFFLOAD_ENOMEM, "cannot read junit '%s': %s",
+			     path, "out of memory");
+	for (i = 0; out && i < rd.nr; i++) {
+		struct offload_logged_case *l = &out[i];
+
+		/* Move the strings over; only status needs a copy. */
+		l->name = rd.cases[i].name;
+		l->classname = rd.cases[i].classname;
+		rd.cases[i].name = rd.cases[i].classname = NULL;
+		l->text = rd.logs[i] ? rd.logs[i] : strdup("");
+		rd.logs[i] = NULL;
+		l->status = strdup(logged_status(&rd.cases[i], rd.flaky[i]));
+		if (!l->text || !l->status) {
+			offload_logged_cases_free(out, i + 1);
+			out = NULL;
+			rc = err_set(err, OFFLOAD_ENOMEM,
+				     "cannot read junit '%s': %s", path,
+				     "out of memory");
+		}
+	}
+	if (out) {
+		*cases = out;
+		*nr = rd.nr;
+	}
+	for (i = 0; i < rd.nr; i++)
+		free(rd.logs[i]);
+	free(rd.logs);
+	free(rd.flaky);
+	junit_cases_free(rd.cases, rd.nr);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing                                                             */
+
+struct writer {
+	xmlTextWriterPtr w;
+	int failed;               /* a libxml2 call failed (I/O or memory) */
+	int nomem;                /* an allocation of ours failed */
+};
+
+static void w_start(struct writer *jw, const char *name)
+{
+	if (xmlTextWriterStartElement(jw->w, BAD_CAST name) < 0)
+		jw->failed = 1;
+}
+
+static void w_end(struct writer *jw)
+{
+	if (xmlTextWriterEndElement(jw->w) < 0)
+		jw->failed = 1;
+}
+
+/* Attribute with a value known to be clean (numbers, fixed words). */
+static void w_attr(struct writer *jw, const char *name, const char *value)
+{
+	if (xmlTextWriterWriteAttribute(jw->w, BAD_CAST name, BAD_CAST value) < 0)
+		jw->failed = 1;
+}
+
+static void w_attr_esc(struct writer *jw, const char *name, const char *value)
+{
+	char *e = junit_escape(value);
+
+	if (!e) {
+		jw->nomem = 1;
+		return;
+	}
+	w_attr(jw, name, e);
+	free(e);
+}
+
+static void w_attr_size(struct writer *jw, const char *name, size_t n)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%zu", n);
+	w_attr(jw, name, num);
+}
+
+/* Seconds as "%.3f", independent of the locale's decimal point. */
+static void w_attr_secs(struct writer *jw, const char *name, double secs)
+{
+	long long ms;
+	char num[48];
+
+	if (!(secs > 0) || !isfinite(secs))
+		secs = 0;
+	if (secs > 1e12)
+		secs = 1e12;
+	ms = (long long)(secs * 1000 + 0.5);
+	snprintf(num, sizeof(num), "%lld.%03lld", ms / 1000, ms % 1000);
+	w_attr(jw, name, num);
+}
+
+/* Escaped text, at most JUNIT_OUTPUT_CAP bytes of it. */
+static void w_text_capped(struct writer *jw, const char *s)
+{
+	size_t n = strlen(s), cut;
+	struct buf b = BUF_INIT;
+
+	if (escape_into(&b, s, n > JUNIT_OUTPUT_CAP ? JUNIT_OUTPUT_CAP : n)) {
+		jw->nomem = 1;
+		goto cleanup;
+	}
+	if (b.len > JUNIT_OUTPUT_CAP || n > JUNIT_OUTPUT_CAP) {
+		cut = b.len > JUNIT_OUTPUT_CAP ? JUNIT_OUTPUT_CAP : b.len;
+		while (cut && is_cont((unsigned char)b.buf[cut]))
+			cut--;
+		b.len = cut;
+		b.buf[cut] = '\0';
+		if (buf_adds(&b, TRUNCATED_NOTE)) {
+			jw->nomem = 1;
+			goto cleanup;
+		}
+	}
+	if (xmlTextWriterWriteString(jw->w, BAD_CAST b.buf) < 0)
+		jw->failed = 1;
+cleanup:
+	buf_release(&b);
+}
+
+static const char *signal_name(int signo, char *tmp, size_t size)
+{
+	static const struct { int no; const char *name; } names[] = {
+		{ SIGINT, "SIGINT" }, { SIGTERM, "SIGTERM" },
+		{ SIGHUP, "SIGHUP" }, { SIGQUIT, "SIGQUIT" },
+		{ SIGKILL, "SIGKILL" }, { SIGPIPE, "SIGPIPE" },
+		{ SIGALRM, "SIGALRM" }, { SIGUSR1, "SIGUSR1" },
+		{ SIGUSR2, "SIGUSR2" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].no == signo)
+			return names[i].name;
+	snprintf(tmp, size, "signal %d", signo);
+	return tmp;
+}
+
+static int attempt_failed(const struct offload_attempt *a)
+{
+	return a->outcome == OFFLOAD_ATTEMPT_FAILED ||
+	       a->outcome == OFFLOAD_ATTEMPT_ERROR;
+}
+
+/*
+ * The attempt whose duration the test reports: the first passing one for
+ * passed and flaky tests (that is what a rerun would cost), the last
+ * failed one for failed tests, the last one otherwise.  NULL if none.
+ */
+static const struct offload_attempt *deciding_attempt(const struct offload_result *res)
+{
+	size_t i;
+
+	if (!res->attempts_nr)
+		return NULL;
+	if (res->verdict == OFFLOAD_PASSED || res->verdict == OFFLOAD_FLAKY) {
+		for (i = 0; i < res->attempts_nr; i++)
+			if (res->attempts[i].outcome == OFFLOAD_ATTEMPT_PASSED)
+				return &res->attempts[i];
+	} else if (res->verdict == OFFLOAD_FAILED) {
+		for (i = res->attempts_nr; i-- > 0;)
+			if (attempt_failed(&res->attempts[i]))
+				return &res->attempts[i];
+	} else if (res->verdict == OFFLOAD_SKIPPED) {
+		for (i = res->attempts_nr; i-- > 0;)
+			if (res->attempts[i].outcome == OFFLOAD_ATTEMPT_SKIPPED)
+				return &res->attempts[i];
+	}
+	return &res->attempts[res->attempts_nr - 1];
+}
+
+static const char *outcome_type(const struct offload_attempt *a)
+{
+	return a->outcome == OFFLOAD_ATTEMPT_ERROR ? "error" : "failure";
+}
+
+static void w_indent(struct writer *jw, int on)
+{
+	if (xmlTextWriterSetIndent(jw->w, on) < 0)
+		jw->failed = 1;
+}
+
+/* <flakyFailure> or <rerunFailure>: message, and the output inside. */
+static void write_rerun(struct writer *jw, const char *element,
+			const struct offload_attempt *a)
+{
+	w_start(jw, element);
+	w_attr(jw, "type", outcome_type(a));
+	if (a->message)
+		w_attr_esc(jw, "message", a->message);
+	if (a->output && *a->output) {
+		/* Mixed content: indentation would become part of the text. */
+		w_indent(jw, 0);
+		w_start(jw, "system-out");
+		w_text_capped(jw, a->output);
+		w_end(jw);
+	}
+	w_end(jw);
+	w_indent(jw, 1);
+}
+
+static double result_secs(const struct offload_result *res)
+{
+	const struct offload_attempt *a = deciding_attempt(res);
+
+	return a && res->verdict != OFFLOAD_NOT_RUN ? a->secs : 0;
+}
+
+static void write_case(struct writer *jw, const char *group,
+		       const struct offload_result *res, const char *interrupted)
+{
+	const struct offload_attempt *d = deciding_attempt(res);
+	struct buf msg = BUF_INIT;
+	size_t i;
+
+	w_start(jw, "testcase");
+	w_attr_esc(jw, "name", res->id);
+	w_attr_esc(jw, "classname", group);
+	w_attr_secs(jw, "time", result_secs(res));
+	switch (res->verdict) {
+	case OFFLOAD_PASSED:
+		break;
+	case OFFLOAD_FLAKY:
+		for (i = 0; i < res->attempts_nr; i++)
+			if (attempt_failed(&res->attempts[i]))
+				write_rerun(jw, "flakyFailure", &res->attempts[i]);
+		break;
+	case OFFLOAD_FAILED:
+		w_start(jw, "failure");
+		w_attr(jw, "type", d ? outcome_type(d) : "failure");
+		if (d && d->message)
+			w_attr_esc(jw, "message", d->message);
+		if (d && d->output && *d->output)
+			w_text_capped(jw, d->output);
+		w_end(jw);
+		for (i = 0; i < res->attempts_nr; i++)
+			if (&res->attempts[i] != d &&
+			    attempt_failed(&res->attempts[i]))
+				write_rerun(jw, "rerunFailure", &res->attempts[i]);
+		break;
+	case OFFLOAD_SKIPPED:
+		w_start(jw, "skipped");
+		if (d && d->message)
+			w_attr_esc(jw, "message", d->message);
+		w_end(jw);
+		break;
+	case OFFLOAD_NOT_RUN:
+		w_start(jw, "error");
+		w_attr(jw, "type", "notRun");
+		if (buf_addf(&msg, "not run: %s", res->not_run_reason ?
+			     res->not_run_reason : interrupted ? "" :
+			     "no result") ||
+		    (!res->not_run_reason && interrupted &&
+		     buf_addf(&msg, "interrupted by %s", interrupted)))
+			jw->nomem = 1;
+		else
+			w_attr_esc(jw, "message", msg.buf);
+		w_end(jw);
+		break;
+	}
+	w_end(jw);
+	buf_release(&msg);
+}
+
+static void write_suite(struct writer *jw, const struct offload_report *rep,
+			size_t g,
+			const char *group, const char *interrupted,
+			const char *stamp, const char *host)
+{
+	size_t i, tests = 0, failures = 0, errors = 0, skipped = 0;
+	double secs = 0;
+
+	for (i = 0; i < rep->nr; i++) {
+		const struct offload_result *res = &rep->results[i];
+
+		if (res->group != g)
+			continue;
+		tests++;
+		failures += res->verdict == OFFLOAD_FAILED;
+		errors += res->verdict == OFFLOAD_NOT_RUN;
+		skipped += res->verdict == OFFLOAD_SKIPPED;
+		secs += result_secs(res);
+	}
+	if (!tests)
+		return;
+	w_start(jw, "testsuite");
+	w_attr_esc(jw, "name", group);
+	w_attr_size(jw, "tests", tests);
+	w_attr_size(jw, "failures", failures);
+	w_attr_size(jw, "errors", errors);
+	w_attr_size(jw, "skipped", skipped);
+	w_attr_secs(jw, "time", secs);
+	w_attr(jw, "timestamp", stamp);
+	w_attr_esc(jw, "hostname", host);
+	if (interrupted) {
+		w_start(jw, "properties");
+		w_start(jw, "property");
+		w_attr(jw, "name", "offload.interrupted");
+		w_attr(jw, "value", interrupted);
+		w_end(jw);
+		w_end(jw);
+	}
+	for (i = 0; i < rep->nr; i++)
+		if (rep->results[i].group == g)
+			write_case(jw, group, &rep->results[i], interrupted);
+	w_end(jw);
+}
+
+static const char *group_name(const struct offload_config *cfg, size_t g)
+{
+	if (cfg && g < cfg->groups_nr && cfg->groups[g].name)
+		return cfg->groups[g].name;
+	return "default";
+}
+
+static void write_report(struct writer *jw, const struct offload_config *cfg,
+			 const struct offload_report *rep)
+{
+	size_t i, g, ngroups, failures = 0, errors = 0;
+	char stamp[64], host[256], sigtmp[32];
+	const char *interrupted = NULL;
+	time_t start;
+	struct tm tm;
+
+	if (rep->interrupted)
+		interrupted = signal_name(rep->interrupted, sigtmp,
+					  sizeof(sigtmp));
+	start = time(NULL) - (time_t)(rep->secs > 0 ? rep->secs : 0);
+	if (!gmtime_r(&start, &tm) ||
+	    !strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm))
+		strcpy(stamp, "1970-01-01T00:00:00");
+	if (gethostname(host, sizeof(host)) < 0)
+		strcpy(host, "localhost");
+	host[sizeof(host) - 1] = '\0';
+
+	/* Groups outside cfg (should not happen) land in the last suite. */
+	ngroups = cfg ? cfg->groups_nr : 0;
+	for (i = 0; i < rep->nr; i++) {
+		failures += rep->results[i].verdict == OFFLOAD_FAILED;
+		errors += rep->results[i].verdict == OFFLOAD_NOT_RUN;
+		if (rep->results[i].group >= ngroups)
+			ngroups = rep->results[i].group + 1;
+	}
+
+	if (xmlTextWriterStartDocument(jw->w, NULL, "UTF-8", NULL) < 0)
+		jw->failed = 1;
+	w_start(jw, "testsuites");
+	w_attr(jw, "name", "offload");
+	w_attr_size(jw, "tests", rep->nr);
+	w_attr_size(jw, "failures", failures);
+	w_attr_size(jw, "errors", errors);
+	w_attr_secs(jw, "time", rep->secs);
+	for (g = 0; g < ngroups && !jw->failed && !jw->nomem; g++)
+		write_suite(jw, rep, g, group_name(cfg, g), interrupted,
+			    stamp, host);
+	w_end(jw);
+	if (xmlTextWriterEndDocument(jw->w) < 0)
+		jw->failed = 1;
+}
+
+/* mkdir -p of the directory part of `path`. */
+static int make_parents(const char *path)
+{
+	char *dir = strdup(path), *p, c;
+	int rc = 0;
+
+	if (!dir)
+		return OFFLOAD_ENOMEM;
+	p = strrchr(dir, '/');
+	if (!p || p == dir)
+		goto cleanup;
+	*p = '\0';
+	for (p = dir + 1; !rc; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		c = *p;
+		*p = '\0';
+		if (mkdir(dir, 0777) < 0 && errno != EEXIST)
+			rc = -errno;
+		*p = c;
+		if (!c)
+			break;
+	}
+cleanup:
+	free(dir);
+	return rc;
+}
+
+int junit_write(const char *path, const struct offload_config *cfg,
+		const struct offload_report *rep, struct offload_error *err)
+{
+	struct writer jw = { NULL, 0, 0 };
+	xmlOutputBufferPtr out;
+	struct buf tmp = BUF_INIT;
+	int fd = -1, rc = 0, saved;
+
+	pthread_once(&xml_once, xml_init);
+	if (buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid()))
+		return err_set(err, OFFLOAD_ENOMEM, "cannot write junit '%s': %s",
+			       path, "out of memory");
+	if ((rc = make_parents(path))) {
+		rc = err_set(err, rc, "cannot write junit '%s': %s", path,
+			     offload_strerror(rc));
+		goto cleanup;
+	}
+	/* Our own fd, close-on-exec: another thread may be forking. */
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		rc = err_set(err, -errno, "cannot write junit '%s': %s",
+			     tmp.buf, strerror(errno));
+		goto cleanup;
+	}
+	out = xmlOutputBufferCreateFd(fd, NULL);
+	if (!out || !(jw.w = xmlNewTextWriter(out))) {
+		if (out)
+			xmlOutputBufferClose(out);
+		rc = err_set(err, OFFLOAD_ENOMEM, "cannot write junit '%s': %s",
+			     path, "out of memory");
+		goto cleanup;
+	}
+	xmlTextWriterSetIndent(jw.w, 1);
+	xmlTextWriterSetIndentString(jw.w, BAD_CAST "  ");
+	errno = 0;
+	write_report(&jw, cfg, rep);
+	if (xmlTextWriterFlush(jw.w) < 0)
+		jw.failed = 1;
+	xmlFreeTextWriter(jw.w);    /* closes `out`, not fd */
+	if (jw.nomem) {
+		rc = err_set(err, OFFLOAD_ENOMEM, "cannot write junit '%s': %s",
+			     path, "out of memory");
+		goto cleanup;
+	}
+	if (jw.failed || fsync(fd) < 0) {
+		saved = errno ? errno : EIO;
+		rc = err_set(err, -saved, "cannot write junit '%s': %s",
+			     tmp.buf, strerror(saved));
+		goto cleanup;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		rc = err_set(err, -errno, "cannot write junit '%s': %s",
+			     tmp.buf, strerror(errno));
+		goto cleanup;
+	}
+	fd = -1;
+	if (rename(tmp.buf, path) < 0)
+		rc = err_set(err, -errno, "cannot rename '%s' to '%s': %s",
+			     tmp.buf, path, strerror(errno));
+
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	if (rc && tmp.len)
+		unlink(tmp.buf);
+	buf_release(&tmp);
+	return rc;
+}

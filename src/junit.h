@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * junit.h - the only module that includes libxml2: reading runners' JUnit
+ * XML (streaming xmlTextReader, tolerant) and writing the merged report
+ * (xmlTextWriter, atomically).
+ */
+#ifndef OFFLOAD_JUNIT_H
+#define OFFLOAD_JUNIT_H
+#include "offload.h"
+
+struct junit_case {
+	char *name;               /* owned; "" when absent */
+	char *classname;          /* owned; "" when absent */
+	char *nodeid;             /* owned; <property name="offload_nodeid">, or NULL */
+	double secs;              /* time attribute, 0 when absent/bad */
+	enum offload_outcome outcome;   /* failure -> FAILED, error -> ERROR */
+	char *message;            /* owned; message attribute of failure/error/skipped, or NULL */
+	char *text;               /* owned; body of failure/error, or NULL */
+	char *out;                /* owned; system-out, or NULL */
+	char *err;                /* owned; system-err, or NULL */
+};
+
+/*
+ * Read every <testcase> of `path`, wherever it is nested.  Tolerates
+ * missing attributes, unknown elements, <testsuite> at the root, several
+ * failures in one case (the first decides).  A missing, empty or
+ * malformed file returns OFFLOAD_EPARSE with err quoting the parser's
+ * message and line; cases read before the error are kept in *cases.
+ */
+int junit_read(const char *path, struct junit_case **cases, size_t *nr,
+	       struct offload_error *err);
+void junit_cases_free(struct junit_case *cases, size_t nr);
+
+/*
+ * Write `rep` as one JUnit file at `path`: written to a temporary file in
+ * the same directory, then renamed.  One <testsuite> per group
+ * (name = group), one <testcase> per test: name = escaped ID,
+ * classname = group, time = duration of the deciding attempt.
+ * Flaky: <flakyFailure> per failed attempt; failed: <failure> for the last
+ * attempt and <rerunFailure> for earlier ones; skipped: <skipped>; not run:
+ * <error type="notRun">.  An interrupted run carries
+ * <property name="offload.interrupted" value="SIGINT"/>.
+ */
+int junit_write(const char *path, const struct offload_config *cfg,
+		const struct offload_report *rep, struct offload_error *err);
+
+/*
+ * The form of a test ID used in XML: valid UTF-8 kept, "\" kept, invalid
+ * bytes and control characters other than \t \n \r written as "\xNN".
+ * Returns a new string (caller frees), NULL on ENOMEM.
+ */
+char *junit_escape(const char *s);
+
+/* Durations by escaped name from a JUnit file (history.c uses this). */
+
+#endif

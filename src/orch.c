@@ -1,0 +1,754 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * orch.c - a run: discovery, scheduling, the worker threads, the early
+ * stop, cancellation, and the final report.
+ *
+ * DESIGN: the thread that calls offload_run_execute() is the orchestrator.
+ * It starts one worker thread per sandbox, pushes every planned batch on
+ * the queue (scheduler.c), then waits in poll() on two pipes: `wake`, to
+ * which a worker writes a byte after it hands back a completion, and
+ * `cancel`, written once by offload_run_interrupt() (from a signal
+ * handler) or by the orchestrator itself for --fail-fast.  `cancel` is
+ * never drained: once readable it stays readable, so every spawn in every
+ * worker sees it in its own poll() and kills its process group.
+ *
+ * Shared state is small and lives under `mu`: the per-test `decided`
+ * flags (workers read them to skip instances of tests already decided)
+ * and the completion list.  Attempts, verdicts and events are handled only
+ * on the orchestrator thread, so the event callback is never concurrent.
+ *
+ * Every path ends: each batch popped produces exactly one completion; a
+ * process is bounded by test_timeout_secs; a cancel closes the queue and
+ * the workers are joined before the report is written.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <unistd.h>
+#include "buf.h"
+#include "error.h"
+#include "framework.h"
+#include "history.h"
+#include "junit.h"
+#include "report.h"
+#include "sandbox.h"
+#include "scheduler.h"
+
+struct completion {
+	struct completion *next;
+	struct batch *batch;
+	unsigned sandbox;
+	int started;              /* a BATCH_START notice, no results */
+	size_t *tests;            /* owned; the tests actually run */
+	struct batch_exec ex;
+	int rc;
+	struct offload_error err;
+};
+
+struct tstate {
+	unsigned instances;       /* retry_count + 1 */
+	unsigned finished;        /* instances with an attempt, or skipped */
+	int decided;              /* read by workers under mu */
+	struct offload_attempt *att;
+	size_t att_nr, att_alloc;
+};
+
+struct worker {
+	struct offload_run *run;
+	pthread_t thread;
+	unsigned index;
+	int started;
+};
+
+struct offload_run {
+	const struct offload_config *cfg;
+	struct offload_run_options opts;
+	struct offload_test_list tests;
+	struct plan plan;
+	unsigned parallel;
+	char *log_dir;
+
+	int cancel[2];            /* level-triggered cancel for everyone */
+	int wake[2];              /* workers -> orchestrator */
+	volatile sig_atomic_t interrupted;
+	int canceled;             /* orchestrator only */
+
+	pthread_mutex_t mu;
+	struct tstate *ts;
+	struct completion *done, **done_tail;
+	struct queue q;
+	struct sandbox_pool pool;
+	struct worker *workers;
+	struct completion *comps;  /* 2 per batch: start notice, end */
+	const char ***ids;         /* per batch: the IDs handed to the framework */
+};
+
+static int set_nonblock_cloexec(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	return 0;
+}
+
+static int mkdir_p(const char *path)
+{
+	char *p = strdup(path), *s;
+	int ret = 0;
+
+	if (!p)
+		return OFFLOAD_ENOMEM;
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+
+		*s = '\0';
+		if (mkdir(p, 0777) < 0 && errno != EEXIST) {
+			ret = -errno;
+			break;
+		}
+		*s = c;
+		if (!c)
+			break;
+	}
+	free(p);
+	return ret;
+}
+
+/* Remove logs/batch-N.stdout|stderr left by an earlier run: offload's own
+ * files, and only those. */
+static void remove_old_logs(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		const char *n = e->d_name, *p;
+
+		if (strncmp(n, "batch-", 6))
+			continue;
+		for (p = n + 6; *p >= '0' && *p <= '9'; p++)
+			;
+		if (p == n + 6 || (strcmp(p, ".stdout") && strcmp(p, ".stderr")))
+			continue;
+		unlinkat(dirfd(d), n, 0);
+	}
+	closedir(d);
+}
+
+static int filter_ids(struct offload_run *run, struct offload_test_list *all)
+{
+	const struct offload_run_options *o = &run->opts;
+	size_t w = 0;
+
+	for (size_t i = 0; i < all->nr; i++) {
+		int keep = !o->only_ids;
+
+		for (size_t k = 0; !keep && k < o->only_ids_nr; k++)
+			keep = !strcmp(all->ids[i], o->only_ids[k]);
+		if (keep) {
+			all->ids[w] = all->ids[i];
+			all->group[w++] = all->group[i];
+		} else {
+			free(all->ids[i]);
+		}
+	}
+	all->nr = w;
+	return 0;
+}
+
+int offload_run_new(struct offload_run **runp,
+		    const struct offload_config *cfg,
+		    const struct offload_run_options *opts,
+		    struct offload_error *err)
+{
+	struct offload_run *run;
+	double *durations = NULL;
+	size_t known = 0;
+	char *warning = NULL;
+	int ret;
+
+	*runp = NULL;
+	run = calloc(1, sizeof(*run));
+	if (!run)
+		return err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	run->cfg = cfg;
+	run->cancel[0] = run->cancel[1] = run->wake[0] = run->wake[1] = -1;
+	if (opts)
+		run->opts = *opts;
+	run->parallel = run->opts.parallel ? run->opts.parallel : cfg->max_parallel;
+	if (!run->parallel) {
+		ret = err_set(err, OFFLOAD_EUSAGE, "parallelism must be at least 1");
+		goto fail;
+	}
+	if (pipe(run->cancel) < 0 || pipe(run->wake) < 0) {
+		ret = err_set(err, -errno, "cannot create pipe: %s", strerror(errno));
+		goto fail;
+	}
+	for (int i = 0; i < 2; i++)
+		if ((ret = set_nonblock_cloexec(run->cancel[i])) ||
+		    (ret = set_nonblock_cloexec(run->wake[i]))) {
+			err_set(err, ret, "cannot set up pipe: %s", offload_strerror(ret));
+			goto fail;
+		}
+
+	ret = offload_discover(cfg, run->opts.only_group, &run->tests, err);
+	if (ret)
+		goto fail;
+	filter_ids(run, &run->tests);
+
+	durations = malloc((run->tests.nr + 1) * sizeof(*durations));
+	if (!durations) {
+		ret = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < run->tests.nr; i++)
+		durations[i] = -1;
+	if (cfg->history_path)
+		history_load(cfg->history_path, cfg, &run->tests, durations,
+			     &known, &warning);
+	ret = sched_plan(&run->plan, cfg, &run->tests, known ? durations : NULL,
+			 run->parallel, OFFLOAD_BATCH_ARG_CAP, err);
+	free(durations);
+	durations = NULL;
+	if (ret)
+		goto fail;
+	if (warning && run->opts.on_event) {
+		struct offload_event ev = { .type = OFFLOAD_EVENT_WARNING, .text = warning };
+
+		run->opts.on_event(&ev, run->opts.data);
+	}
+	free(warning);
+	*runp = run;
+	return 0;
+fail:
+	free(warning);
+	free(durations);
+	offload_run_free(run);
+	return ret;
+}
+
+const struct offload_test_list *offload_run_tests(const struct offload_run *run)
+{
+	return &run->tests;
+}
+
+void offload_run_interrupt(struct offload_run *run, int signo)
+{
+	int saved = errno;
+
+	if (!run->interrupted)
+		run->interrupted = signo;
+	if (run->cancel[1] >= 0)
+		(void)!write(run->cancel[1], "x", 1);
+	errno = saved;
+}
+
+static void cancel_all(struct offload_run *run)
+{
+	if (run->canceled)
+		return;
+	run->canceled = 1;
+	(void)!write(run->cancel[1], "c", 1);
+	queue_close(&run->q, 1);
+}
+
+static void hand_back(struct offload_run *run, struct completion *c)
+{
+	c->next = NULL;
+	pthread_mutex_lock(&run->mu);
+	*run->done_tail = c;
+	run->done_tail = &c->next;
+	pthread_mutex_unlock(&run->mu);
+	(void)!write(run->wake[1], "w", 1);
+}
+
+/*
+ * Run one batch on worker `w`.  Everything it needs was allocated up front
+ * (run->comps), so a worker never fails to hand a batch back.
+ */
+static void run_batch(struct worker *w, struct batch *b)
+{
+	struct offload_run *run = w->run;
+	const struct offload_config *cfg = run->cfg;
+	size_t bi = (size_t)(b - run->plan.batches);
+	struct completion *s = &run->comps[2 * bi], *c = &run->comps[2 * bi + 1];
+	const char **ids = run->ids[bi];
+	size_t n = 0;
+
+	c->batch = s->batch = b;
+	c->sandbox = s->sandbox = w->index;
+	pthread_mutex_lock(&run->mu);
+	for (size_t i = 0; i < b->nr; i++)
+		if (!run->ts[b->tests[i]].decided) {
+			c->tests[n] = b->tests[i];
+			ids[n++] = run->tests.ids[b->tests[i]];
+		}
+	pthread_mutex_unlock(&run->mu);
+
+	if (n) {
+		s->started = 1;
+		hand_back(run, s);
+		c->ex.cfg = cfg;
+		c->ex.group = &cfg->groups[b->group];
+		c->ex.sb = &run->pool.sb[w->index];
+		c->ex.batch_no = b->no;
+		c->ex.ids = ids;
+		c->ex.nr = n;
+		c->ex.cancel_fd = run->cancel[0];
+		c->ex.log_dir = run->log_dir;
+		c->rc = framework_run_batch(&c->ex, &c->err);
+		sandbox_reset(&run->pool.sb[w->index]);
+	}
+	c->ex.nr = n;
+	hand_back(run, c);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct offload_run *run = w->run;
+	struct batch *b;
+
+	while ((b = queue_pop(&run->q))) {
+		int slot = 0;
+
+		if (w->index && run->opts.acquire_slot) {
+			struct pollfd p = { .fd = run->cancel[0], .events = POLLIN };
+
+			/* A jobserver token may come later; wait on cancel meanwhile. */
+			while (!(slot = run->opts.acquire_slot(run->opts.slot_data)))
+				if (poll(&p, 1, 50) > 0)
+					break;
+		}
+		run_batch(w, b);
+		if (slot && run->opts.release_slot)
+			run->opts.release_slot(run->opts.slot_data);
+	}
+	return NULL;
+}
+
+static int add_attempt(struct tstate *t, const struct test_outcome *o,
+		       unsigned sandbox, unsigned batch)
+{
+	struct offload_attempt *a;
+
+	if (t->att_nr == t->att_alloc) {
+		size_t n = t->att_alloc ? t->att_alloc * 2 : 2;
+
+		a = realloc(t->att, n * sizeof(*a));
+		if (!a)
+			return OFFLOAD_ENOMEM;
+		t->att = a;
+		t->att_alloc = n;
+	}
+	a = &t->att[t->att_nr++];
+	a->outcome = o->outcome;
+	a->secs = o->secs;
+	a->sandbox = sandbox;
+	a->batch = batch;
+	a->message = o->message ? strdup(o->message) : NULL;
+	a->output = o->output ? strdup(o->output) : NULL;
+	return 0;
+}
+
+struct progress_state {
+	size_t batches_done;
+	double start;
+};
+
+static void fill_progress(struct offload_run *run, struct progress_state *ps,
+			  struct offload_progress *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->total = run->tests.nr;
+	for (size_t i = 0; i < run->tests.nr; i++) {
+		const struct tstate *t = &run->ts[i];
+
+		if (!t->decided) {
+			p->awaiting++;
+			continue;
+		}
+		switch (verdict_of(t->att, t->att_nr)) {
+		case OFFLOAD_PASSED: p->passed++; break;
+		case OFFLOAD_FLAKY: p->flaky++; break;
+		case OFFLOAD_FAILED: p->failed++; break;
+		case OFFLOAD_SKIPPED: p->skipped++; break;
+		case OFFLOAD_NOT_RUN: p->awaiting++; break;
+		}
+	}
+	p->batches_total = run->plan.nr;
+	p->batches_done = ps->batches_done;
+	p->elapsed = now_secs() - ps->start;
+}
+
+static void emit(struct offload_run *run, struct progress_state *ps,
+		 struct offload_event *ev)
+{
+	if (!run->opts.on_event)
+		return;
+	fill_progress(run, ps, &ev->progress);
+	run->opts.on_event(ev, run->opts.data);
+}
+
+static int is_decided(const struct tstate *t)
+{
+	for (size_t i = 0; i < t->att_nr; i++)
+		if (t->att[i].outcome == OFFLOAD_ATTEMPT_PASSED ||
+		    t->att[i].outcome == OFFLOAD_ATTEMPT_SKIPPED)
+			return 1;
+	return t->finished >= t->instances;
+}
+
+/* Fold one completion into the tests' states; returns the number of
+ * tests it decided as failed (for --fail-fast). */
+static size_t absorb(struct offload_run *run, struct progress_state *ps,
+		     struct completion *c, struct offload_report *rep)
+{
+	struct batch *b = c->batch;
+	size_t failed = 0;
+	struct offload_event ev = { 0 };
+
+	if (c->started) {
+		ev.type = OFFLOAD_EVENT_BATCH_START;
+		ev.batch = b->no;
+		ev.sandbox = c->sandbox;
+		ev.tests_nr = b->nr;
+		emit(run, ps, &ev);
+		return 0;
+	}
+	ps->batches_done++;
+	for (size_t i = 0; i < c->ex.warnings.nr; i++) {
+		char *w = strdup(c->ex.warnings.v[i]);
+		char **v = realloc(rep->warnings, (rep->warnings_nr + 1) * sizeof(*v));
+
+		if (w && v) {
+			rep->warnings = v;
+			v[rep->warnings_nr++] = w;
+			ev.type = OFFLOAD_EVENT_WARNING;
+			ev.text = w;
+			emit(run, ps, &ev);
+		} else {
+			free(w);
+			if (v)
+				rep->warnings = v;
+		}
+	}
+	for (size_t k = 0; k < c->ex.nr; k++) {
+		size_t t = c->tests[k];
+		struct tstate *ts = &run->ts[t];
+		struct test_outcome fallback = { 0 }, *o;
+		int was = ts->decided;
+
+		o = c->ex.res && c->ex.res[k].have ? &c->ex.res[k] : NULL;
+		if (!o) {
+			if (c->ex.canceled || run->canceled)
+				continue;	/* no attempt: the run is stopping */
+			/* offload's own failure (memory, logs): the test still
+			 * gets a failed attempt, never a silent drop. */
+			fallback.outcome = OFFLOAD_ATTEMPT_ERROR;
+			fallback.message = c->err.msg[0] ? c->err.msg :
+				(char *)offload_strerror(c->rc ? c->rc : OFFLOAD_ENOMEM);
+			o = &fallback;
+		}
+		ts->finished++;
+		add_attempt(ts, o, c->sandbox, b->no);
+		if (!was && is_decided(ts)) {
+			struct offload_result r = { .id = run->tests.ids[t],
+				.group = run->tests.group[t], .attempts = ts->att,
+				.attempts_nr = ts->att_nr };
+
+			pthread_mutex_lock(&run->mu);
+			ts->decided = 1;
+			pthread_mutex_unlock(&run->mu);
+			r.verdict = verdict_of(ts->att, ts->att_nr);
+			if (r.verdict == OFFLOAD_FAILED)
+				failed++;
+			ev.type = OFFLOAD_EVENT_DECIDED;
+			ev.test = &r;
+			emit(run, ps, &ev);
+		}
+	}
+	ev.type = OFFLOAD_EVENT_BATCH_END;
+	ev.test = NULL;
+	ev.batch = b->no;
+	ev.sandbox = c->sandbox;
+	ev.tests_nr = c->ex.nr;
+	emit(run, ps, &ev);
+	return failed;
+}
+
+
+/* Take the completion list and absorb it; returns the batches finished. */
+static size_t drain(struct offload_run *run, struct progress_state *ps,
+		    struct offload_report *rep)
+{
+	struct completion *list, *next;
+	size_t finished = 0;
+	char sink[256];
+
+	while (read(run->wake[0], sink, sizeof(sink)) > 0)
+		;
+	pthread_mutex_lock(&run->mu);
+	list = run->done;
+	run->done = NULL;
+	run->done_tail = &run->done;
+	pthread_mutex_unlock(&run->mu);
+	for (; list; list = next) {
+		next = list->next;
+		if (!list->started) {
+			finished++;
+			if (absorb(run, ps, list, rep) && run->opts.fail_fast &&
+			    !run->canceled) {
+				rep->fail_fast_stopped = 1;
+				cancel_all(run);
+			}
+		} else {
+			absorb(run, ps, list, rep);
+		}
+		batch_exec_release(&list->ex);
+	}
+	return finished;
+}
+
+static const char *signame(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "SIGINT";
+	case SIGTERM: return "SIGTERM";
+	case SIGHUP: return "SIGHUP";
+	case SIGQUIT: return "SIGQUIT";
+	}
+	return "a signal";
+}
+
+static int build_report(struct offload_run *run, struct offload_report *rep)
+{
+	rep->results = calloc(run->tests.nr + 1, sizeof(*rep->results));
+	if (!rep->results)
+		return OFFLOAD_ENOMEM;
+	rep->nr = run->tests.nr;
+	for (size_t i = 0; i < run->tests.nr; i++) {
+		struct offload_result *r = &rep->results[i];
+		struct tstate *t = &run->ts[i];
+
+		r->group = run->tests.group[i];
+		r->id = strdup(run->tests.ids[i]);
+		r->attempts = t->att;
+		r->attempts_nr = t->att_nr;
+		t->att = NULL;
+		t->att_nr = t->att_alloc = 0;
+		r->verdict = verdict_of(r->attempts, r->attempts_nr);
+		if (r->verdict == OFFLOAD_NOT_RUN) {
+			struct buf why = BUF_INIT;
+
+			if (rep->interrupted)
+				buf_addf(&why, "interrupted by %s", signame(rep->interrupted));
+			else if (rep->fail_fast_stopped)
+				buf_adds(&why, "canceled by --fail-fast");
+			else
+				buf_adds(&why, "no result");
+			r->not_run_reason = buf_detach(&why);
+		}
+		if (!r->id)
+			return OFFLOAD_ENOMEM;
+	}
+	report_count(rep);
+	return 0;
+}
+
+int offload_run_execute(struct offload_run *run, struct offload_report *rep,
+			struct offload_error *err)
+{
+	const struct offload_config *cfg = run->cfg;
+	struct progress_state ps = { 0, now_secs() };
+	struct buf path = BUF_INIT;
+	sigset_t block, old;
+	size_t finished = 0, workers_nr;
+	double last_tick;
+	int ret = 0, mu_ok = 0, q_ok = 0;
+	struct offload_event ev = { 0 };
+
+	memset(rep, 0, sizeof(*rep));
+	if (buf_addf(&path, "%s/logs", cfg->output_dir))
+		return err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	run->log_dir = buf_detach(&path);
+	if ((ret = mkdir_p(run->log_dir))) {
+		err_set(err, ret, "cannot create '%s': %s", run->log_dir,
+			offload_strerror(ret));
+		goto out;
+	}
+	remove_old_logs(run->log_dir);
+	run->ts = calloc(run->tests.nr + 1, sizeof(*run->ts));
+	if (!run->ts) {
+		ret = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < run->tests.nr; i++)
+		run->ts[i].instances = cfg->groups[run->tests.group[i]].retry_count + 1;
+	if (pthread_mutex_init(&run->mu, NULL)) {
+		ret = err_set(err, OFFLOAD_ENOMEM, "cannot create mutex");
+		goto out;
+	}
+	mu_ok = 1;
+	run->done_tail = &run->done;
+	if ((ret = queue_init(&run->q))) {
+		err_set(err, ret, "cannot create queue");
+		goto out;
+	}
+	q_ok = 1;
+	workers_nr = run->parallel < run->plan.nr ? run->parallel : run->plan.nr;
+	if (!run->plan.nr)
+		goto report;
+	run->comps = calloc(2 * run->plan.nr, sizeof(*run->comps));
+	run->ids = calloc(run->plan.nr, sizeof(*run->ids));
+	if (!run->comps || !run->ids) {
+		ret = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < run->plan.nr; i++) {
+		size_t n = run->plan.batches[i].nr;
+
+		run->comps[2 * i + 1].tests = malloc(n * sizeof(size_t));
+		run->ids[i] = malloc(n * sizeof(char *));
+		if (!run->comps[2 * i + 1].tests || !run->ids[i]) {
+			ret = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if ((ret = sandbox_pool_create(&run->pool, cfg, (unsigned)workers_nr, err)))
+		goto out;
+	if (run->opts.on_event) {
+		if (!run->plan.by_history)
+			ev.text = "no recorded durations: scheduling round-robin";
+		else
+			ev.text = "scheduling longest tests first from recorded durations";
+		ev.type = OFFLOAD_EVENT_NOTICE;
+		emit(run, &ps, &ev);
+	}
+	for (size_t i = 0; i < run->plan.nr; i++)
+		if ((ret = queue_push(&run->q, &run->plan.batches[i]))) {
+			err_set(err, ret, "out of memory");
+			goto out;
+		}
+	queue_close(&run->q, 0);	/* no more batches: workers end when empty */
+
+	run->workers = calloc(workers_nr, sizeof(*run->workers));
+	if (!run->workers) {
+		ret = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Workers must never take the signals meant for the orchestrator's
+	 * caller: they inherit this mask; children get an empty one. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGQUIT);
+	sigaddset(&block, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	for (size_t i = 0; i < workers_nr; i++) {
+		struct worker *w = &run->workers[i];
+
+		w->run = run;
+		w->index = (unsigned)i;
+		if (pthread_create(&w->thread, NULL, worker_main, w)) {
+			cancel_all(run);
+			break;
+		}
+		w->started = 1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	last_tick = now_secs();
+	while (finished < run->plan.nr) {
+		struct pollfd p[2] = { { .fd = run->wake[0], .events = POLLIN },
+				       { .fd = run->cancel[0], .events = POLLIN } };
+
+		if (poll(p, 2, 1000) < 0 && errno != EINTR)
+			break;
+		finished += drain(run, &ps, rep);
+		if (run->interrupted && !run->canceled)
+			cancel_all(run);
+		if (run->canceled)
+			break;
+		if (now_secs() - last_tick >= 1.0) {
+			last_tick = now_secs();
+			ev.type = OFFLOAD_EVENT_TICK;
+			emit(run, &ps, &ev);
+		}
+	}
+	for (size_t i = 0; i < workers_nr; i++)
+		if (run->workers[i].started)
+			pthread_join(run->workers[i].thread, NULL);
+	drain(run, &ps, rep);
+	sandbox_pool_destroy(&run->pool);
+report:
+	rep->interrupted = run->interrupted;
+	if (run->interrupted)
+		rep->fail_fast_stopped = 0;
+	if ((ret = build_report(run, rep))) {
+		err_set(err, ret, "out of memory");
+		goto out;
+	}
+	rep->secs = now_secs() - ps.start;
+	if (cfg->junit) {
+		ret = junit_write(cfg->junit_file, cfg, rep, err);
+		if (ret)
+			goto out;
+		rep->junit_path = strdup(cfg->junit_file);
+	}
+out:
+	if (run->workers == NULL)
+		sandbox_pool_destroy(&run->pool);
+	if (q_ok) {
+		queue_close(&run->q, 1);
+		queue_destroy(&run->q);
+	}
+	if (mu_ok)
+		pthread_mutex_destroy(&run->mu);
+	return ret;
+}
+
+void offload_run_free(struct offload_run *run)
+{
+	if (!run)
+		return;
+	for (int i = 0; i < 2; i++) {
+		if (run->cancel[i] >= 0)
+			close(run->cancel[i]);
+		if (run->wake[i] >= 0)
+			close(run->wake[i]);
+	}
+	if (run->ts)
+		for (size_t i = 0; i < run->tests.nr; i++) {
+			for (size_t k = 0; k < run->ts[i].att_nr; k++) {
+				free(run->ts[i].att[k].message);
+				free(run->ts[i].att[k].output);
+			}
+			free(run->ts[i].att);
+		}
+	free(run->ts);
+	for (size_t i = 0; run->comps && run->ids && i < run->plan.nr; i++) {
+		free(run->comps[2 * i + 1].tests);
+		free(run->ids[i]);
+	}
+	free(run->comps);
+	free(run->ids);
+	free(run->workers);
+	free(run->log_dir);
+	plan_release(&run->plan);
+	offload_test_list_release(&run->tests);
+	free(run);
+}

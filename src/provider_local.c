@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * provider_local.c - local sandboxes: the configured working directory plus
+ * a private temporary directory per sandbox, and the environment a batch
+ * runs with.  It starts no process (spawn.c does) and never touches the
+ * working directory, only the temporary tree it created.
+ *
+ * The root is always /tmp/offload.XXXXXX, whatever TMPDIR says: test
+ * suites put Unix sockets in $TMPDIR (GPG's agent, databases), and a socket
+ * path is limited to 108 bytes, so a short root matters more than honouring
+ * a TMPDIR that may itself be long.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "buf.h"
+#include "error.h"
+#include "sandbox.h"
+
+extern char **environ;
+
+/* nftw callbacks take no data pointer; each thread removes its own tree. */
+static _Thread_local int tree_err;
+static _Thread_local int tree_unlocked;
+
+/*
+ * First pass: give the owner rwx on every directory, so that a test that
+ * left a read-only (or unreadable) directory does not make its tree
+ * impossible to remove.  An unreadable directory is not descended into:
+ * another pass will, now that it can be read.
+ */
+static int unlock_one(const char *path, const struct stat *st, int flag,
+		      struct FTW *ftw)
+{
+	if ((flag == FTW_D || flag == FTW_DNR) &&
+	    (st->st_mode & 0700) != 0700 &&
+	    !chmod(path, (st->st_mode & 07777) | 0700) && flag == FTW_DNR)
+		tree_unlocked = 1;
+	return 0;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag,
+		      struct FTW *ftw)
+{
+	int r = flag == FTW_DP || flag == FTW_D || flag == FTW_DNR ?
+		rmdir(path) : unlink(path);
+
+	if (r && errno != ENOENT && !tree_err)
+		tree_err = -errno;
+	return 0;	/* remove as much as possible */
+}
+
+int remove_tree(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 : -errno;
+	tree_err = 0;
+	/* Bounded: each pass opens at least one more level, or stops. */
+	for (int pass = 0; pass < 64; pass++) {
+		tree_unlocked = 0;
+		if (nftw(path, unlock_one, 16, FTW_PHYS) || !tree_unlocked)
+			break;
+	}
+	if (nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) && !tree_err)
+		tree_err = errno ? -errno : -EIO;
+	return tree_err;
+}
+
+void sandbox_reset(struct sandbox *sb)
+{
+	struct strvec names = STRVEC_INIT;
+	struct dirent *de;
+	DIR *dir;
+
+	chmod(sb->tmpdir, 0700);	/* the test may have locked it */
+	dir = opendir(sb->tmpdir);
+	if (!dir)
+		return;
+	/* Collect first: removing while reading a directory is unspecified. */
+	while ((de = readdir(dir)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			strvec_pushf(&names, "%s/%s", sb->tmpdir, de->d_name);
+	closedir(dir);
+	for (size_t i = 0; i < names.nr; i++)
+		remove_tree(names.v[i]);
+	strvec_clear(&names);
+}
+
+/* Does the environment entry `entry` ("NAME=value") define `name`? */
+static int env_is(const char *entry, const char *name, size_t len)
+{
+	return !strncmp(entry, name, len) && entry[len] == '=';
+}
+
+/*
+ * The batch environment: ours without make's jobserver variables (the
+ * tests do not have its fds), then the sandbox's own variables, then
+ * [provider.env], which wins over both: it is what the user asked for.
+ */
+static int build_env(struct sandbox *sb, const struct offload_config *cfg)
+{
+	static const char *const drop[] = {
+		"MAKEFLAGS", "MFLAGS", "MAKELEVEL",
+		"TMPDIR", "TEST_TMPDIR", "OFFLOAD_SANDBOX",
+	};
+	struct strvec env = STRVEC_INIT;
+	int rc = 0;
+
+	for (char **e = environ; e && *e && !rc; e++) {
+		int keep = 1;
+
+		for (size_t i = 0; i < sizeof(drop) / sizeof(*drop) && keep; i++)
+			keep = !env_is(*e, drop[i], strlen(drop[i]));
+		for (size_t i = 0; i < cfg->env_nr && keep; i++)
+			keep = !env_is(*e, cfg->env[i].name, strlen(cfg->env[i].name));
+		if (keep)
+			rc = strvec_push(&env, *e);
+	}
+	if (!rc)
+		rc = strvec_pushf(&env, "TMPDIR=%s", sb->tmpdir);
+	if (!rc)
+		rc = strvec_pushf(&env, "TEST_TMPDIR=%s", sb->tmpdir);
+	if (!rc)
+		rc = strvec_pushf(&env, "OFFLOAD_SANDBOX=%u", sb->index);
+	for (size_t i = 0; i < cfg->env_nr && !rc; i++) {
+		const char *name = cfg->env[i].name;
+
+		/* a later duplicate of an earlier name replaces it */
+		for (size_t j = 0; j < env.nr; j++) {
+			if (env_is(env.v[j], name, strlen(name))) {
+				free(env.v[j]);
+				memmove(env.v + j, env.v + j + 1,
+					(env.nr - j) * sizeof(*env.v));
+				env.nr--;
+				break;
+			}
+		}
+		rc = strvec_pushf(&env, "%s=%s", name,
+				  cfg->env[i].value ? cfg->env[i].value : "");
+	}
+	if (rc) {
+		strvec_clear(&env);
+		return rc;
+	}
+	sb->envp = strvec_detach(&env);
+	return sb->envp ? 0 : OFFLOAD_ENOMEM;
+}
+
+static const char *work_dir(const struct offload_config *cfg)
+{
+	if (cfg->provider_working_dir)
+		return cfg->provider_working_dir;
+	if (cfg->working_dir)
+		return cfg->working_dir;
+	return cfg->dir;
+}
+
+int sandbox_pool_create(struct sandbox_pool *pool,
+			const struct offload_config *cfg, unsigned nr,
+			struct offload_error *err)
+{
+	char root[] = "/tmp/offload.XXXXXX";
+	char *cwd = NULL;
+	int rc = 0;
+
+	memset(pool, 0, sizeof(*pool));
+	if (!nr)
+		return err_set(err, OFFLOAD_EUSAGE, "no sandboxes requested");
+	if (work_dir(cfg))
+		cwd = strdup(work_dir(cfg));
+	else
+		cwd = getcwd(NULL, 0);
+	if (!cwd) {
+		rc = err_set(err, OFFLOAD_ENOMEM, "cannot create sandboxes: %s",
+			     offload_strerror(OFFLOAD_ENOMEM));
+		goto cleanup;
+	}
+	if (!mkdtemp(root)) {
+		rc = err_set(err, -errno, "cannot create temporary directory '%s': %s",
+			     root, strerror(errno));
+		goto cleanup;
+	}
+	pool->root = strdup(root);
+	pool->sb = calloc(nr, sizeof(*pool->sb));
+	if (!pool->root || !pool->sb) {
+		free(pool->root);
+		pool->root = NULL;
+		remove_tree(root);
+		rc = err_set(err, OFFLOAD_ENOMEM, "cannot create sandboxes: %s",
+			     offload_strerror(OFFLOAD_ENOMEM));
+		goto cleanup;
+	}
+	for (unsigned i = 0; i < nr; i++) {
+		struct sandbox *sb = &pool->sb[i];
+		struct buf path = BUF_INIT;
+
+		pool->nr = i + 1;	/* so that destroy frees this one too */
+		sb->index = i;
+		if (buf_addf(&path, "%s/%u", root, i) ||
+		    !(sb->cwd = strdup(cwd))) {
+			buf_release(&path);
+			rc = err_set(err, OFFLOAD_ENOMEM, "cannot create sandboxes: %s",
+				     offload_strerror(OFFLOAD_ENOMEM));
+			goto cleanup;
+		}
+		sb->tmpdir = buf_detach(&path);
+		if (mkdir(sb->tmpdir, 0700)) {
+			rc = err_set(err, -errno, "cannot create directory '%s': %s",
+				     sb->tmpdir, strerror(errno));
+			goto cleanup;
+		}
+		if (build_env(sb, cfg)) {
+			rc = err_set(err, OFFLOAD_ENOMEM, "cannot create sandboxes: %s",
+				     offload_strerror(OFFLOAD_ENOMEM));
+			goto cleanup;
+		}
+	}
+cleanup:
+	free(cwd);
+	if (rc)
+		sandbox_pool_destroy(pool);
+	return rc;
+}
+
+void sandbox_pool_destroy(struct sandbox_pool *pool)
+{
+	if (pool->root)
+		remove_tree(pool->root);
+	for (unsigned i = 0; i < pool->nr; i++) {
+		free(pool->sb[i].cwd);
+		free(pool->sb[i].tmpdir);
+		strv_free(pool->sb[i].envp);
+	}
+	free(pool->sb);
+	free(pool->root);
+	memset(pool, 0, sizeof(*pool));
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* scheduler.h - expansion of retries into instances, batching policy (LPT or
+ * round-robin) and the shared batch queue (scheduler.c). */
+#ifndef OFFLOAD_SCHEDULER_H
+#define OFFLOAD_SCHEDULER_H
+#include <pthread.h>
+#include "offload.h"
+
+struct batch {
+	unsigned no;              /* 1-based, unique in the run */
+	size_t group;             /* every test of a batch is in this group */
+	size_t *tests;            /* owned; indices into the run's test list */
+	size_t nr;
+	double est;               /* estimated seconds */
+	size_t id_bytes;          /* sum of strlen(id) + 1 */
+};
+
+struct plan {
+	struct batch *batches;    /* owned; in the order to run them */
+	size_t nr;
+	int by_history;           /* LPT from durations, else round-robin */
+};
+
+/*
+ * Expand every test into retry_count + 1 instances and pack them into
+ * batches: per group, max(parallel, retry_count + 1) bins (one per test
+ * instance for schedule_individual groups).  With any known duration
+ * (durations[i] >= 0), LPT: longest first into the least-loaded bin;
+ * unknown tests estimated at the group's mean of known ones, else
+ * default_secs.  Without: round-robin.  Two instances of one test never
+ * share a batch; a batch's ids stay under `id_cap` bytes (a bin that would
+ * overflow is split).  `durations` may be NULL.
+ */
+int sched_plan(struct plan *plan, const struct offload_config *cfg,
+	       const struct offload_test_list *tests, const double *durations,
+	       unsigned parallel, size_t id_cap, struct offload_error *err);
+void plan_release(struct plan *plan);
+
+/* A FIFO of batch pointers shared by the worker threads. */
+struct queue {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct batch **items;     /* owned array, borrowed batches */
+	size_t head, nr, alloc;
+	int closed;
+};
+int queue_init(struct queue *q);
+void queue_destroy(struct queue *q);
+int queue_push(struct queue *q, struct batch *b);   /* locks */
+/* Block until a batch is available (returns it) or the queue is closed
+ * and empty (returns NULL). */
+struct batch *queue_pop(struct queue *q);
+/* Wake every waiter; later pops return NULL once empty.  drop: forget the
+ * queued items too. */
+void queue_close(struct queue *q, int drop);
+
+#endif

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * spawn.h - the only module that starts, waits for or kills processes.
+ *
+ * A child runs in its own process group, started with posix_spawn, with an
+ * empty signal mask and default dispositions for INT/TERM/HUP/QUIT/PIPE,
+ * stdin from /dev/null, stdout and stderr captured through O_CLOEXEC pipes
+ * into capped buffers.  Only the child's own pid is ever waited for (never
+ * waitpid(-1): inside GNU make that steals make's children).
+ */
+#ifndef OFFLOAD_SPAWN_H
+#define OFFLOAD_SPAWN_H
+#include "offload.h"
+#include "buf.h"
+
+struct spawn_req {
+	char *const *argv;        /* argv[0] is looked up in PATH if it has no '/' */
+	char *const *envp;        /* NULL: the caller's environ */
+	const char *cwd;          /* NULL: unchanged */
+	size_t cap;               /* bytes kept per stream (capbuf) */
+	double timeout_secs;      /* <= 0: none */
+	int cancel_fd;            /* -1, or an fd that becomes readable to cancel */
+	int grace_ms;             /* TERM -> KILL delay; 0 means 1000 */
+};
+
+enum spawn_state {
+	SPAWN_EXITED,             /* `status` is the exit code */
+	SPAWN_SIGNALED,           /* `status` is the signal number */
+	SPAWN_TIMEDOUT,           /* killed after timeout_secs */
+	SPAWN_CANCELED,           /* killed because cancel_fd became readable */
+};
+
+struct spawn_res {
+	enum spawn_state state;
+	int status;
+	double secs;              /* wall time */
+	struct capbuf out, err;   /* owned; release with spawn_res_release */
+};
+
+/*
+ * Run req->argv to completion (or timeout/cancel).  When the child exits,
+ * whatever is left of its process group is killed too, so no grandchild
+ * outlives the call.  Returns 0 with *res filled (release it even on
+ * error), or OFFLOAD_ESPAWN / -errno with err naming argv[0] (e.g. exec
+ * failure: "cannot run 'x': No such file or directory").
+ * Thread-safe: many threads may spawn at once.
+ */
+int spawn_run(const struct spawn_req *req, struct spawn_res *res,
+	      struct offload_error *err);
+
+void spawn_res_release(struct spawn_res *res);
+
+/*
+ * Run `argv` and return its whole stdout in `out` (capped at `cap`), for
+ * discovery.  A non-zero exit or a signal is an OFFLOAD_EDISCOVER error
+ * whose message quotes the end of stderr.
+ */
+int spawn_capture(const struct spawn_req *req, struct buf *out,
+		  struct offload_error *err);
+
+#endif

@@ -1,0 +1,75 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# tests/harness.sh - run one part of the suite and record its counts.
+#   harness.sh unit          cmocka programs in $O/tests/unit (TAP output)
+#   harness.sh integration   tests/integration/t*.sh, one test each
+#   harness.sh summary FILE  add up the recorded counts; print the last line
+# Counts go to $RESULTS (one "passed failed skipped label" line per part).
+# A part's failures print their output; the exit status is always that of
+# the counts, so `make check` goes on to the next part and fails at the end.
+set -u
+O=${O:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+RESULTS=${RESULTS:-$O/check-results}
+export OFFLOAD_BUILD_DIR="$ROOT/$O"
+case $O in /*) OFFLOAD_BUILD_DIR=$O ;; esac
+export OFFLOAD="$OFFLOAD_BUILD_DIR/bin/offload"
+export FAKE_TEST="$OFFLOAD_BUILD_DIR/tests/helpers/fake-test"
+export OFFLOAD_SRC="$ROOT"
+label=$(basename "$OFFLOAD_BUILD_DIR")
+pass=0 fail=0 skip=0
+
+record() {
+	echo "$pass $fail $skip $1" >>"$RESULTS"
+	echo "$1: $pass passed, $fail failed, $skip skipped"
+}
+
+case ${1:-} in
+unit)
+	for t in "$OFFLOAD_BUILD_DIR"/tests/unit/test-*; do
+		[ -x "$t" ] || continue
+		log=$(mktemp)
+		(cd "$ROOT" && CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 "$t") >"$log" 2>&1
+		rc=$?
+		p=$(grep -c '^ok ' "$log")
+		f=$(grep -c '^not ok ' "$log")
+		s=$(grep -c '^ok .*# SKIP' "$log")
+		p=$((p - s))
+		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+			f=1	# crashed or exited early (sanitizer report)
+		fi
+		if [ "$f" != 0 ]; then
+			echo "--- FAIL $(basename "$t") (exit $rc)"
+			tail -n 60 "$log"
+		fi
+		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+		rm -f "$log"
+	done
+	record "unit($label)"
+	;;
+integration)
+	for t in "$ROOT"/tests/integration/t[0-9]*.sh; do
+		[ -f "$t" ] || continue
+		name=$(basename "$t" .sh)
+		dir=$(mktemp -d "/tmp/offload-it.XXXXXX")
+		log="$dir.log"
+		(cd "$dir" && TEST_DIR="$dir" timeout 300 sh "$t") >"$log" 2>&1
+		rc=$?
+		case $rc in
+		0) pass=$((pass + 1)) ;;
+		77) skip=$((skip + 1)); echo "--- skip $name: $(tail -n 1 "$log")" ;;
+		*) fail=$((fail + 1)); echo "--- FAIL $name (exit $rc)"; tail -n 60 "$log" ;;
+		esac
+		rm -rf "$dir" "$log"
+	done
+	record "integration($label)"
+	;;
+summary)
+	awk '{ p += $1; f += $2; s += $3 }
+	     END { printf "%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0 || NR == 0) }' "$2"
+	;;
+*)
+	echo "usage: harness.sh unit|integration|summary FILE" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,801 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-junit.c - the JUnit module: escaping, reading runners' files,
+ * writing the merged report (validated against Surefire's schema when
+ * xmllint and ../shared/data/junit-10.xsd are there), reading it back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "junit.h"
+
+#define XSD "../shared/data/junit-10.xsd"
+
+static char scratch[] = "/tmp/offload-test-junit-XXXXXX";
+
+static char *path_in(const char *name)
+{
+	static char p[4][512];
+	static int n;
+
+	n = (n + 1) % 4;
+	snprintf(p[n], sizeof(p[n]), "%s/%s", scratch, name);
+	return p[n];
+}
+
+static void write_file(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void write_str(const char *path, const char *s)
+{
+	write_file(path, s, strlen(s));
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *s;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	rewind(f);
+	s = malloc(n + 1);
+	assert_non_null(s);
+	assert_int_equal(fread(s, 1, n, f), (size_t)n);
+	s[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = n;
+	return s;
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	chmod(p, 0700);
+	remove(p);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(scratch) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	if (!getenv("KEEP")) nftw(scratch, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+/*
+ * Validate `path` against the schema with xmllint: 1 valid, 0 invalid,
+ * -1 when xmllint or the schema is not available.
+ */
+static int xsd_valid(const char *path)
+{
+	int status, fd;
+	pid_t pid;
+
+	if (access(XSD, R_OK) < 0)
+		return -1;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fd = open("/dev/null", O_WRONLY);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execlp("xmllint", "xmllint", "--noout", "--schema", XSD, path,
+		       (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static void assert_xsd_valid(const char *path)
+{
+	int v = xsd_valid(path);
+
+	if (v < 0)
+		fprintf(stderr, "# xmllint or %s missing: schema not checked\n",
+			XSD);
+	else
+		assert_int_equal(v, 1);
+}
+
+/* Every byte of the file is legal in XML 1.0 text encoded as UTF-8. */
+static void assert_clean_bytes(const char *path)
+{
+	size_t len, i;
+	char *s = slurp(path, &len);
+	char *e;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = s[i];
+
+		assert_false(c < 0x20 && c != '\t' && c != '\n' && c != '\r');
+		assert_true(c != 0x7f);
+	}
+	/* junit_escape leaves a valid file unchanged. */
+	e = junit_escape(s);
+	assert_non_null(e);
+	assert_string_equal(e, s);
+	free(e);
+	free(s);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void check_escape(const char *in, const char *want)
+{
+	char *got = junit_escape(in);
+
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_escape(void **state)
+{
+	(void)state;
+	check_escape("", "");
+	check_escape("tests/a b.sh", "tests/a b.sh");
+	check_escape("x[a\"b'<&>]", "x[a\"b'<&>]");
+	check_escape("tab\tnl\ncr\r", "tab\tnl\ncr\r");
+	check_escape("back\\slash", "back\\slash");
+	check_escape("a\x01" "b\x1f" "c\x7f", "a\\x01b\\x1fc\\x7f");
+	check_escape("\xff", "\\xff");
+	check_escape("\xc3\x28", "\\xc3(");
+	check_escape("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+		     "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	check_escape("\xc0\xaf", "\\xc0\\xaf");                /* overlong */
+	check_escape("\xe0\x80\xaf", "\\xe0\\x80\\xaf");        /* overlong */
+	check_escape("\xed\xa0\x80", "\\xed\\xa0\\x80");        /* surrogate */
+	check_escape("\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"); /* > U+10FFFF */
+	check_escape("\xef\xbf\xbe", "\\xef\\xbf\\xbe");        /* U+FFFE */
+	check_escape("end\xe2\x82", "end\\xe2\\x82");           /* truncated */
+	check_escape("\x80x", "\\x80x");                        /* lone continuation */
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading runners' files                                              */
+
+static const struct junit_case *find_case(const struct junit_case *c,
+					  size_t nr, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (!strcmp(c[i].name, name))
+			return &c[i];
+	fail_msg("no case '%s'", name);
+	return NULL;
+}
+
+static const char pytest_xunit1[] =
+	"<?xml version=\"1.0\" encoding=\"utf-8\"?><testsuites>"
+	"<testsuite name=\"pytest\" errors=\"1\" failures=\"1\" skipped=\"1\""
+	" tests=\"4\" time=\"0.016\">"
+	"<testcase classname=\"test_a\" name=\"test_ok\" file=\"test_a.py\""
+	" line=\"1\" time=\"0.250\"><properties>"
+	"<property name=\"other\" value=\"x\" />"
+	"<property name=\"offload_nodeid\" value=\"test_a.py::test_ok[a b-1]\" />"
+	"</properties></testcase>"
+	"<testcase classname=\"test_a\" name=\"test_fail\" file=\"test_a.py\""
+	" line=\"4\" time=\"1.5\"><failure message=\"assert 1 == 2\">"
+	"def test_fail():\n&gt;       assert 1 == 2\nE       assert 1 == 2"
+	"</failure><system-out>captured &lt;out&gt;\n</system-out>"
+	"<system-err>captured err</system-err></testcase>"
+	"<testcase classname=\"test_a\" name=\"test_skip\" time=\"0.000\">"
+	"<skipped type=\"pytest.skip\" message=\"nope\">test_a.py:8: nope"
+	"</skipped><system-out>printed before skip</system-out></testcase>"
+	"<testcase classname=\"test_a\" name=\"test_err\" time=\"0.001\">"
+	"<error message=\"failed on setup with &quot;RuntimeError: x&quot;\">"
+	"E   RuntimeError: x</error></testcase>"
+	"</testsuite></testsuites>\n";
+
+static void test_read_pytest_xunit1(void **state)
+{
+	struct offload_error err = { 0, "" };
+	const struct junit_case *c;
+	struct junit_case *cases;
+	const char *p = path_in("x1.xml");
+	size_t nr;
+
+	(void)state;
+	write_str(p, pytest_xunit1);
+	assert_int_equal(junit_read(p, &cases, &nr, &err), 0);
+	assert_int_equal(nr, 4);
+
+	c = &cases[0];
+	assert_string_equal(c->name, "test_ok");
+	assert_string_equal(c->classname, "test_a");
+	assert_string_equal(c->nodeid, "test_a.py::test_ok[a b-1]");
+	assert_int_equal(c->outcome, OFFLOAD_ATTEMPT_PASSED);
+	assert_true(c->secs > 0.2499 && c->secs < 0.2501);
+	assert_null(c->message);
+
+	c = &cases[1];
+	assert_null(c->nodeid);
+	assert_int_equal(c->outcome, OFFLOAD_ATTEMPT_FAILED);
+	assert_string_equal(c->message, "assert 1 == 2");
+	assert_non_null(strstr(c->text, ">       assert 1 == 2\n"));
+	assert_string_equal(c->out, "captured <out>\n");
+	assert_string_equal(c->err, "captured err");
+	assert_true(c->secs > 1.499 && c->secs < 1.501);
+
+	c = &cases[2];
+	assert_int_equal(c->outcome, OFFLOAD_ATTEMPT_SKIPPED);
+	assert_string_equal(c->message, "nope");
+	assert_string_equal(c->text, "test_a.py:8: nope");
+	assert_string_equal(c->out, "printed before skip");
+
+	c = &cases[3];
+	assert_int_equal(c->outcome, OFFLOAD_ATTEMPT_ERROR);
+	assert_string_equal(c->message, "failed on setup with \"RuntimeError: x\"");
+	junit_cases_free(cases, nr);
+}
+
+static void test_read_quirks(void **state)
+{
+	/* xunit2 layout, <testsuite> at the root, nested suites, CDATA,
+	 * empty and attribute-less elements, odd times, unknown elements. */
+	static const char xml[] =
+		"<?xml version=\"1.0\"?>\n"
+		"<testsuite name=\"outer\" tests=\"7\">\n"
+		"  <properties><property name=\"k\" value=\"v\"/></properties>\n"
+		"  <testsuite name=\"inner\"><testsuite name=\"deeper\">\n"
+		"    <testcase name=\"deep\" classname=\"c\" time=\"1,234.5\"/>\n"
+		"  </testsuite></testsuite>\n"
+		"  <testcase name=\"cdata\" time=\"abc\"><system-out><![CDATA[a <raw> & b]]>"
+		"tail</system-out></testcase>\n"
+		"  <testcase/>\n"
+		"  <testcase name=\"two\" time=\"2e-3\"><failure message=\"first\">one</failure>"
+		"<error message=\"second\">two</error></testcase>\n"
+		"  <testcase name=\"empty-failure\"><failure/></testcase>\n"
+		"  <testcase name=\"unknown\"><weird a=\"b\"><failure message=\"nested\"/></weird>"
+		"<reruns/></testcase>\n"
+		"  <testcase name=\"skip-then-fail\"><skipped/><failure message=\"f\"/></testcase>\n"
+		"  <testcase name=\"flaky\"><flakyFailure message=\"was bad\" type=\"x\">"
+		"trace<system-out>o</system-out></flakyFailure>"
+		"<rerunFailure type=\"y\"/></testcase>\n"
+		"</testsuite>\n";
+	struct offload_error err = { 0, "" };
+	const struct junit_case *c;
+	struct junit_case *cases;
+	const char *p = path_in("quirks.xml");
+	size_t nr;
+
+	(void)state;
+	write_str(p, xml);
+	assert_int_equal(junit_read(p, &cases, &nr, &err), 0);
+	assert_int_equal(nr, 8);
+
+	c = find_case(cases, nr, "deep");
+	assert_string_equal(c->classname, "c");
+	assert_true(c->secs > 1234.49 && c->secs < 1234.51);
+	assert_int_equal(c->outcome, OFFLOAD_ATTEMPT_PASSED);
+
+	c = find_case(cases, nr, "cdata");
+	assert_string_equal(c->out, "a <raw> & btail");
+	assert_true(c->secs == 0);
+
+	c = find_case(cases, nr, "");
+	assert_string_equal(c->classname, "");
+	assert_null(c->text);
+
+	c = find_case(cases, nr, "two");
+	assert_int_equal(c->outcome, OFFLOAD_ATTEMPT_FAILED);
+	assert_string_equal(c->message, "first");
+	assert_string_equal(c->text, "one");
+	assert_true(c->secs > 0.00199 && c->secs < 0.00201);
+
+	c = find_case(cases, nr, "empty-failure");
+	assert_int_equal(c->outcome, OFFLOAD_ATTEMPT_FAILED);
+	assert_null(c->message);
+	assert_null(c->text);
+
+	/* A <failure> that is not a child of the testcase is not its verdict. */
+	c = find_case(cases, nr, "unknown");
+	assert_int_equal(c->outcome, OFFLOAD_ATTEMPT_PASSED);
+
+	c = find_case(cases, nr, "skip-then-fail");
+	assert_int_equal(c->outcome, OFFLOAD_ATTEMPT_FAILED);
+	assert_string_equal(c->message, "f");
+
+	/* Surefire's rerun elements do not make the verdict. */
+	c = find_case(cases, nr, "flaky");
+	assert_int_equal(c->outcome, OFFLOAD_ATTEMPT_PASSED);
+	assert_null(c->out);
+	junit_cases_free(cases, nr);
+}
+
+/* Run `fn` with stderr going to a file; return what it printed. */
+static char *capture_stderr(void (*fn)(void *), void *arg)
+{
+	const char *p = path_in("stderr.txt");
+	int saved = dup(2), fd;
+
+	assert_true(saved >= 0);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	fflush(stderr);
+	dup2(fd, 2);
+	close(fd);
+	fn(arg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	return slurp(p, NULL);
+}
+
+struct read_args {
+	const char *path;
+	struct junit_case *cases;
+	size_t nr;
+	int rc;
+	struct offload_error err;
+};
+
+static void do_read(void *arg)
+{
+	struct read_args *a = arg;
+
+	a->rc = junit_read(a->path, &a->cases, &a->nr, &a->err);
+}
+
+static void test_read_truncated(void **state)
+{
+	struct read_args a = { 0 };
+	char *printed;
+
+	(void)state;
+	a.path = path_in("truncated.xml");
+	write_str(a.path,
+		  "<testsuites>\n<testsuite name=\"s\">\n"
+		  "<testcase name=\"a\" time=\"1\"/>\n"
+		  "<testcase name=\"b\"><failure message=\"m\">x</failure></testcase>\n"
+		  "<testcase name=\"c\"><system-out>half an outp");
+	printed = capture_stderr(do_read, &a);
+	/* libxml2 must not talk to the user: the library never prints. */
+	assert_string_equal(printed, "");
+	free(printed);
+	assert_int_equal(a.rc, OFFLOAD_EPARSE);
+	assert_int_equal(a.err.code, OFFLOAD_EPARSE);
+	assert_int_equal(strncmp(a.err.msg, "junit '", 7), 0);
+	assert_non_null(strstr(a.err.msg, a.path));
+	assert_non_null(strstr(a.err.msg, "' line 5: "));
+	/* The complete cases before the error are kept, the partial one not. */
+	assert_int_equal(a.nr, 2);
+	assert_string_equal(a.cases[0].name, "a");
+	assert_string_equal(a.cases[1].name, "b");
+	assert_int_equal(a.cases[1].outcome, OFFLOAD_ATTEMPT_FAILED);
+	junit_cases_free(a.cases, a.nr);
+}
+
+static void test_read_malformed(void **state)
+{
+	static const char *bad[] = {
+		"",                                           /* 0 bytes */
+		"   \n",
+		"not xml at all",
+		"<testsuite><testcase name=\"a\"></testsuite>",
+		"<testsuite><testcase name=\"\xff\xfe\"/></testsuite>",
+		"<a/><b/>",
+	};
+	struct read_args a;
+	size_t i;
+	char *printed;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&a, 0, sizeof(a));
+		a.path = path_in("bad.xml");
+		write_str(a.path, bad[i]);
+		printed = capture_stderr(do_read, &a);
+		assert_string_equal(printed, "");
+		free(printed);
+		assert_int_equal(a.rc, OFFLOAD_EPARSE);
+		assert_int_equal(strncmp(a.err.msg, "junit '", 7), 0);
+		assert_non_null(strstr(a.err.msg, "' line "));
+		junit_cases_free(a.cases, a.nr);
+	}
+}
+
+static void test_read_missing(void **state)
+{
+	struct offload_error err = { 0, "" };
+	struct junit_case *cases = NULL;
+	char want[600];
+	size_t nr = 99;
+
+	(void)state;
+	assert_int_equal(junit_read(path_in("nope.xml"), &cases, &nr, &err),
+			 OFFLOAD_EPARSE);
+	snprintf(want, sizeof(want),
+		 "cannot read junit '%s': No such file or directory",
+		 path_in("nope.xml"));
+	assert_string_equal(err.msg, want);
+	assert_int_equal(nr, 0);
+	junit_cases_free(cases, nr);
+}
+
+static void test_read_no_external_entities(void **state)
+{
+	struct offload_error err = { 0, "" };
+	struct junit_case *cases;
+	char xml[1024];
+	const char *p = path_in("xxe.xml"), *secret = path_in("secret.txt");
+	size_t nr, i;
+
+	(void)state;
+	write_str(secret, "TOP-SECRET");
+	snprintf(xml, sizeof(xml),
+		 "<?xml version=\"1.0\"?>\n"
+		 "<!DOCTYPE testsuite [<!ENTITY x SYSTEM \"file://%s\">]>\n"
+		 "<testsuite><testcase name=\"t\"><failure>&x;</failure>"
+		 "<system-out>&x;</system-out></testcase></testsuite>\n",
+		 secret);
+	write_str(p, xml);
+	junit_read(p, &cases, &nr, &err);
+	for (i = 0; i < nr; i++) {
+		assert_false(cases[i].text && strstr(cases[i].text, "SECRET"));
+		assert_false(cases[i].out && strstr(cases[i].out, "SECRET"));
+	}
+	junit_cases_free(cases, nr);
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing the merged report                                           */
+
+static struct offload_group groups[] = {
+	{ (char *)"unit", 1, (char *)"", 0 },
+	{ (char *)"it <&> \"q\"", 0, (char *)"", 0 },
+	{ (char *)"empty", 0, (char *)"", 0 },
+};
+
+static struct offload_attempt att_ok[] = {
+	{ OFFLOAD_ATTEMPT_PASSED, 1.5, 0, 1, NULL, NULL },
+};
+static struct offload_attempt att_failed[] = {
+	{ OFFLOAD_ATTEMPT_FAILED, 2.0, 0, 1, (char *)"first <boom>",
+	  (char *)"output one\n" },
+	{ OFFLOAD_ATTEMPT_ERROR, 3.25, 1, 2, (char *)"crashed \x01\xff",
+	  (char *)"output two \x02\xc3\x28 ]]> end\n" },
+};
+static struct offload_attempt att_flaky[] = {
+	{ OFFLOAD_ATTEMPT_FAILED, 0.5, 0, 1, (char *)"was bad",
+	  (char *)"flaky out\n" },
+	{ OFFLOAD_ATTEMPT_PASSED, 0.25, 1, 2, NULL, (char *)"ignored" },
+};
+static struct offload_attempt att_skip[] = {
+	{ OFFLOAD_ATTEMPT_SKIPPED, 0.001, 0, 1, (char *)"not today", NULL },
+};
+static struct offload_attempt att_ok2[] = {
+	{ OFFLOAD_ATTEMPT_PASSED, 0.75, 0, 3, NULL, NULL },
+};
+
+static struct offload_result results[] = {
+	{ (char *)"tests/ok.sh", 0, OFFLOAD_PASSED, NULL, att_ok, 1 },
+	{ (char *)"test fail \"q\" 'a' <&>\nline2", 0, OFFLOAD_FAILED, NULL,
+	  att_failed, 2 },
+	{ (char *)"flaky[a b-1]", 0, OFFLOAD_FLAKY, NULL, att_flaky, 2 },
+	{ (char *)"skip\x01me", 0, OFFLOAD_SKIPPED, NULL, att_skip, 1 },
+	{ (char *)"bad\xff\xc3\x28utf", 1, OFFLOAD_NOT_RUN, NULL, NULL, 0 },
+	{ (char *)"ok two", 1, OFFLOAD_PASSED, NULL, att_ok2, 1 },
+};
+
+static void make_report(struct offload_config *cfg, struct offload_report *rep)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->groups = groups;
+	cfg->groups_nr = 3;
+	memset(rep, 0, sizeof(*rep));
+	rep->results = results;
+	rep->nr = sizeof(results) / sizeof(results[0]);
+	rep->passed = 2;
+	rep->failed = 1;
+	rep->flaky = 1;
+	rep->skipped = 1;
+	rep->not_run = 1;
+	rep->secs = 12.3456;
+}
+
+static void test_write_read_back(void **state)
+{
+	struct offload_error err = { 0, "" };
+	struct offload_logged_case *logged;
+	struct offload_config cfg;
+	struct offload_report rep;
+	struct junit_case *cases;
+	const struct junit_case *c;
+	const char *p = path_in("sub/dir/junit.xml");
+	char *s, *name;
+	size_t nr, i;
+
+	(void)state;
+	make_report(&cfg, &rep);
+	assert_int_equal(junit_write(p, &cfg, &rep, &err), 0);
+	assert_xsd_valid(p);
+	assert_clean_bytes(p);
+
+	s = slurp(p, NULL);
+	assert_non_null(strstr(s, "<testsuites name=\"offload\" tests=\"6\" "
+			       "failures=\"1\" errors=\"1\" time=\"12.346\""));
+	assert_non_null(strstr(s, "<testsuite name=\"unit\" tests=\"4\" "
+			       "failures=\"1\" errors=\"0\" skipped=\"1\""));
+	/* A group without tests gets no suite. */
+	assert_null(strstr(s, "name=\"empty\""));
+	assert_null(strstr(s, "offload.interrupted"));
+	/* Not run without a reason nor an interruption. */
+	assert_non_null(strstr(s, "type=\"notRun\" message=\"not run: no result\""));
+	free(s);
+
+	assert_int_equal(junit_read(p, &cases, &nr, &err), 0);
+	assert_int_equal(nr, rep.nr);
+	for (i = 0; i < nr; i++) {
+		name = junit_escape(results[i].id);
+		assert_string_equal(cases[i].name, name);
+		free(name);
+		name = junit_escape(groups[results[i].group].name);
+		assert_string_equal(cases[i].classname, name);
+		free(name);
+	}
+	assert_int_equal(cases[0].outcome, OFFLOAD_ATTEMPT_PASSED);
+	assert_true(cases[0].secs == 1.5);
+	c = &cases[1];
+	assert_string_equal(c->name, "test fail \"q\" 'a' <&>\nline2");
+	assert_int_equal(c->outcome, OFFLOAD_ATTEMPT_FAILED);
+	/* The last attempt decides: its message, output and time. */
+	assert_string_equal(c->message, "crashed \\x01\\xff");
+	assert_string_equal(c->text, "output two \\x02\\xc3( ]]> end\n");
+	assert_true(c->secs == 3.25);
+	assert_int_equal(cases[2].outcome, OFFLOAD_ATTEMPT_PASSED);
+	assert_true(cases[2].secs == 0.25);     /* the passing attempt */
+	assert_int_equal(cases[3].outcome, OFFLOAD_ATTEMPT_SKIPPED);
+	assert_string_equal(cases[3].name, "skip\\x01me");
+	assert_string_equal(cases[3].message, "not today");
+	assert_int_equal(cases[4].outcome, OFFLOAD_ATTEMPT_ERROR);
+	assert_string_equal(cases[4].name, "bad\\xff\\xc3(utf");
+	junit_cases_free(cases, nr);
+
+	/* What `offload logs` sees. */
+	assert_int_equal(offload_report_read(p, &logged, &nr, &err), 0);
+	assert_int_equal(nr, 6);
+	assert_string_equal(logged[0].status, "passed");
+	assert_string_equal(logged[0].name, "tests/ok.sh");
+	assert_string_equal(logged[0].classname, "unit");
+	assert_string_equal(logged[1].status, "failed");
+	assert_non_null(strstr(logged[1].text, "crashed \\x01\\xff"));
+	assert_non_null(strstr(logged[1].text, "output two"));
+	assert_non_null(strstr(logged[1].text, "first <boom>"));
+	assert_non_null(strstr(logged[1].text, "output one"));
+	/* The final failure comes first, then the earlier attempt. */
+	assert_true(strstr(logged[1].text, "output two") <
+		    strstr(logged[1].text, "output one"));
+	assert_string_equal(logged[2].status, "flaky");
+	assert_non_null(strstr(logged[2].text, "was bad"));
+	assert_non_null(strstr(logged[2].text, "flaky out"));
+	assert_null(strstr(logged[2].text, "ignored"));
+	assert_string_equal(logged[3].status, "skipped");
+	assert_non_null(strstr(logged[3].text, "not today"));
+	assert_string_equal(logged[4].status, "error");
+	assert_string_equal(logged[4].classname, "it <&> \"q\"");
+	assert_string_equal(logged[5].status, "passed");
+	assert_string_equal(logged[5].text, "");
+	offload_logged_cases_free(logged, nr);
+}
+
+static void test_write_interrupted(void **state)
+{
+	struct offload_error err = { 0, "" };
+	struct offload_logged_case *logged;
+	struct offload_config cfg;
+	struct offload_report rep;
+	const char *p = path_in("interrupted.xml");
+	char *s;
+	size_t nr;
+
+	(void)state;
+	make_report(&cfg, &rep);
+	rep.interrupted = SIGINT;
+	assert_int_equal(junit_write(p, &cfg, &rep, &err), 0);
+	assert_xsd_valid(p);
+	s = slurp(p, NULL);
+	/* Every suite says so, and the test that did not run says why. */
+	assert_non_null(strstr(s, "<property name=\"offload.interrupted\" "
+			       "value=\"SIGINT\"/>"));
+	assert_non_null(strstr(strstr(s, "offload.interrupted") + 1,
+			       "offload.interrupted"));
+	assert_non_null(strstr(s, "<error type=\"notRun\" "
+			       "message=\"not run: interrupted by SIGINT\"/>"));
+	free(s);
+
+	/* An explicit reason wins. */
+	results[4].not_run_reason = (char *)"fail-fast";
+	rep.interrupted = SIGTERM;
+	assert_int_equal(junit_write(p, &cfg, &rep, &err), 0);
+	results[4].not_run_reason = NULL;
+	s = slurp(p, NULL);
+	assert_non_null(strstr(s, "value=\"SIGTERM\""));
+	assert_non_null(strstr(s, "message=\"not run: fail-fast\""));
+	free(s);
+	assert_int_equal(offload_report_read(p, &logged, &nr, &err), 0);
+	assert_int_equal(nr, 6);
+	assert_string_equal(logged[4].status, "error");
+	assert_non_null(strstr(logged[4].text, "not run: fail-fast"));
+	offload_logged_cases_free(logged, nr);
+}
+
+static void test_write_caps_output(void **state)
+{
+	struct offload_error err = { 0, "" };
+	struct offload_attempt a = { OFFLOAD_ATTEMPT_FAILED, 1, 0, 1,
+				     (char *)"big", NULL };
+	struct offload_result r = { (char *)"noisy", 0, OFFLOAD_FAILED, NULL,
+				    &a, 1 };
+	struct offload_config cfg;
+	struct offload_report rep;
+	const char *p = path_in("big.xml");
+	struct junit_case *cases;
+	size_t nr, len, i, big = 1024 * 1024;
+	char *s;
+
+	(void)state;
+	make_report(&cfg, &rep);
+	rep.results = &r;
+	rep.nr = 1;
+	/* Binary garbage as a crashing test prints it. */
+	a.output = malloc(big + 1);
+	assert_non_null(a.output);
+	for (i = 0; i < big; i++)
+		a.output[i] = (char)(i * 7 % 255 + 1);
+	a.output[big] = '\0';
+	assert_int_equal(junit_write(p, &cfg, &rep, &err), 0);
+	free(a.output);
+	assert_xsd_valid(p);
+	assert_clean_bytes(p);
+	s = slurp(p, &len);
+	assert_true(len < 4 * 64 * 1024);
+	assert_non_null(strstr(s, "[offload: output truncated]"));
+	free(s);
+	assert_int_equal(junit_read(p, &cases, &nr, &err), 0);
+	assert_int_equal(nr, 1);
+	assert_true(strlen(cases[0].text) <= 64 * 1024 + 64);
+	junit_cases_free(cases, nr);
+}
+
+static void test_write_atomic(void **state)
+{
+	struct offload_error err = { 0, "" };
+	struct offload_config cfg;
+	struct offload_report rep;
+	const char *p = path_in("atomic.xml");
+	char tmp[600], *s;
+	struct stat st;
+
+	(void)state;
+	make_report(&cfg, &rep);
+	write_str(p, "previous report");
+	/*
+	 * Make the temporary file impossible to create (a directory in its
+	 * place; works as root too): the old report must survive intact.
+	 */
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", p, (long)getpid());
+	assert_int_equal(mkdir(tmp, 0700), 0);
+	assert_true(junit_write(p, &cfg, &rep, &err) < 0);
+	assert_non_null(strstr(err.msg, "cannot write junit '"));
+	s = slurp(p, NULL);
+	assert_string_equal(s, "previous report");
+	free(s);
+	assert_int_equal(rmdir(tmp), 0);
+
+	/* A report path that cannot be replaced: no temporary file left. */
+	p = path_in("isdir.xml");
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_true(junit_write(p, &cfg, &rep, &err) < 0);
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", p, (long)getpid());
+	assert_true(stat(tmp, &st) < 0 && errno == ENOENT);
+
+	/* And the normal case replaces the old file. */
+	p = path_in("atomic.xml");
+	assert_int_equal(junit_write(p, &cfg, &rep, &err), 0);
+	s = slurp(p, NULL);
+	assert_int_equal(strncmp(s, "<?xml", 5), 0);
+	free(s);
+}
+
+static void test_write_empty(void **state)
+{
+	struct offload_error err = { 0, "" };
+	struct offload_config cfg;
+	struct offload_report rep;
+	struct junit_case *cases;
+	const char *p = path_in("empty.xml");
+	size_t nr;
+
+	(void)state;
+	make_report(&cfg, &rep);
+	rep.nr = 0;
+	assert_int_equal(junit_write(p, &cfg, &rep, &err), 0);
+	assert_xsd_valid(p);
+	assert_int_equal(junit_read(p, &cases, &nr, &err), 0);
+	assert_int_equal(nr, 0);
+	junit_cases_free(cases, nr);
+}
+
+static void test_report_read_runner_file(void **state)
+{
+	struct offload_error err = { 0, "" };
+	struct offload_logged_case *logged;
+	const char *p = path_in("x1-logs.xml");
+	size_t nr;
+
+	(void)state;
+	write_str(p, pytest_xunit1);
+	assert_int_equal(offload_report_read(p, &logged, &nr, &err), 0);
+	assert_int_equal(nr, 4);
+	assert_string_equal(logged[0].status, "passed");
+	assert_string_equal(logged[1].status, "failed");
+	assert_non_null(strstr(logged[1].text, "assert 1 == 2"));
+	assert_non_null(strstr(logged[1].text, "captured <out>"));
+	assert_non_null(strstr(logged[1].text, "captured err"));
+	assert_string_equal(logged[2].status, "skipped");
+	assert_string_equal(logged[3].status, "error");
+	offload_logged_cases_free(logged, nr);
+
+	assert_int_equal(offload_report_read(path_in("nope.xml"), &logged, &nr,
+					     &err), OFFLOAD_EPARSE);
+	assert_int_equal(nr, 0);
+	assert_null(logged);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_read_pytest_xunit1),
+		cmocka_unit_test(test_read_quirks),
+		cmocka_unit_test(test_read_truncated),
+		cmocka_unit_test(test_read_malformed),
+		cmocka_unit_test(test_read_missing),
+		cmocka_unit_test(test_read_no_external_entities),
+		cmocka_unit_test(test_write_read_back),
+		cmocka_unit_test(test_write_interrupted),
+		cmocka_unit_test(test_write_caps_output),
+		cmocka_unit_test(test_write_atomic),
+		cmocka_unit_test(test_write_empty),
+		cmocka_unit_test(test_report_read_runner_file),
+	};
+
+	return cmocka_run_group_tests_name("junit", tests, setup, teardown);
+}

@@ -1,0 +1,727 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-spawn.c - spawn.c against the real fake-test helper: exit codes,
+ * signals, exec failures, cwd/env/stdin, timeouts and cancellation that
+ * kill the whole process group, output floods, orphans, threads.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "spawn.h"
+
+#define MiB (1024 * 1024)
+
+static char fake[4096];      /* the helper's path */
+static char scratch[4096];   /* a private directory, with a space in it */
+
+static void setup_paths(void)
+{
+	const char *b = getenv("OFFLOAD_BUILD_DIR");
+
+	snprintf(fake, sizeof(fake), "%s/tests/helpers/fake-test", b ? b : "build");
+	if (access(fake, X_OK)) {
+		fprintf(stderr, "test-spawn: no helper at '%s' (set OFFLOAD_BUILD_DIR)\n",
+			fake);
+		exit(1);
+	}
+	snprintf(scratch, sizeof(scratch), "/tmp/test spawn.XXXXXX");
+	if (!mkdtemp(scratch)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+}
+
+static void cleanup_paths(void)
+{
+	/* Only files this test made: pid files, fifos, state files. */
+	DIR *d = opendir(scratch);
+	struct dirent *de;
+	char path[8192];
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", scratch, de->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(scratch);
+}
+
+static char *scratch_path(const char *name)
+{
+	static _Thread_local char p[4096 + 64];
+
+	snprintf(p, sizeof(p), "%s/%s", scratch, name);
+	return p;
+}
+
+static int run_req(struct spawn_req *req, struct spawn_res *res,
+		   struct offload_error *err)
+{
+	if (!req->cap)
+		req->cap = 1 * MiB;
+	return spawn_run(req, res, err);
+}
+
+/* Run fake-test with the given actions (NULL-terminated). */
+static int run_fake(struct spawn_res *res, struct offload_error *err, ...)
+{
+	char *argv[32] = { fake };
+	struct spawn_req req = { .argv = argv, .cancel_fd = -1 };
+	va_list ap;
+	int n = 1;
+
+	va_start(ap, err);
+	while ((argv[n] = va_arg(ap, char *)))
+		n++;
+	va_end(ap);
+	return run_req(&req, res, err);
+}
+
+/* The kept text of a capture buffer, as a NUL-terminated string. */
+static char *text(const struct capbuf *cb)
+{
+	struct buf b = BUF_INIT;
+
+	assert_int_equal(capbuf_render(cb, &b), 0);
+	return buf_detach(&b);
+}
+
+static void assert_text(const struct capbuf *cb, const char *want)
+{
+	char *s = text(cb);
+
+	assert_string_equal(s, want);
+	free(s);
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static long read_pid(const char *file)
+{
+	FILE *f = fopen(file, "r");
+	long pid = -1;
+
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%ld", &pid), 1);
+	fclose(f);
+	return pid;
+}
+
+/*
+ * Is `pid` dead?  A killed orphan is reaped by init, not by us, so it may
+ * linger a moment as a zombie or not yet be scheduled to die: wait (bounded)
+ * until /proc says it is gone or a zombie.
+ */
+static int pid_is_dead(long pid)
+{
+	char path[64], buf[512];
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	for (int i = 0; i < 500; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		FILE *f = fopen(path, "r");
+		char *p = NULL;
+
+		if (!f)
+			return 1;
+		if (fgets(buf, sizeof(buf), f))
+			p = strrchr(buf, ')');
+		fclose(f);
+		if (p && (p[2] == 'Z' || p[2] == 'X'))
+			return 1;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+static void test_exit_codes(void **state)
+{
+	struct offload_error err = { 0 };
+	struct spawn_res res;
+	int fds = count_fds();
+
+	assert_int_equal(run_fake(&res, &err, "pass", NULL), 0);
+	assert_int_equal(res.state, SPAWN_EXITED);
+	assert_int_equal(res.status, 0);
+	assert_true(res.secs >= 0 && res.secs < 30);
+	spawn_res_release(&res);
+
+	assert_int_equal(run_fake(&res, &err, "fail", NULL), 0);
+	assert_int_equal(res.state, SPAWN_EXITED);
+	assert_int_equal(res.status, 1);
+	assert_text(&res.err, "assertion failed\n");
+	assert_text(&res.out, "");
+	spawn_res_release(&res);
+
+	assert_int_equal(run_fake(&res, &err, "exit", "42", NULL), 0);
+	assert_int_equal(res.status, 42);
+	spawn_res_release(&res);
+
+	assert_int_equal(run_fake(&res, &err, "skip", NULL), 0);
+	assert_int_equal(res.status, 77);
+	spawn_res_release(&res);
+
+	/* stdout and stderr are kept apart, in order */
+	assert_int_equal(run_fake(&res, &err, "echo", "one", "echo-err", "two",
+				  "echo", "three", NULL), 0);
+	assert_text(&res.out, "one\nthree\n");
+	assert_text(&res.err, "two\n");
+	spawn_res_release(&res);
+
+	assert_int_equal(count_fds(), fds);	/* nothing leaked */
+}
+
+static void test_signal(void **state)
+{
+	struct offload_error err = { 0 };
+	struct spawn_res res;
+
+	assert_int_equal(run_fake(&res, &err, "crash", NULL), 0);
+	assert_int_equal(res.state, SPAWN_SIGNALED);
+	assert_int_equal(res.status, SIGSEGV);
+	spawn_res_release(&res);
+}
+
+static void test_exec_failure(void **state)
+{
+	char *argv1[] = { "/nonexistent/prog", NULL };
+	char *argv2[] = { "offload-no-such-program", NULL };
+	char *envp[] = { "PATH=/nonexistent:/also-missing", NULL };
+	struct spawn_req req = { .argv = argv1, .cancel_fd = -1 };
+	struct offload_error err = { 0 };
+	struct spawn_res res;
+	int fds = count_fds();
+
+	assert_int_equal(run_req(&req, &res, &err), OFFLOAD_ESPAWN);
+	assert_int_equal(err.code, OFFLOAD_ESPAWN);
+	assert_string_equal(err.msg,
+		"cannot run '/nonexistent/prog': No such file or directory");
+	spawn_res_release(&res);
+
+	/* looked up in our PATH */
+	req.argv = argv2;
+	assert_int_equal(run_req(&req, &res, &err), OFFLOAD_ESPAWN);
+	assert_non_null(strstr(err.msg, "'offload-no-such-program'"));
+	spawn_res_release(&res);
+
+	/* looked up in the child's PATH */
+	req.envp = envp;
+	assert_int_equal(run_req(&req, &res, &err), OFFLOAD_ESPAWN);
+	assert_string_equal(err.msg,
+		"cannot run 'offload-no-such-program': No such file or directory");
+	spawn_res_release(&res);
+
+	/* a directory that does not exist */
+	req.argv = (char *[]){ fake, "pass", NULL };
+	req.envp = NULL;
+	req.cwd = "/nonexistent-dir";
+	assert_int_equal(run_req(&req, &res, &err), OFFLOAD_ESPAWN);
+	assert_non_null(strstr(err.msg, "'/nonexistent-dir'"));
+	spawn_res_release(&res);
+
+	assert_int_equal(count_fds(), fds);
+}
+
+static void test_child_path(void **state)
+{
+	char dir[4096], path[4200], *slash;
+	char *envp[] = { path, NULL };
+	struct spawn_req req = { .argv = (char *[]){ "fake-test", "echo", "found", NULL },
+				 .envp = envp, .cancel_fd = -1 };
+	struct offload_error err = { 0 };
+	struct spawn_res res;
+
+	snprintf(dir, sizeof(dir), "%s", fake);
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	/* The child's PATH decides, not ours: ours does not list the helpers. */
+	snprintf(path, sizeof(path), "PATH=/nonexistent::%s", dir);
+	assert_int_equal(run_req(&req, &res, &err), 0);
+	assert_int_equal(res.status, 0);
+	assert_text(&res.out, "found\n");
+	spawn_res_release(&res);
+}
+
+static void test_cwd_env(void **state)
+{
+	char *envp[] = { "FOO=bar baz $HOME;`x`", "EMPTY=", NULL };
+	struct spawn_req req = {
+		.argv = (char *[]){ fake, "pwd", "env", "FOO", "env", "EMPTY",
+				    "env", "HOME", NULL },
+		.envp = envp, .cwd = scratch, .cancel_fd = -1,
+	};
+	struct offload_error err = { 0 };
+	struct spawn_res res;
+	char want[8192];
+
+	assert_int_equal(run_req(&req, &res, &err), 0);
+	snprintf(want, sizeof(want), "%s\nbar baz $HOME;`x`\n\n(unset)\n", scratch);
+	assert_text(&res.out, want);
+	spawn_res_release(&res);
+
+	/* without envp the child gets ours */
+	setenv("OFFLOAD_TEST_SPAWN_VAR", "inherited", 1);
+	req.envp = NULL;
+	req.cwd = NULL;
+	req.argv = (char *[]){ fake, "env", "OFFLOAD_TEST_SPAWN_VAR", NULL };
+	assert_int_equal(run_req(&req, &res, &err), 0);
+	assert_text(&res.out, "inherited\n");
+	spawn_res_release(&res);
+	unsetenv("OFFLOAD_TEST_SPAWN_VAR");
+}
+
+static void test_stdin_is_devnull(void **state)
+{
+	struct spawn_req req = { .argv = (char *[]){ fake, "read-stdin", NULL },
+				 .cancel_fd = -1, .timeout_secs = 20 };
+	struct offload_error err = { 0 };
+	struct spawn_res res;
+	int p[2], saved;
+
+	/*
+	 * Our stdin is a pipe with data that never reaches EOF: a child
+	 * that inherited it would print the data's size or time out.
+	 */
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "data", 4), 4);
+	saved = dup(0);
+	assert_int_equal(dup2(p[0], 0), 0);
+	assert_int_equal(run_req(&req, &res, &err), 0);
+	dup2(saved, 0);
+	close(saved);
+	close(p[0]);
+	close(p[1]);
+	assert_int_equal(res.state, SPAWN_EXITED);
+	assert_text(&res.out, "stdin: 0 bytes\n");
+	spawn_res_release(&res);
+}
+
+static void test_own_process_group(void **state)
+{
+	struct offload_error err = { 0 };
+	struct spawn_res res;
+	long pid, pgid, sid;
+	char *out;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_sa;
+	sigset_t set, old;
+
+	/*
+	 * Children must not inherit a blocked or ignored SIGTERM (make blocks
+	 * SIGCHLD, our workers block TERM, a shell may ignore it).
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	sigaction(SIGTERM, &ign, &old_sa);
+	assert_int_equal(run_fake(&res, &err, "pid", NULL), 0);
+	out = text(&res.out);
+	assert_int_equal(sscanf(out, "pid %ld pgid %ld session %ld", &pid, &pgid,
+				&sid), 3);
+	assert_int_equal(pid, pgid);
+	assert_int_not_equal(pgid, getpgrp());
+	free(out);
+	spawn_res_release(&res);
+
+	struct spawn_req req = { .argv = (char *[]){ fake, "hang", NULL },
+				 .cancel_fd = -1, .timeout_secs = 0.3 };
+	assert_int_equal(run_req(&req, &res, &err), 0);
+	assert_int_equal(res.state, SPAWN_TIMEDOUT);
+	assert_int_equal(res.status, SIGTERM);	/* TERM was not blocked */
+	spawn_res_release(&res);
+	sigaction(SIGTERM, &old_sa, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void test_timeout(void **state)
+{
+	struct spawn_req req = {
+		.argv = (char *[]){ fake, "pid", "hang", NULL },
+		.cancel_fd = -1, .timeout_secs = 0.3, .grace_ms = 200,
+	};
+	struct offload_error err = { 0 };
+	struct spawn_res res;
+	long pid, pgid, sid;
+	char *out;
+
+	assert_int_equal(run_req(&req, &res, &err), 0);
+	assert_int_equal(res.state, SPAWN_TIMEDOUT);
+	assert_int_equal(res.status, SIGTERM);
+	assert_true(res.secs >= 0.3);
+	assert_true(res.secs < 0.3 + 0.2 + 10);
+	out = text(&res.out);
+	assert_int_equal(sscanf(out, "pid %ld pgid %ld session %ld", &pid, &pgid,
+				&sid), 3);
+	free(out);
+	spawn_res_release(&res);
+	/* reaped, and nothing is left in its group */
+	assert_int_equal(kill((pid_t)pid, 0), -1);
+	assert_int_equal(errno, ESRCH);
+	assert_int_equal(kill(-(pid_t)pgid, 0), -1);
+	assert_int_equal(errno, ESRCH);
+}
+
+static void test_timeout_kills_group(void **state)
+{
+	const char *pidfile = scratch_path("timeout.pid");
+	struct spawn_req req = {
+		.argv = (char *[]){ fake, "spawn-grandchild", (char *)pidfile,
+				    "hang", NULL },
+		.cancel_fd = -1, .timeout_secs = 0.3,
+	};
+	struct offload_error err = { 0 };
+	struct spawn_res res;
+
+	assert_int_equal(run_req(&req, &res, &err), 0);
+	assert_int_equal(res.state, SPAWN_TIMEDOUT);
+	spawn_res_release(&res);
+	assert_true(pid_is_dead(read_pid(pidfile)));
+}
+
+/* Write to `fd` once the child opened the fifo: it has done its setup. */
+struct canceler {
+	const char *fifo;
+	int fd;
+	double at;
+};
+
+static void *cancel_when_ready(void *arg)
+{
+	struct canceler *c = arg;
+	char buf[16];
+	int fd = open(c->fifo, O_RDONLY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 5);
+	close(fd);
+	c->at = now_secs();
+	assert_int_equal(write(c->fd, "x", 1), 1);
+	return NULL;
+}
+
+static void run_canceled(const char *setup, int grace_ms, struct spawn_res *res,
+			 double *after_cancel)
+{
+	char fifo[8192];
+	struct canceler c = { .fifo = fifo };
+	/* fake-test [SETUP] ready FIFO hang */
+	char *argv[] = { fake, (char *)setup, "ready", fifo, "hang", NULL };
+	struct spawn_req req = { .argv = argv, .grace_ms = grace_ms,
+				 .timeout_secs = 60 };
+	struct offload_error err = { 0 };
+	pthread_t t;
+	int p[2];
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo", scratch);
+	if (!setup[0]) {	/* no setup action */
+		argv[1] = fake;
+		req.argv = argv + 1;
+	}
+	assert_int_equal(mkfifo(c.fifo, 0600), 0);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	c.fd = p[1];
+	req.cancel_fd = p[0];
+	assert_int_equal(pthread_create(&t, NULL, cancel_when_ready, &c), 0);
+	assert_int_equal(run_req(&req, res, &err), 0);
+	*after_cancel = now_secs() - c.at;
+	pthread_join(t, NULL);
+	close(p[0]);
+	close(p[1]);
+	unlink(c.fifo);
+}
+
+static void test_cancel(void **state)
+{
+	struct spawn_res res;
+	double secs;
+
+	run_canceled("", 5000, &res, &secs);
+	assert_int_equal(res.state, SPAWN_CANCELED);
+	assert_int_equal(res.status, SIGTERM);
+	assert_true(secs < 5.0);	/* TERM was enough: no grace wait */
+	spawn_res_release(&res);
+}
+
+static void test_ignore_term_gets_killed(void **state)
+{
+	struct spawn_res res;
+	double secs;
+
+	run_canceled("ignore-term", 300, &res, &secs);
+	assert_int_equal(res.state, SPAWN_CANCELED);
+	assert_int_equal(res.status, SIGKILL);
+	assert_true(secs >= 0.3);
+	assert_true(secs < 0.3 + 10);
+	spawn_res_release(&res);
+}
+
+static void test_canceled_before_start(void **state)
+{
+	const char *statefile = scratch_path("never-created");
+	struct spawn_req req = {
+		.argv = (char *[]){ fake, "flaky", (char *)statefile, NULL },
+	};
+	struct offload_error err = { 0 };
+	struct spawn_res res;
+	int p[2];
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	req.cancel_fd = p[0];
+	assert_int_equal(run_req(&req, &res, &err), 0);
+	assert_int_equal(res.state, SPAWN_CANCELED);
+	assert_int_equal(access(statefile, F_OK), -1);
+	spawn_res_release(&res);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void test_flood(void **state)
+{
+	const size_t cap = 64 * 1024;
+	const unsigned long long total = 100ULL * MiB;
+	struct spawn_req req = { .argv = (char *[]){ fake, "flood", "100", NULL },
+				 .cancel_fd = -1, .cap = cap, .timeout_secs = 120 };
+	struct offload_error err = { 0 };
+	struct spawn_res res;
+	char *s, marker[128];
+	size_t len;
+
+	assert_int_equal(spawn_run(&req, &res, &err), 0);
+	assert_int_equal(res.state, SPAWN_EXITED);
+	assert_int_equal(res.status, 0);
+	assert_true(res.out.total == total);
+	/* what is kept is bounded by the cap: head and tail */
+	assert_int_equal(res.out.head.len, cap / 2);
+	assert_true(res.out.head.alloc <= cap);
+	assert_int_equal(res.out.ring_len, cap - cap / 2);
+	assert_true(capbuf_dropped(&res.out) == total - cap);
+	s = text(&res.out);
+	len = strlen(s);
+	assert_memory_equal(s, "flood-begin\n", 12);
+	assert_string_equal(s + len - 11, "\nflood-end\n");
+	snprintf(marker, sizeof(marker), "[offload: %llu bytes of output omitted]",
+		 total - cap);
+	assert_non_null(strstr(s, marker));
+	free(s);
+	spawn_res_release(&res);
+}
+
+static void test_grandchild_killed(void **state)
+{
+	const char *pidfile = scratch_path("grandchild.pid");
+	struct offload_error err = { 0 };
+	struct spawn_res res;
+	long pid;
+
+	assert_int_equal(run_fake(&res, &err, "spawn-grandchild", pidfile,
+				  "echo", "parent done", NULL), 0);
+	assert_int_equal(res.state, SPAWN_EXITED);
+	assert_int_equal(res.status, 0);
+	assert_text(&res.out, "parent done\n");
+	spawn_res_release(&res);
+	pid = read_pid(pidfile);
+	assert_true(pid > 1);
+	assert_true(pid_is_dead(pid));
+}
+
+static void test_daemon_does_not_block(void **state)
+{
+	const char *pidfile = scratch_path("daemon.pid");
+	struct offload_error err = { 0 };
+	struct spawn_res res;
+	long pid;
+
+	/*
+	 * A grandchild that left the group keeps the pipes open: the call
+	 * must still return soon after the child exits.
+	 */
+	assert_int_equal(run_fake(&res, &err, "daemon", pidfile, "echo", "done",
+				  NULL), 0);
+	assert_int_equal(res.status, 0);
+	assert_true(res.secs < 10);
+	assert_text(&res.out, "done\n");
+	spawn_res_release(&res);
+	pid = read_pid(pidfile);
+	assert_true(pid > 1);
+	kill((pid_t)pid, SIGKILL);	/* out of reach of spawn.c by design */
+	assert_true(pid_is_dead(pid));
+}
+
+static void test_no_pidfd_fallback(void **state)
+{
+	struct spawn_req req = { .argv = (char *[]){ fake, "hang", NULL },
+				 .cancel_fd = -1, .timeout_secs = 0.2 };
+	struct offload_error err = { 0 };
+	struct spawn_res res;
+
+	setenv("OFFLOAD_TEST_NO_PIDFD", "1", 1);
+	assert_int_equal(run_fake(&res, &err, "echo", "x", "exit", "3", NULL), 0);
+	assert_int_equal(res.state, SPAWN_EXITED);
+	assert_int_equal(res.status, 3);
+	assert_text(&res.out, "x\n");
+	spawn_res_release(&res);
+
+	assert_int_equal(run_req(&req, &res, &err), 0);
+	assert_int_equal(res.state, SPAWN_TIMEDOUT);
+	spawn_res_release(&res);
+	unsetenv("OFFLOAD_TEST_NO_PIDFD");
+}
+
+static void *spawn_many(void *arg)
+{
+	int t = (int)(intptr_t)arg, bad = 0;
+
+	for (int i = 0; i < 10; i++) {
+		char msg[64], want[80];
+		struct spawn_req req = {
+			.argv = (char *[]){ fake, "echo", msg, "exit", "5", NULL },
+			.cancel_fd = -1, .cap = 4096,
+		};
+		struct offload_error err = { 0 };
+		struct spawn_res res;
+		char *s;
+
+		snprintf(msg, sizeof(msg), "thread %d run %d", t, i);
+		snprintf(want, sizeof(want), "%s\n", msg);
+		if (spawn_run(&req, &res, &err) || res.status != 5)
+			bad++;
+		s = text(&res.out);
+		bad += strcmp(s, want) != 0;
+		free(s);
+		spawn_res_release(&res);
+	}
+	return (void *)(intptr_t)bad;
+}
+
+static void test_threads(void **state)
+{
+	pthread_t t[4];
+	int fds = count_fds();
+
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, spawn_many,
+						(void *)(intptr_t)i), 0);
+	for (int i = 0; i < 4; i++) {
+		void *bad;
+
+		pthread_join(t[i], &bad);
+		assert_int_equal((intptr_t)bad, 0);
+	}
+	assert_int_equal(count_fds(), fds);
+}
+
+static void test_capture(void **state)
+{
+	struct spawn_req req = { .cancel_fd = -1 };
+	struct offload_error err = { 0 };
+	struct buf out = BUF_INIT;
+
+	req.argv = (char *[]){ fake, "echo", "a b", "echo", "c", NULL };
+	assert_int_equal(spawn_capture(&req, &out, &err), 0);
+	assert_string_equal(out.buf, "a b\nc\n");
+	buf_release(&out);
+
+	req.argv = (char *[]){ fake, "echo", "ignored", "echo-err", "first",
+			       "echo-err", "boom", "exit", "3", NULL };
+	assert_int_equal(spawn_capture(&req, &out, &err), OFFLOAD_EDISCOVER);
+	{
+		char want[4200];
+
+		snprintf(want, sizeof(want), "'%s' exited with status 3: first\nboom",
+			 fake);
+		assert_string_equal(err.msg, want);
+	}
+	buf_release(&out);
+
+	req.argv = (char *[]){ fake, "crash", NULL };
+	assert_int_equal(spawn_capture(&req, &out, &err), OFFLOAD_EDISCOVER);
+	assert_non_null(strstr(err.msg, "killed by signal 11 (SIGSEGV)"));
+	buf_release(&out);
+
+	/* truncated discovery output is an error, not a short list */
+	req.argv = (char *[]){ fake, "flood", "1", NULL };
+	req.cap = 4096;
+	assert_int_equal(spawn_capture(&req, &out, &err), OFFLOAD_EDISCOVER);
+	assert_non_null(strstr(err.msg, "larger than 4096 bytes"));
+	buf_release(&out);
+
+	req.argv = (char *[]){ "/nonexistent/discover", NULL };
+	assert_int_equal(spawn_capture(&req, &out, &err), OFFLOAD_ESPAWN);
+	buf_release(&out);
+}
+
+static void test_capture_quotes_end_of_stderr(void **state)
+{
+	struct spawn_req req = { .cancel_fd = -1 };
+	struct offload_error err = { 0 };
+	struct buf out = BUF_INIT;
+	char big[2000];
+
+	memset(big, 'e', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	req.argv = (char *[]){ fake, "echo-err", big, "echo-err",
+			       "the last line", "fail", NULL };
+	assert_int_equal(spawn_capture(&req, &out, &err), OFFLOAD_EDISCOVER);
+	assert_true(strlen(err.msg) < sizeof(err.msg) - 1);	/* not cut */
+	assert_non_null(strstr(err.msg, "exited with status 1: eee"));
+	assert_non_null(strstr(err.msg, "the last line\nassertion failed"));
+	buf_release(&out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_signal),
+		cmocka_unit_test(test_exec_failure),
+		cmocka_unit_test(test_child_path),
+		cmocka_unit_test(test_cwd_env),
+		cmocka_unit_test(test_stdin_is_devnull),
+		cmocka_unit_test(test_own_process_group),
+		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_timeout_kills_group),
+		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_ignore_term_gets_killed),
+		cmocka_unit_test(test_canceled_before_start),
+		cmocka_unit_test(test_flood),
+		cmocka_unit_test(test_grandchild_killed),
+		cmocka_unit_test(test_daemon_does_not_block),
+		cmocka_unit_test(test_no_pidfd_fallback),
+		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_capture),
+		cmocka_unit_test(test_capture_quotes_end_of_stderr),
+	};
+	int rc;
+
+	setup_paths();
+	rc = cmocka_run_group_tests_name("spawn", tests, NULL, NULL);
+	cleanup_paths();
+	return rc;
+}
