@@ -68,26 +68,21 @@ static const struct junit_case *index_find(const struct case_index *ix,
 					   const char *name,
 					   const char *classname)
 {
-	const struct junit_case *any = NULL, *c;
-	size_t j = hash_str(name) & ix->mask, best_exact = SIZE_MAX;
-	size_t best_any = SIZE_MAX;
+	size_t j = hash_str(name) & ix->mask, k;
+	size_t exact = SIZE_MAX, any = SIZE_MAX;
 
 	for (; ix->slots[j]; j = (j + 1) & ix->mask) {
-		size_t k = ix->slots[j] - 1;
-
-		c = &cases[k];
-		if (strcmp(c->name, name))
+		k = ix->slots[j] - 1;
+		if (strcmp(cases[k].name, name))
 			continue;
-		if (!strcmp(c->classname, classname) && k < best_exact)
-			best_exact = k;
-		if (k < best_any)
-			best_any = k;
+		if (!strcmp(cases[k].classname, classname) && k < exact)
+			exact = k;
+		if (k < any)
+			any = k;
 	}
-	if (best_exact != SIZE_MAX)
-		return &cases[best_exact];
-	if (best_any != SIZE_MAX)
-		any = &cases[best_any];
-	return any;
+	if (exact != SIZE_MAX)
+		return &cases[exact];
+	return any != SIZE_MAX ? &cases[any] : NULL;
 }
 
 /*

@@ -189,25 +189,42 @@ struct reader {
 	struct buf header;        /* pending log header, written before text */
 	int header_forced;        /* write the header even without text */
 
-	/* elements open in the document, and whether a root was seen */
-	int open_elements, seen_root;
-
 	/* first error reported by libxml2 */
-	int err_code, err_line;
+	int err_line;
 	char err_msg[300];
 };
 
 static void reader_error(void *arg, xmlErrorPtr e)
 {
 	struct reader *rd = arg;
+	xmlParserCtxtPtr ctxt;
 	size_t n;
 
 	if (!e || rd->err_msg[0] || e->level < XML_ERR_ERROR)
 		return;
-	rd->err_code = e->code;
 	rd->err_line = e->line;
 	snprintf(rd->err_msg, sizeof(rd->err_msg), "%s",
 		 e->message ? e->message : "parse error");
+	/*
+	 * The reader's push parser reports any input that ends too early
+	 * as "extra content at the end of the document"; its state tells
+	 * a truncated or empty file from real extra content.
+	 */
+	ctxt = e->domain == XML_FROM_PARSER ? e->ctxt : NULL;
+	if (e->code == XML_ERR_DOCUMENT_EMPTY ||
+	    (e->code == XML_ERR_DOCUMENT_END && ctxt &&
+	     (ctxt->instate == XML_PARSER_START ||
+	      ctxt->instate == XML_PARSER_MISC ||
+	      ctxt->instate == XML_PARSER_PROLOG)))
+		snprintf(rd->err_msg, sizeof(rd->err_msg),
+			 "no root element (empty file, or not XML)");
+	else if (e->code == XML_ERR_DOCUMENT_END && ctxt &&
+		 ctxt->instate != XML_PARSER_EPILOG)
+		snprintf(rd->err_msg, sizeof(rd->err_msg),
+			 "premature end of data%s%s",
+			 ctxt->nameNr > 0 && ctxt->name ? " in tag " : "",
+			 ctxt->nameNr > 0 && ctxt->name ?
+			 (const char *)ctxt->name : "");
 	/* libxml2 ends messages with a newline; the style wants lower case. */
 	n = strlen(rd->err_msg);
 	while (n && (rd->err_msg[n - 1] == '\n' || rd->err_msg[n - 1] == ' '))
@@ -525,8 +542,6 @@ static int reader_node(struct reader *rd, xmlTextReaderPtr r)
 		if (!name)
 			return OFFLOAD_ENOMEM;
 		empty = xmlTextReaderIsEmptyElement(r) == 1;
-		rd->seen_root = 1;
-		rd->open_elements += !empty;
 		if (!rd->in_case) {
 			if (strcmp(name, "testcase"))
 				return 0;
@@ -536,7 +551,6 @@ static int reader_node(struct reader *rd, xmlTextReaderPtr r)
 		}
 		return reader_case_element(rd, r, name, depth, empty);
 	case XML_READER_TYPE_END_ELEMENT:
-		rd->open_elements--;
 		if (!rd->in_case)
 			return 0;
 		if (depth == rd->capture_depth)
@@ -597,18 +611,6 @@ static int read_file(struct reader *rd, struct offload_error *err)
 		}
 	}
 	if (ret < 0) {
-		/*
-		 * The streaming reader reports the end of input inside an
-		 * element, or before any, as "extra content at the end of
-		 * the document": say what happened instead.
-		 */
-		if (rd->err_code == XML_ERR_DOCUMENT_END && !rd->seen_root)
-			snprintf(rd->err_msg, sizeof(rd->err_msg),
-				 "document is empty");
-		else if (rd->err_code == XML_ERR_DOCUMENT_END &&
-			 rd->open_elements > 0)
-			snprintf(rd->err_msg, sizeof(rd->err_msg),
-				 "premature end of data (truncated file?)");
 		if (rd->err_msg[0])
 			rc = err_set(err, OFFLOAD_EPARSE, "junit '%s' line %d: %s",
 				     rd->path, rd->err_line, rd->err_msg);

@@ -15,7 +15,7 @@ struct junit_case {
 	double secs;              /* time attribute, 0 when absent/bad */
 	enum offload_outcome outcome;   /* failure -> FAILED, error -> ERROR */
 	char *message;            /* owned; message attribute of failure/error/skipped, or NULL */
-	char *text;               /* owned; body of failure/error, or NULL */
+	char *text;               /* owned; body of failure/error/skipped, or NULL */
 	char *out;                /* owned; system-out, or NULL */
 	char *err;                /* owned; system-err, or NULL */
 };
@@ -51,6 +51,5 @@ int junit_write(const char *path, const struct offload_config *cfg,
  */
 char *junit_escape(const char *s);
 
-/* Durations by escaped name from a JUnit file (history.c uses this). */
 
 #endif

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -393,7 +394,7 @@ static void test_read_truncated(void **state)
 	assert_int_equal(a.err.code, OFFLOAD_EPARSE);
 	assert_int_equal(strncmp(a.err.msg, "junit '", 7), 0);
 	assert_non_null(strstr(a.err.msg, a.path));
-	assert_non_null(strstr(a.err.msg, "' line 5: "));
+	assert_non_null(strstr(a.err.msg, "' line 5: premature end of data in tag system-out"));
 	/* The complete cases before the error are kept, the partial one not. */
 	assert_int_equal(a.nr, 2);
 	assert_string_equal(a.cases[0].name, "a");
@@ -427,6 +428,8 @@ static void test_read_malformed(void **state)
 		assert_int_equal(a.rc, OFFLOAD_EPARSE);
 		assert_int_equal(strncmp(a.err.msg, "junit '", 7), 0);
 		assert_non_null(strstr(a.err.msg, "' line "));
+		if (i < 3)
+			assert_non_null(strstr(a.err.msg, "no root element"));
 		junit_cases_free(a.cases, a.nr);
 	}
 }
@@ -474,6 +477,50 @@ static void test_read_no_external_entities(void **state)
 	junit_cases_free(cases, nr);
 }
 
+static void *read_in_thread(void *arg)
+{
+	struct read_args *a = arg;
+
+	do_read(a);
+	return NULL;
+}
+
+static void test_read_concurrent(void **state)
+{
+	/* Workers read their batches' files at the same time. */
+	enum { T = 8 };
+	struct read_args a[T];
+	pthread_t th[T];
+	char good[512], broken[512];
+	size_t i;
+
+	(void)state;
+	snprintf(good, sizeof(good), "%s", path_in("good.xml"));
+	snprintf(broken, sizeof(broken), "%s", path_in("broken.xml"));
+	write_str(good, pytest_xunit1);
+	write_str(broken, "<testsuite><testcase name=\"x\">");
+	memset(a, 0, sizeof(a));
+	for (i = 0; i < T; i++) {
+		a[i].path = i % 2 ? good : broken;
+		assert_int_equal(pthread_create(&th[i], NULL, read_in_thread,
+						&a[i]), 0);
+	}
+	for (i = 0; i < T; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		if (i % 2) {
+			assert_int_equal(a[i].rc, 0);
+			assert_int_equal(a[i].nr, 4);
+			assert_string_equal(a[i].cases[1].message, "assert 1 == 2");
+		} else {
+			/* Each reader has its own error, not a neighbour's. */
+			assert_int_equal(a[i].rc, OFFLOAD_EPARSE);
+			assert_non_null(strstr(a[i].err.msg, "broken.xml"));
+			assert_non_null(strstr(a[i].err.msg, "in tag testcase"));
+		}
+		junit_cases_free(a[i].cases, a[i].nr);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Writing the merged report                                           */
 
@@ -506,7 +553,7 @@ static struct offload_attempt att_ok2[] = {
 
 static struct offload_result results[] = {
 	{ (char *)"tests/ok.sh", 0, OFFLOAD_PASSED, NULL, att_ok, 1 },
-	{ (char *)"test fail \"q\" 'a' <&>\nline2", 0, OFFLOAD_FAILED, NULL,
+	{ (char *)"test fail \"q\" 'a' <&>\nline2\ttab\rcr", 0, OFFLOAD_FAILED, NULL,
 	  att_failed, 2 },
 	{ (char *)"flaky[a b-1]", 0, OFFLOAD_FLAKY, NULL, att_flaky, 2 },
 	{ (char *)"skip\x01me", 0, OFFLOAD_SKIPPED, NULL, att_skip, 1 },
@@ -556,6 +603,16 @@ static void test_write_read_back(void **state)
 	/* A group without tests gets no suite. */
 	assert_null(strstr(s, "name=\"empty\""));
 	assert_null(strstr(s, "offload.interrupted"));
+	/*
+	 * Rerun elements have mixed content: no indentation may creep into
+	 * their text.
+	 */
+	assert_non_null(strstr(s, "<flakyFailure type=\"failure\" "
+			       "message=\"was bad\"><system-out>flaky out\n"
+			       "</system-out></flakyFailure>"));
+	assert_non_null(strstr(s, "<failure type=\"error\" message=\"crashed "
+			       "\\x01\\xff\">output two \\x02\\xc3( ]]&gt; end\n"
+			       "</failure>"));
 	/* Not run without a reason nor an interruption. */
 	assert_non_null(strstr(s, "type=\"notRun\" message=\"not run: no result\""));
 	free(s);
@@ -573,7 +630,7 @@ static void test_write_read_back(void **state)
 	assert_int_equal(cases[0].outcome, OFFLOAD_ATTEMPT_PASSED);
 	assert_true(cases[0].secs == 1.5);
 	c = &cases[1];
-	assert_string_equal(c->name, "test fail \"q\" 'a' <&>\nline2");
+	assert_string_equal(c->name, "test fail \"q\" 'a' <&>\nline2\ttab\rcr");
 	assert_int_equal(c->outcome, OFFLOAD_ATTEMPT_FAILED);
 	/* The last attempt decides: its message, output and time. */
 	assert_string_equal(c->message, "crashed \\x01\\xff");
@@ -603,9 +660,9 @@ static void test_write_read_back(void **state)
 	assert_true(strstr(logged[1].text, "output two") <
 		    strstr(logged[1].text, "output one"));
 	assert_string_equal(logged[2].status, "flaky");
-	assert_non_null(strstr(logged[2].text, "was bad"));
-	assert_non_null(strstr(logged[2].text, "flaky out"));
-	assert_null(strstr(logged[2].text, "ignored"));
+	assert_string_equal(logged[2].text,
+			    "--- flakyFailure (attempt 1): was bad ---\n"
+			    "--- system-out ---\nflaky out\n");
 	assert_string_equal(logged[3].status, "skipped");
 	assert_non_null(strstr(logged[3].text, "not today"));
 	assert_string_equal(logged[4].status, "error");
@@ -789,6 +846,7 @@ int main(void)
 		cmocka_unit_test(test_read_malformed),
 		cmocka_unit_test(test_read_missing),
 		cmocka_unit_test(test_read_no_external_entities),
+		cmocka_unit_test(test_read_concurrent),
 		cmocka_unit_test(test_write_read_back),
 		cmocka_unit_test(test_write_interrupted),
 		cmocka_unit_test(test_write_caps_output),
