@@ -429,7 +429,9 @@ eof:
 	if (ferror(L->fp)) {
 		int e = errno ? errno : EIO;
 
-		fail(L, 0, -e, "cannot read: %s", strerror(e));
+		L->code = -e;
+		err_set(L->err, -e, "cannot read config '%s': %s", L->file,
+			strerror(e));
 	}
 	return NULL;
 }
@@ -455,8 +457,10 @@ static int on_value(void *user, const char *section, const char *name,
 	if (L->kind != LINE_KEY)
 		return 1;
 	L->key_pending = 0;
-	if (add_restored(&b, name, strlen(name)))
+	if (add_restored(&b, name, strlen(name))) {
+		buf_release(&b);
 		return nomem(L), 0;
+	}
 	if (!b.len) {
 		fail(L, L->lineno, OFFLOAD_ECONFIG, "missing key name before '='");
 		return 0;
@@ -795,7 +799,7 @@ static int add_env(struct loader *L, const struct entry *e, const char *v)
 static int interpret_key(struct loader *L, const struct entry *e)
 {
 	struct section *s = &L->sec[e->section];
-	const struct keydef *keys = NULL, *k;
+	const struct keydef *keys = NULL, *k = NULL;
 	void *base = L->cfg;
 	struct buf v = BUF_INIT;
 	int r;
@@ -1206,12 +1210,16 @@ static int put_double(FILE *out, const char *key, double d)
 	if (!c)
 		return OFFLOAD_ENOMEM;
 	old = uselocale(c);
-	for (prec = 1; prec < 17; prec++) {
+	if (d > -1e15 && d < 1e15 && d == (double)(long long)d) {
+		snprintf(s, sizeof(s), "%.0f", d); /* 900, not 9e+02 */
+	} else {
+		for (prec = 1; prec < 17; prec++) {
+			snprintf(s, sizeof(s), "%.*g", prec, d);
+			if (strtod(s, NULL) == d)
+				break;
+		}
 		snprintf(s, sizeof(s), "%.*g", prec, d);
-		if (strtod(s, NULL) == d)
-			break;
 	}
-	snprintf(s, sizeof(s), "%.*g", prec, d);
 	uselocale(old);
 	freelocale(c);
 	fprintf(out, "%s = %s\n", key, s);

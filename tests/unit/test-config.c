@@ -1,0 +1,795 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-config.c - offload_config_load/dump/template against files written
+ * to a temporary directory: defaults, every key, errors with their line,
+ * warnings with suggestions, expansion, paths, long and continued lines.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "offload.h"
+
+static char tmpdir[1024];       /* realpath of the scratch directory */
+static char cfgpath[1100];      /* the file load_text() writes */
+static struct offload_config cfg;
+static struct offload_error err;
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Write `text` to tmpdir/t.ini and load it. */
+static int load_text(const char *text)
+{
+	snprintf(cfgpath, sizeof(cfgpath), "%s/t.ini", tmpdir);
+	write_file(cfgpath, text);
+	return offload_config_load(&cfg, cfgpath, &err);
+}
+
+/*
+ * Load must fail with OFFLOAD_ECONFIG and exactly "config 'PATH' line N: ..."
+ * when `rest` is "line N: ...", else "config 'PATH': <rest>".
+ */
+static void expect_error(const char *text, const char *rest)
+{
+	char want[2048];
+
+	assert_int_equal(load_text(text), OFFLOAD_ECONFIG);
+	assert_int_equal(err.code, OFFLOAD_ECONFIG);
+	snprintf(want, sizeof(want), "config '%s'%s %s", cfgpath,
+		 strncmp(rest, "line ", 5) ? ":" : "", rest);
+	assert_string_equal(err.msg, want);
+	/* A failed load leaves nothing behind. */
+	assert_null(cfg.path);
+	assert_int_equal(cfg.groups_nr, 0);
+}
+
+static void expect_warning(size_t i, const char *rest)
+{
+	char want[2048];
+
+	assert_true(i < cfg.warnings_nr);
+	snprintf(want, sizeof(want), "config '%s' %s", cfgpath, rest);
+	assert_string_equal(cfg.warnings[i], want);
+}
+
+static void expect_path(const char *got, const char *rel)
+{
+	char want[2048];
+
+	snprintf(want, sizeof(want), "%s/%s", tmpdir, rel);
+	assert_string_equal(got, want);
+}
+
+#define MINIMAL "[framework]\ntype = pytest\n[group.all]\n"
+
+static void test_defaults(void **state)
+{
+	assert_int_equal(load_text(MINIMAL), 0);
+	assert_string_equal(cfg.path, cfgpath);
+	assert_string_equal(cfg.dir, tmpdir);
+	assert_int_equal(cfg.max_parallel, 10);
+	assert_true(cfg.test_timeout_secs == 900);
+	assert_string_equal(cfg.working_dir, tmpdir);
+	assert_int_equal(cfg.impatiently_requeue_batches, 0);
+	assert_string_equal(cfg.provider_type, "local");
+	assert_string_equal(cfg.shell, "/bin/sh");
+	assert_string_equal(cfg.provider_working_dir, tmpdir);
+	assert_int_equal(cfg.env_nr, 0);
+	assert_int_equal(cfg.framework, OFFLOAD_FRAMEWORK_PYTEST);
+	/* Never python3 from PATH: that one may lack pytest. */
+	assert_string_equal(cfg.command, "/usr/bin/python3 -m pytest");
+	assert_string_equal(cfg.paths, "");
+	assert_string_equal(cfg.run_args, "");
+	assert_null(cfg.result_file);
+	assert_string_equal(cfg.test_id_format, "{name}");
+	assert_int_equal(cfg.groups_nr, 1);
+	assert_string_equal(cfg.groups[0].name, "all");
+	assert_int_equal(cfg.groups[0].retry_count, 0);
+	assert_string_equal(cfg.groups[0].filters, "");
+	assert_int_equal(cfg.groups[0].schedule_individual, 0);
+	expect_path(cfg.output_dir, "test-results");
+	assert_int_equal(cfg.junit, 1);
+	expect_path(cfg.junit_file, "test-results/junit.xml");
+	expect_path(cfg.history_path, "test-results/junit.xml");
+	assert_true(cfg.default_duration_secs == 1.0);
+	assert_int_equal(cfg.warnings_nr, 0);
+	offload_config_release(&cfg);
+	assert_null(cfg.path);
+}
+
+static void test_every_key(void **state)
+{
+	assert_int_equal(load_text(
+		"[offload]\n"
+		"max_parallel = 3\n"
+		"test_timeout_secs = 2.5\n"
+		"working_dir = /srv/w\n"
+		"impatiently_requeue_batches = yes\n"
+		"[provider]\n"
+		"type = local\n"
+		"shell = /bin/bash\n"
+		"working_dir = /srv/p\n"
+		"[provider.env]\n"
+		"ZED = 1\n"
+		"ALPHA = two words\n"
+		"[framework]\n"
+		"type = custom\n"
+		"command = unused\n"
+		"paths = a b\n"
+		"run_args = -x\n"
+		"discover_command = ./list {filters}\n"
+		"run_command = ./run {tests} --out {result_file}\n"
+		"result_file = out.xml\n"
+		"test_id_format = {classname}.{name}\n"
+		"[group.unit]\n"
+		"retry_count = 2\n"
+		"filters = -k fast\n"
+		"schedule_individual = on\n"
+		"[group.slow]\n"
+		"[report]\n"
+		"output_dir = /srv/out\n"
+		"junit = off\n"
+		"junit_file = r.xml\n"
+		"[history]\n"
+		"path = /srv/h.xml\n"
+		"default_duration_secs = 0\n"), 0);
+	assert_int_equal(cfg.warnings_nr, 0);
+	assert_int_equal(cfg.max_parallel, 3);
+	assert_true(cfg.test_timeout_secs == 2.5);
+	assert_string_equal(cfg.working_dir, "/srv/w");
+	assert_int_equal(cfg.impatiently_requeue_batches, 1);
+	assert_string_equal(cfg.shell, "/bin/bash");
+	assert_string_equal(cfg.provider_working_dir, "/srv/p");
+	assert_int_equal(cfg.env_nr, 2);
+	assert_string_equal(cfg.env[0].name, "ZED");
+	assert_string_equal(cfg.env[0].value, "1");
+	assert_string_equal(cfg.env[1].name, "ALPHA");
+	assert_string_equal(cfg.env[1].value, "two words");
+	assert_int_equal(cfg.framework, OFFLOAD_FRAMEWORK_CUSTOM);
+	assert_string_equal(cfg.command, "unused");
+	assert_string_equal(cfg.paths, "a b");
+	assert_string_equal(cfg.run_args, "-x");
+	assert_string_equal(cfg.discover_command, "./list {filters}");
+	assert_string_equal(cfg.run_command,
+			    "./run {tests} --out {result_file}");
+	assert_string_equal(cfg.result_file, "out.xml");
+	assert_string_equal(cfg.test_id_format, "{classname}.{name}");
+	assert_int_equal(cfg.groups_nr, 2);
+	assert_string_equal(cfg.groups[0].name, "unit");
+	assert_int_equal(cfg.groups[0].retry_count, 2);
+	assert_string_equal(cfg.groups[0].filters, "-k fast");
+	assert_int_equal(cfg.groups[0].schedule_individual, 1);
+	assert_string_equal(cfg.groups[1].name, "slow");
+	assert_int_equal(cfg.groups[1].retry_count, 0);
+	assert_string_equal(cfg.output_dir, "/srv/out");
+	assert_int_equal(cfg.junit, 0);
+	assert_string_equal(cfg.junit_file, "/srv/out/r.xml");
+	assert_string_equal(cfg.history_path, "/srv/h.xml");
+	assert_true(cfg.default_duration_secs == 0);
+	offload_config_release(&cfg);
+}
+
+static void test_bad_values(void **state)
+{
+	static const struct {
+		const char *section, *line, *rest;
+	} cases[] = {
+		{ "offload", "max_parallel = -3",
+		  "bad value '-3' for 'max_parallel' (expected an integer >= 1)" },
+		{ "offload", "max_parallel = many",
+		  "bad value 'many' for 'max_parallel' (expected an integer >= 1)" },
+		{ "offload", "max_parallel =",
+		  "bad value '' for 'max_parallel' (expected an integer >= 1)" },
+		{ "offload", "max_parallel = 10x",
+		  "bad value '10x' for 'max_parallel' (expected an integer >= 1)" },
+		{ "offload", "max_parallel = +4",
+		  "bad value '+4' for 'max_parallel' (expected an integer >= 1)" },
+		{ "offload", "max_parallel = 99999999999999999999999",
+		  "bad value '99999999999999999999999' for 'max_parallel' (expected an integer >= 1)" },
+		{ "offload", "max_parallel = 4294967296",
+		  "bad value '4294967296' for 'max_parallel' (expected an integer >= 1)" },
+		{ "offload", "max_parallel = 0",
+		  "max_parallel must be at least 1" },
+		{ "offload", "test_timeout_secs = 0",
+		  "bad value '0' for 'test_timeout_secs' (expected a number > 0)" },
+		{ "offload", "test_timeout_secs = -5",
+		  "bad value '-5' for 'test_timeout_secs' (expected a number > 0)" },
+		{ "offload", "test_timeout_secs = nan",
+		  "bad value 'nan' for 'test_timeout_secs' (expected a number > 0)" },
+		{ "offload", "test_timeout_secs = 1e999",
+		  "bad value '1e999' for 'test_timeout_secs' (expected a number > 0)" },
+		{ "offload", "test_timeout_secs = 5s",
+		  "bad value '5s' for 'test_timeout_secs' (expected a number > 0)" },
+		{ "offload", "impatiently_requeue_batches = sometimes",
+		  "bad value 'sometimes' for 'impatiently_requeue_batches' (expected true/false, yes/no, on/off or 1/0)" },
+		{ "offload", "working_dir =",
+		  "empty value for 'working_dir'" },
+		{ "group.g", "retry_count = -1",
+		  "bad value '-1' for 'retry_count' (expected an integer >= 0)" },
+		{ "group.g", "retry_count = 1.5",
+		  "bad value '1.5' for 'retry_count' (expected an integer >= 0)" },
+		{ "report", "junit = 2",
+		  "bad value '2' for 'junit' (expected true/false, yes/no, on/off or 1/0)" },
+		{ "history", "default_duration_secs = -0.5",
+		  "bad value '-0.5' for 'default_duration_secs' (expected a number >= 0)" },
+		{ "provider", "type = docker",
+		  "unknown provider type 'docker' (valid types: local)" },
+		{ "provider.env", "BAD-NAME = 1",
+		  "bad environment variable name 'BAD-NAME' in [provider.env]" },
+		{ "provider.env", "1X = 1",
+		  "bad environment variable name '1X' in [provider.env]" },
+	};
+	char text[512], rest[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* The bad line is line 6, after a comment and a header. */
+		snprintf(text, sizeof(text),
+			 "[framework]\ntype = pytest\n[group.g]\n# x\n[%s]\n"
+			 "%s\n",
+			 cases[i].section, cases[i].line);
+		snprintf(rest, sizeof(rest), "line 6: %s", cases[i].rest);
+		expect_error(text, rest);
+	}
+	expect_error("[framework]\ntype = junit\n[group.a]\n",
+		     "line 2: unknown framework type 'junit' (valid types: pytest, exec, custom)");
+}
+
+static void test_booleans(void **state)
+{
+	static const struct {
+		const char *text;
+		int value;
+	} cases[] = {
+		{ "true", 1 }, { "TRUE", 1 }, { "Yes", 1 }, { "on", 1 },
+		{ "1", 1 }, { "false", 0 }, { "NO", 0 }, { "Off", 0 },
+		{ "0", 0 },
+	};
+	char text[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text),
+			 MINIMAL "schedule_individual = %s\n[report]\njunit = %s\n",
+			 cases[i].text, cases[i].text);
+		assert_int_equal(load_text(text), 0);
+		assert_int_equal(cfg.groups[0].schedule_individual,
+				 cases[i].value);
+		assert_int_equal(cfg.junit, cases[i].value);
+		offload_config_release(&cfg);
+	}
+}
+
+static void test_unknown_key(void **state)
+{
+	assert_int_equal(load_text(
+		"[framework]\ntype = pytest\n"
+		"[group.unit]\n"
+		"retry_cont = 1\n"
+		"flavour = sour\n"
+		"[offload]\n"
+		"max_paralel = 4\n"), 0);
+	assert_int_equal(cfg.warnings_nr, 3);
+	expect_warning(0, "line 4: unknown key 'retry_cont' in [group.unit] (did you mean 'retry_count'?)");
+	expect_warning(1, "line 5: unknown key 'flavour' in [group.unit]");
+	expect_warning(2, "line 7: unknown key 'max_paralel' in [offload] (did you mean 'max_parallel'?)");
+	/* Warned about, not applied. */
+	assert_int_equal(cfg.groups[0].retry_count, 0);
+	assert_int_equal(cfg.max_parallel, 10);
+	offload_config_release(&cfg);
+}
+
+static void test_unknown_section(void **state)
+{
+	assert_int_equal(load_text(
+		MINIMAL
+		"[grup.x]\n"
+		"retry_count = 1\n"
+		"[Offload]\n"
+		"[zebra]\n"
+		"stripes = 3\n"
+		"[grup.x]\n"), 0);
+	/* One warning per section, none for the keys inside. */
+	assert_int_equal(cfg.warnings_nr, 3);
+	expect_warning(0, "line 4: unknown section [grup.x] (did you mean [group.x]?)");
+	expect_warning(1, "line 6: unknown section [Offload] (did you mean [offload]?)");
+	expect_warning(2, "line 7: unknown section [zebra]");
+	assert_int_equal(cfg.groups_nr, 1);
+	offload_config_release(&cfg);
+
+	expect_error("[framework]\ntype = pytest\n[group]\n",
+		     "line 3: section [group] needs a name, as in [group.unit]");
+
+	assert_int_equal(load_text("stray = 1\n" MINIMAL), 0);
+	assert_int_equal(cfg.warnings_nr, 1);
+	expect_warning(0, "line 1: key 'stray' is outside any section and is ignored");
+	offload_config_release(&cfg);
+}
+
+static void test_duplicate_key(void **state)
+{
+	expect_error("[framework]\ntype = pytest\n[group.a]\n"
+		     "retry_count = 1\nfilters = x\nretry_count = 2\n",
+		     "line 6: duplicate key 'retry_count' in [group.a] (first set on line 4)");
+	/* Also across two headers of the same section. */
+	expect_error("[offload]\nmax_parallel = 2\n" MINIMAL
+		     "[offload]\nmax_parallel = 3\n",
+		     "line 7: duplicate key 'max_parallel' in [offload] (first set on line 2)");
+	/* The same key in two groups is fine. */
+	assert_int_equal(load_text("[framework]\ntype = pytest\n"
+				   "[group.a]\nretry_count = 1\n"
+				   "[group.b]\nretry_count = 2\n"), 0);
+	assert_int_equal(cfg.groups[0].retry_count, 1);
+	assert_int_equal(cfg.groups[1].retry_count, 2);
+	offload_config_release(&cfg);
+}
+
+static void test_expansion(void **state)
+{
+	setenv("OFFLOAD_T_A", "abc", 1);
+	setenv("OFFLOAD_T_EMPTY", "", 1);
+	setenv("OFFLOAD_T_REF", "${OFFLOAD_T_A} $$", 1);
+	unsetenv("OFFLOAD_T_UNSET");
+	assert_int_equal(load_text(
+		MINIMAL
+		"[provider.env]\n"
+		"V1 = ${OFFLOAD_T_A}/x\n"
+		"V2 = ${OFFLOAD_T_UNSET:-dflt}\n"
+		"V3 = ${OFFLOAD_T_EMPTY:-d2}\n"
+		"V4 = ${OFFLOAD_T_A:-unused}\n"
+		"V5 = $$HOME and $${X}\n"
+		"V6 = a$b $ cost$ $1 $(x)\n"
+		"V7 = ${OFFLOAD_T_REF}\n"
+		"V8 = ${OFFLOAD_T_EMPTY}|${OFFLOAD_T_UNSET:-}|\n"
+		"V9 = ${OFFLOAD_T_UNSET:-a b}}\n"), 0);
+	assert_int_equal(cfg.env_nr, 9);
+	assert_string_equal(cfg.env[0].value, "abc/x");
+	assert_string_equal(cfg.env[1].value, "dflt");
+	assert_string_equal(cfg.env[2].value, "d2");
+	assert_string_equal(cfg.env[3].value, "abc");
+	assert_string_equal(cfg.env[4].value, "$HOME and ${X}");
+	assert_string_equal(cfg.env[5].value, "a$b $ cost$ $1 $(x)");
+	/* Expanded text is not expanded again. */
+	assert_string_equal(cfg.env[6].value, "${OFFLOAD_T_A} $$");
+	assert_string_equal(cfg.env[7].value, "||");
+	assert_string_equal(cfg.env[8].value, "a b}");
+	offload_config_release(&cfg);
+
+	/* Every value is expanded, paths too. */
+	assert_int_equal(load_text(MINIMAL "[report]\noutput_dir = /r/${OFFLOAD_T_A}\n"), 0);
+	assert_string_equal(cfg.output_dir, "/r/abc");
+	offload_config_release(&cfg);
+
+	expect_error(MINIMAL "[report]\n\noutput_dir = ${OFFLOAD_T_UNSET}/x\n",
+		     "line 6: environment variable 'OFFLOAD_T_UNSET' is not set (used in 'output_dir')");
+	expect_error(MINIMAL "[report]\noutput_dir = ${OFFLOAD_T_A\n",
+		     "line 5: bad variable reference '${OFFLOAD_T_A' in 'output_dir' (expected ${NAME} or ${NAME:-default}; write $$ for a literal $)");
+	expect_error(MINIMAL "[report]\noutput_dir = ${9x}\n",
+		     "line 5: bad variable reference '${9x}' in 'output_dir' (expected ${NAME} or ${NAME:-default}; write $$ for a literal $)");
+	expect_error(MINIMAL "[report]\noutput_dir = ${A:-x\n",
+		     "line 5: bad variable reference '${A:-x' in 'output_dir' (expected ${NAME} or ${NAME:-default}; write $$ for a literal $)");
+	unsetenv("OFFLOAD_T_A");
+	unsetenv("OFFLOAD_T_EMPTY");
+	unsetenv("OFFLOAD_T_REF");
+}
+
+static void test_relative_paths(void **state)
+{
+	char sub[1100], path[1200], cwd[PATH_MAX];
+
+	snprintf(sub, sizeof(sub), "%s/sub", tmpdir);
+	assert_true(mkdir(sub, 0777) == 0 || errno == EEXIST);
+	snprintf(path, sizeof(path), "%s/ci.ini", sub);
+	write_file(path,
+		   "[offload]\nworking_dir = work\n"
+		   "[provider]\nworking_dir = ../pw/\n"
+		   "[framework]\ntype = pytest\n[group.a]\n"
+		   "[report]\noutput_dir = ./out\njunit_file = j/r.xml\n"
+		   "[history]\npath = h.xml\n");
+
+	/* Load through a relative path to the file. */
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(tmpdir), 0);
+	assert_int_equal(offload_config_load(&cfg, "sub/ci.ini", &err), 0);
+	assert_int_equal(chdir(cwd), 0);
+
+	assert_string_equal(cfg.path, "sub/ci.ini");
+	expect_path(cfg.dir, "sub");
+	expect_path(cfg.working_dir, "sub/work");
+	expect_path(cfg.provider_working_dir, "sub/../pw");
+	expect_path(cfg.output_dir, "sub/out");
+	expect_path(cfg.junit_file, "sub/out/j/r.xml");
+	expect_path(cfg.history_path, "sub/h.xml");
+	offload_config_release(&cfg);
+
+	/* provider working_dir follows [offload] working_dir by default. */
+	assert_int_equal(load_text("[offload]\nworking_dir = w\n" MINIMAL
+				   "[report]\njunit_file = /abs/j.xml\n"), 0);
+	expect_path(cfg.provider_working_dir, "w");
+	assert_string_equal(cfg.junit_file, "/abs/j.xml");
+	assert_string_equal(cfg.history_path, "/abs/j.xml");
+	offload_config_release(&cfg);
+}
+
+static void test_long_line(void **state)
+{
+	char text[1024], rest[256], value[400];
+
+	memset(value, 'x', 300);
+	value[300] = '\0';
+	snprintf(text, sizeof(text), MINIMAL "\nfilters = %s\nretry_count = 1\n",
+		 value);
+	expect_error(text, "line 5: line is longer than 199 bytes; continue a long value on indented lines");
+
+	/* 199 bytes is the most a line may hold; with CRLF too. */
+	memset(value, 'y', 189);
+	value[189] = '\0';
+	snprintf(text, sizeof(text), MINIMAL "filters = %s\r\n", value);
+	assert_int_equal(strlen("filters = ") + strlen(value), 199);
+	assert_int_equal(load_text(text), 0);
+	assert_string_equal(cfg.groups[0].filters, value);
+	offload_config_release(&cfg);
+
+	snprintf(text, sizeof(text), MINIMAL "filters = %sy\n", value);
+	snprintf(rest, sizeof(rest), "line 4: line is longer than 199 bytes; continue a long value on indented lines");
+	expect_error(text, rest);
+}
+
+static void test_continuation(void **state)
+{
+	struct {
+		char text[2048];
+		char want[1024];
+	} *t = malloc(sizeof(*t));
+	char part[5][100];
+	size_t i;
+
+	assert_non_null(t);
+	strcpy(t->text, "[framework]\ntype = custom\ndiscover_command = ls\n"
+	       "run_command =");
+	t->want[0] = '\0';
+	for (i = 0; i < 5; i++) {
+		memset(part[i], 'a' + (int)i, 90);
+		part[i][90] = '\0';
+		strcat(t->text, i ? "\n    " : " ");
+		strcat(t->text, part[i]);
+		if (i)
+			strcat(t->want, " ");
+		strcat(t->want, part[i]);
+	}
+	/* A comment and a blank line do not end the value, a key does. */
+	strcat(t->text, "\n# note\n\n\t then ; more ;\n"
+	       "result_file = r.xml\n  --extra\n[group.a]\n");
+	strcat(t->want, " then ; more ;");
+	assert_true(strlen(t->want) > 400);
+	assert_int_equal(load_text(t->text), 0);
+	assert_int_equal(cfg.warnings_nr, 0);
+	assert_string_equal(cfg.run_command, t->want);
+	assert_string_equal(cfg.result_file, "r.xml --extra");
+	offload_config_release(&cfg);
+
+	/* An indented key line after a header is a key, not a continuation. */
+	assert_int_equal(load_text("[framework]\n  type = pytest\n"
+				   "[group.a]\n  retry_count = 1\n"), 0);
+	assert_int_equal(cfg.groups[0].retry_count, 1);
+	offload_config_release(&cfg);
+
+	/* A continued value is checked whole, at the key's line. */
+	expect_error(MINIMAL "retry_count = 1\n  2\n",
+		     "line 4: bad value '1 2' for 'retry_count' (expected an integer >= 0)");
+	free(t);
+}
+
+static void test_semicolons_and_comments(void **state)
+{
+	assert_int_equal(load_text(
+		"; a comment\n"
+		"# another\n"
+		"[framework] ; trailing text after a header is ignored\n"
+		"type = custom\n"
+		"discover_command = printf 'a\\n' ; echo b ;echo c\t; true\n"
+		"  ; an indented comment, not a continuation\n"
+		"run_command = x ;\n"
+		"test_id_format = a # b\n"
+		"[group.a]\n"), 0);
+	assert_int_equal(cfg.warnings_nr, 0);
+	assert_string_equal(cfg.discover_command,
+			    "printf 'a\\n' ; echo b ;echo c\t; true");
+	assert_string_equal(cfg.run_command, "x ;");
+	assert_string_equal(cfg.test_id_format, "a # b");
+	offload_config_release(&cfg);
+}
+
+static void test_crlf_and_bom(void **state)
+{
+	assert_int_equal(load_text(
+		"\xef\xbb\xbf[offload]\r\nmax_parallel = 4\r\n"
+		"[framework]\r\ntype = exec\r\npaths = t/*.sh\r\n"
+		"[group.a]\r\nfilters = x\r\n"), 0);
+	assert_int_equal(cfg.warnings_nr, 0);
+	assert_int_equal(cfg.max_parallel, 4);
+	assert_string_equal(cfg.paths, "t/*.sh");
+	assert_string_equal(cfg.groups[0].filters, "x");
+	offload_config_release(&cfg);
+
+	expect_error(MINIMAL "filters = a\x01z\n",
+		     "line 4: control character 0x01 in line");
+}
+
+static void test_required(void **state)
+{
+	expect_error("[framework]\ntype = pytest\n[report]\n",
+		     "no [group.NAME] section: at least one group is required");
+	expect_error("[group.a]\n",
+		     "no [framework] section (it needs 'type = pytest', 'exec' or 'custom')");
+	expect_error("[group.a]\n[framework]\ncommand = x\n",
+		     "line 2: [framework] has no 'type' (pytest, exec or custom)");
+	expect_error("[group.a]\n[framework]\ntype = exec\n",
+		     "line 3: framework type 'exec' needs 'paths' (globs of test programs)");
+	expect_error("[framework]\ntype = custom\nrun_command = r\n[group.a]\n",
+		     "line 2: framework type 'custom' needs 'discover_command'");
+	expect_error("[framework]\ntype = custom\ndiscover_command = d\n[group.a]\n",
+		     "line 2: framework type 'custom' needs 'run_command'");
+}
+
+static void test_syntax_errors(void **state)
+{
+	expect_error(MINIMAL "retry_count 3\nfilters = x\n",
+		     "line 4: expected 'name = value', '[section]' or a comment");
+	expect_error(MINIMAL "retry_count 3",
+		     "line 4: expected 'name = value', '[section]' or a comment");
+	expect_error("[framework\ntype = pytest\n",
+		     "line 1: section header has no closing ']'");
+	expect_error(MINIMAL "= 3\n", "line 4: missing key name before '='");
+}
+
+static void test_missing_file(void **state)
+{
+	char path[1100], want[1200];
+
+	snprintf(path, sizeof(path), "%s/nope.ini", tmpdir);
+	assert_int_equal(offload_config_load(&cfg, path, &err), -ENOENT);
+	snprintf(want, sizeof(want),
+		 "cannot read config '%s': No such file or directory", path);
+	assert_string_equal(err.msg, want);
+	assert_null(cfg.path);
+}
+
+static void test_templates(void **state)
+{
+	static const char *const names[] = { "pytest", "exec", "custom" };
+	static const enum offload_framework fw[] = {
+		OFFLOAD_FRAMEWORK_PYTEST, OFFLOAD_FRAMEWORK_EXEC,
+		OFFLOAD_FRAMEWORK_CUSTOM,
+	};
+	char path[1100];
+	size_t i;
+	FILE *f;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s.ini", tmpdir, names[i]);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		assert_int_equal(offload_config_template(names[i], f), 0);
+		assert_int_equal(fclose(f), 0);
+		assert_int_equal(offload_config_load(&cfg, path, &err), 0);
+		assert_int_equal(cfg.warnings_nr, 0);
+		assert_int_equal(cfg.framework, fw[i]);
+		assert_true(cfg.groups_nr >= 1);
+		if (fw[i] == OFFLOAD_FRAMEWORK_CUSTOM)
+			assert_string_equal(cfg.run_command,
+					    "for t in {tests}; do echo \"running $t\"; done");
+		offload_config_release(&cfg);
+	}
+	f = fopen("/dev/null", "w");
+	assert_non_null(f);
+	assert_int_equal(offload_config_template("nextest", f), OFFLOAD_EUSAGE);
+	fclose(f);
+}
+
+/* The complete example in docs/config.md loads without a warning. */
+static void test_docs_example(void **state)
+{
+	FILE *f = fopen("docs/config.md", "r");
+	char line[512];
+	struct doc {
+		char text[8192];
+		size_t len;
+	} *b = calloc(1, sizeof(*b));
+	int in = 0;
+
+	assert_non_null(b);
+	if (!f) {
+		free(b);
+		skip(); /* not run from the source tree */
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (!in && !strncmp(line, "```ini", 6)) {
+			in = 1;
+		} else if (in && !strncmp(line, "```", 3)) {
+			break;
+		} else if (in) {
+			assert_true(b->len + strlen(line) < sizeof(b->text));
+			strcpy(b->text + b->len, line);
+			b->len += strlen(line);
+		}
+	}
+	fclose(f);
+	assert_true(b->len > 0);
+	unsetenv("DATABASE_URL");
+	assert_int_equal(load_text(b->text), 0);
+	assert_int_equal(cfg.warnings_nr, 0);
+	assert_int_equal(cfg.groups_nr, 2);
+	assert_string_equal(cfg.run_args, "-p no:cacheprovider --strict-markers");
+	offload_config_release(&cfg);
+	free(b);
+}
+
+static void assert_same_str(const char *a, const char *b)
+{
+	if (!a || !b)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+static void assert_same_config(const struct offload_config *a,
+			       const struct offload_config *b)
+{
+	size_t i;
+
+	assert_int_equal(a->max_parallel, b->max_parallel);
+	assert_true(a->test_timeout_secs == b->test_timeout_secs);
+	assert_same_str(a->working_dir, b->working_dir);
+	assert_int_equal(a->impatiently_requeue_batches,
+			 b->impatiently_requeue_batches);
+	assert_same_str(a->provider_type, b->provider_type);
+	assert_same_str(a->shell, b->shell);
+	assert_same_str(a->provider_working_dir, b->provider_working_dir);
+	assert_int_equal(a->env_nr, b->env_nr);
+	for (i = 0; i < a->env_nr; i++) {
+		assert_same_str(a->env[i].name, b->env[i].name);
+		assert_same_str(a->env[i].value, b->env[i].value);
+	}
+	assert_int_equal(a->framework, b->framework);
+	assert_same_str(a->command, b->command);
+	assert_same_str(a->paths, b->paths);
+	assert_same_str(a->run_args, b->run_args);
+	assert_same_str(a->discover_command, b->discover_command);
+	assert_same_str(a->run_command, b->run_command);
+	assert_same_str(a->result_file, b->result_file);
+	assert_same_str(a->test_id_format, b->test_id_format);
+	assert_int_equal(a->groups_nr, b->groups_nr);
+	for (i = 0; i < a->groups_nr; i++) {
+		assert_same_str(a->groups[i].name, b->groups[i].name);
+		assert_int_equal(a->groups[i].retry_count,
+				 b->groups[i].retry_count);
+		assert_same_str(a->groups[i].filters, b->groups[i].filters);
+		assert_int_equal(a->groups[i].schedule_individual,
+				 b->groups[i].schedule_individual);
+	}
+	assert_same_str(a->output_dir, b->output_dir);
+	assert_int_equal(a->junit, b->junit);
+	assert_same_str(a->junit_file, b->junit_file);
+	assert_same_str(a->history_path, b->history_path);
+	assert_true(a->default_duration_secs == b->default_duration_secs);
+}
+
+static void dump_and_reload(const char *text)
+{
+	struct offload_config again;
+	char sub[1100], path[1200];
+	FILE *f;
+
+	assert_int_equal(load_text(text), 0);
+	/* Reload from elsewhere: the dumped paths must be absolute. */
+	snprintf(sub, sizeof(sub), "%s/dump", tmpdir);
+	assert_true(mkdir(sub, 0777) == 0 || errno == EEXIST);
+	snprintf(path, sizeof(path), "%s/dumped.ini", sub);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(offload_config_dump(&cfg, f), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(offload_config_load(&again, path, &err), 0);
+	assert_int_equal(again.warnings_nr, 0);
+	assert_same_config(&cfg, &again);
+	offload_config_release(&again);
+	offload_config_release(&cfg);
+}
+
+static void test_dump_reloads(void **state)
+{
+	char text[2048], word[40];
+	size_t i;
+
+	dump_and_reload(MINIMAL);
+	strcpy(text,
+	       "[offload]\nmax_parallel = 7\ntest_timeout_secs = 0.1\n"
+	       "impatiently_requeue_batches = true\n"
+	       "[provider]\nworking_dir = run\n"
+	       "[provider.env]\nB = $$x ; y\nA = \n"
+	       "[framework]\ntype = custom\n"
+	       "discover_command = printf '%s\\n' a b ; echo '$$HOME'\n"
+	       "result_file = out.xml\ntest_id_format = {classname}::{name}\n"
+	       "run_command = run");
+	/* A long value: the dump must split it over continuation lines. */
+	for (i = 0; i < 40; i++) {
+		snprintf(word, sizeof(word), "\n  word%zu ; $$x", i);
+		strcat(text, word);
+	}
+	strcat(text, "\n[group.b]\nretry_count = 3\nfilters = -m 'not slow'\n"
+	       "schedule_individual = 1\n[group.a]\n"
+	       "[report]\njunit = no\noutput_dir = o\n"
+	       "[history]\ndefault_duration_secs = 2.25\n");
+	dump_and_reload(text);
+	dump_and_reload("[framework]\ntype = exec\npaths = t/*\n[group.x y]\n"
+			"[history]\npath = /h.xml\n");
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static int setup(void **state)
+{
+	const char *base = getenv("TMPDIR");
+	char templ[PATH_MAX], *real;
+	int n;
+
+	snprintf(templ, sizeof(templ), "%s/test-config.XXXXXX",
+		 base && *base ? base : "/tmp");
+	if (!mkdtemp(templ) || !(real = realpath(templ, NULL)))
+		return -1;
+	n = snprintf(tmpdir, sizeof(tmpdir), "%s", real);
+	free(real);
+	return n > 0 && (size_t)n < sizeof(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	return nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_booleans),
+		cmocka_unit_test(test_unknown_key),
+		cmocka_unit_test(test_unknown_section),
+		cmocka_unit_test(test_duplicate_key),
+		cmocka_unit_test(test_expansion),
+		cmocka_unit_test(test_relative_paths),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_continuation),
+		cmocka_unit_test(test_semicolons_and_comments),
+		cmocka_unit_test(test_crlf_and_bom),
+		cmocka_unit_test(test_required),
+		cmocka_unit_test(test_syntax_errors),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_templates),
+		cmocka_unit_test(test_docs_example),
+		cmocka_unit_test(test_dump_reloads),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, setup, teardown);
+}
