@@ -297,14 +297,24 @@ struct offload_run_options {
 struct offload_run;
 
 /**
- * Prepare a run: discover (unless `tests` is given), read durations,
- * schedule.  Returns 0 and a handle in *runp, or an error.
- * `cfg` must outlive the run.  Not thread-safe; one run per thread.
+ * Create a run handle (cheap: no discovery yet).  Returns 0 and the handle
+ * in *runp (free it with offload_run_free), or an error.  `cfg` and
+ * `opts->only_*` must outlive the run.  A run is used by one thread; only
+ * offload_run_interrupt() may be called from elsewhere (a signal handler).
  */
 OFFLOAD_API int offload_run_new(struct offload_run **runp,
 				const struct offload_config *cfg,
 				const struct offload_run_options *opts,
 				struct offload_error *err);
+
+/**
+ * Discover the tests, read past durations and plan the batches.  Install
+ * signal handlers that call offload_run_interrupt() before calling this:
+ * discovery commands are killed by an interrupt (OFFLOAD_ECANCELED).
+ * Called by offload_run_execute() when not called before.
+ */
+OFFLOAD_API int offload_run_prepare(struct offload_run *run,
+				    struct offload_error *err);
 
 /**
  * Execute the prepared run on the calling thread plus one worker thread
@@ -323,7 +333,8 @@ OFFLOAD_API int offload_run_execute(struct offload_run *run,
  */
 OFFLOAD_API void offload_run_interrupt(struct offload_run *run, int signo);
 
-/** The tests a prepared run will execute (valid until offload_run_free). */
+/** The tests a prepared run executes (after offload_run_prepare; valid
+ * until offload_run_free). */
 OFFLOAD_API const struct offload_test_list *
 offload_run_tests(const struct offload_run *run);
 

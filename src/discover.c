@@ -79,6 +79,7 @@ static int drop_clashes(const struct offload_config *cfg,
 		l->group[j++] = l->group[i];
 	}
 	l->nr = j;
+	l->ids[j] = NULL;	/* strv_free needs the terminator */
 	free(o);
 	free(drop);
 	return clash;
@@ -100,6 +101,13 @@ static int unknown_group(const struct offload_config *cfg, const char *name,
 int offload_discover(const struct offload_config *cfg, const char *group_name,
 		     struct offload_test_list *out, struct offload_error *err)
 {
+	return discover_tests(cfg, group_name, -1, out, err);
+}
+
+int discover_tests(const struct offload_config *cfg, const char *group_name,
+		   int cancel_fd, struct offload_test_list *out,
+		   struct offload_error *err)
+{
 	struct strvec ids = STRVEC_INIT;
 	size_t *group = NULL, alloc = 0, found = 0;
 	int r = 0;
@@ -113,7 +121,7 @@ int offload_discover(const struct offload_config *cfg, const char *group_name,
 		if (group_name && strcmp(group_name, g->name))
 			continue;
 		found = 1;
-		r = framework_discover(cfg, g, &ids, err);
+		r = framework_discover(cfg, g, cancel_fd, &ids, err);
 		if (r)
 			goto fail;
 		if (ids.nr > alloc) {

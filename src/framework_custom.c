@@ -20,49 +20,6 @@
 #include "quote.h"
 #include "spawn.h"
 
-/*
- * Helpers shared by framework_*.c.  These declarations belong in
- * framework.h (not this module's to edit); until they move there, each
- * framework_*.c repeats this block.  All return 0 or OFFLOAD_ENOMEM unless
- * said otherwise.
- */
-#define OFFLOAD_MESSAGE_MAX 200                    /* bytes of an attempt's message */
-#define OFFLOAD_DISCOVERY_CAP (128 * 1024 * 1024)  /* discovery output kept */
-struct spawn_res;
-/* Split `s` into words like sh, without expansions; OFFLOAD_EPARSE for an
- * unterminated quote.  Words are appended to `out`. */
-int split_words(const char *s, struct strvec *out);
-/* Append `base` (may be NULL) minus the names in `set`, then `set`. */
-int env_build(struct strvec *out, char *const *base,
-	      const struct offload_env *set, size_t set_nr);
-/* Value of `name` in `envp`, borrowed, or NULL. */
-const char *env_get(char *const *envp, const char *name);
-/* Append the non-empty parts, newline-separated, capped at
- * OFFLOAD_ATTEMPT_OUTPUT_CAP (head and tail kept). */
-int cap_join(struct buf *dst, const char *const *parts, size_t n);
-/* Give `t` an attempt: message cut to its first line, output capped
- * (dropped for passes).  Both copied. */
-int outcome_set(struct test_outcome *t, enum offload_outcome o, double secs,
-		const char *message, const char *output);
-/* outcome_set on every test of `b` that has no attempt yet. */
-int batch_fill(struct batch_exec *b, enum offload_outcome o, double secs,
-	       const char *message, const char *output);
-/* A process's stdout then stderr, capped like cap_join. */
-int res_output(const struct spawn_res *res, struct buf *out);
-/* "signal 11 (SIGSEGV)" into dst; returns dst. */
-const char *signal_text(int sig, char *dst, size_t n);
-/*
- * Run a discovery command in cfg->provider_working_dir with the caller's
- * environment plus [provider.env]; its stdout goes to `out`, its exit
- * status to *status.  Returns 0 when it exited (err already describes a
- * non-zero status, quoting the end of its stderr, for callers that reject
- * it), else OFFLOAD_EDISCOVER (cannot start, signal, timeout, too much
- * output) or OFFLOAD_ENOMEM.
- */
-int discovery_run(const struct offload_config *cfg,
-		  const struct offload_group *g, char *const *argv,
-		  const char *what, struct buf *out, int *status,
-		  struct offload_error *err);
 
 static const char *shell_of(const struct offload_config *cfg)
 {
@@ -96,7 +53,7 @@ static int parse_lines(const char *text, struct strvec *ids)
 	return 0;
 }
 
-int custom_discover(const struct offload_config *cfg,
+int custom_discover(const struct offload_config *cfg, int cancel_fd,
 		    const struct offload_group *g, struct strvec *ids,
 		    struct offload_error *err)
 {
@@ -116,7 +73,7 @@ int custom_discover(const struct offload_config *cfg,
 	argv[1] = (char *)"-c";
 	argv[2] = cmd.buf;
 	argv[3] = NULL;
-	r = discovery_run(cfg, g, argv, "discover_command", &out, &status, err);
+	r = discovery_run(cfg, cancel_fd, g, argv, "discover_command", &out, &status, err);
 	if (!r && status)
 		r = OFFLOAD_EDISCOVER;	/* err says why */
 	if (!r && parse_lines(out.buf, ids))

@@ -20,49 +20,6 @@
 #include "framework.h"
 #include "spawn.h"
 
-/*
- * Helpers shared by framework_*.c.  These declarations belong in
- * framework.h (not this module's to edit); until they move there, each
- * framework_*.c repeats this block.  All return 0 or OFFLOAD_ENOMEM unless
- * said otherwise.
- */
-#define OFFLOAD_MESSAGE_MAX 200                    /* bytes of an attempt's message */
-#define OFFLOAD_DISCOVERY_CAP (128 * 1024 * 1024)  /* discovery output kept */
-struct spawn_res;
-/* Split `s` into words like sh, without expansions; OFFLOAD_EPARSE for an
- * unterminated quote.  Words are appended to `out`. */
-int split_words(const char *s, struct strvec *out);
-/* Append `base` (may be NULL) minus the names in `set`, then `set`. */
-int env_build(struct strvec *out, char *const *base,
-	      const struct offload_env *set, size_t set_nr);
-/* Value of `name` in `envp`, borrowed, or NULL. */
-const char *env_get(char *const *envp, const char *name);
-/* Append the non-empty parts, newline-separated, capped at
- * OFFLOAD_ATTEMPT_OUTPUT_CAP (head and tail kept). */
-int cap_join(struct buf *dst, const char *const *parts, size_t n);
-/* Give `t` an attempt: message cut to its first line, output capped
- * (dropped for passes).  Both copied. */
-int outcome_set(struct test_outcome *t, enum offload_outcome o, double secs,
-		const char *message, const char *output);
-/* outcome_set on every test of `b` that has no attempt yet. */
-int batch_fill(struct batch_exec *b, enum offload_outcome o, double secs,
-	       const char *message, const char *output);
-/* A process's stdout then stderr, capped like cap_join. */
-int res_output(const struct spawn_res *res, struct buf *out);
-/* "signal 11 (SIGSEGV)" into dst; returns dst. */
-const char *signal_text(int sig, char *dst, size_t n);
-/*
- * Run a discovery command in cfg->provider_working_dir with the caller's
- * environment plus [provider.env]; its stdout goes to `out`, its exit
- * status to *status.  Returns 0 when it exited (err already describes a
- * non-zero status, quoting the end of its stderr, for callers that reject
- * it), else OFFLOAD_EDISCOVER (cannot start, signal, timeout, too much
- * output) or OFFLOAD_ENOMEM.
- */
-int discovery_run(const struct offload_config *cfg,
-		  const struct offload_group *g, char *const *argv,
-		  const char *what, struct buf *out, int *status,
-		  struct offload_error *err);
 
 /* Split on blanks only: glob patterns keep their backslashes. */
 static int split_blanks(const char *s, struct strvec *out)
@@ -157,7 +114,7 @@ nomem:
 	return OFFLOAD_ENOMEM;
 }
 
-int exec_discover(const struct offload_config *cfg,
+int exec_discover(const struct offload_config *cfg, int cancel_fd,
 		  const struct offload_group *g, struct strvec *ids,
 		  struct offload_error *err)
 {
@@ -184,17 +141,19 @@ static int canceled_now(int fd)
 	return fd >= 0 && poll(&p, 1, 0) > 0;
 }
 
-static FILE *open_log(const struct batch_exec *b, const char *ext,
-		      struct offload_error *err)
+static int open_log(const struct batch_exec *b, const char *ext, FILE **f,
+		    struct offload_error *err)
 {
 	char path[4096];
-	FILE *f;
 
+	if (!b->log_dir)
+		return 0;
 	snprintf(path, sizeof(path), "%s/batch-%u.%s", b->log_dir, b->batch_no, ext);
-	f = fopen(path, "we");	/* "e": O_CLOEXEC, other threads spawn */
-	if (!f)
-		err_set(err, -errno, "cannot write '%s': %s", path, strerror(errno));
-	return f;
+	*f = fopen(path, "we");	/* "e": O_CLOEXEC, other threads spawn */
+	if (!*f)
+		return err_set(err, -errno, "cannot write '%s': %s", path,
+			       strerror(errno));
+	return 0;
 }
 
 static int close_log(FILE *f, const struct batch_exec *b, const char *ext,
@@ -272,11 +231,11 @@ int exec_run_batch(struct batch_exec *b, struct offload_error *err)
 	const char *dir = b->sb->cwd;
 	int r = 0;
 
-	if (b->log_dir && (!(lo = open_log(b, "stdout", err)) ||
-			   !(le = open_log(b, "stderr", err)))) {
-		r = err->code;
+	r = open_log(b, "stdout", &lo, err);
+	if (!r)
+		r = open_log(b, "stderr", &le, err);
+	if (r)
 		goto cleanup;
-	}
 	for (size_t i = 0; i < b->nr; i++) {
 		const char *id = b->ids[i], *word;
 		char *argv[2];
@@ -339,10 +298,14 @@ int exec_run_batch(struct batch_exec *b, struct offload_error *err)
 	if (r)
 		err_set(err, r, "out of memory");
 cleanup:
-	if (close_log(lo, b, "stdout", err) && !r)
-		r = err->code;
-	if (close_log(le, b, "stderr", err) && !r)
-		r = err->code;
+	if (!r)
+		r = close_log(lo, b, "stdout", err);
+	else if (lo)
+		fclose(lo);
+	if (!r)
+		r = close_log(le, b, "stderr", err);
+	else if (le)
+		fclose(le);
 	buf_release(&path);
 	buf_release(&scratch);
 	return r;

@@ -18,49 +18,6 @@
 #include "junit.h"
 #include "spawn.h"
 
-/*
- * Helpers shared by framework_*.c.  These declarations belong in
- * framework.h (not this module's to edit); until they move there, each
- * framework_*.c repeats this block.  All return 0 or OFFLOAD_ENOMEM unless
- * said otherwise.
- */
-#define OFFLOAD_MESSAGE_MAX 200                    /* bytes of an attempt's message */
-#define OFFLOAD_DISCOVERY_CAP (128 * 1024 * 1024)  /* discovery output kept */
-struct spawn_res;
-/* Split `s` into words like sh, without expansions; OFFLOAD_EPARSE for an
- * unterminated quote.  Words are appended to `out`. */
-int split_words(const char *s, struct strvec *out);
-/* Append `base` (may be NULL) minus the names in `set`, then `set`. */
-int env_build(struct strvec *out, char *const *base,
-	      const struct offload_env *set, size_t set_nr);
-/* Value of `name` in `envp`, borrowed, or NULL. */
-const char *env_get(char *const *envp, const char *name);
-/* Append the non-empty parts, newline-separated, capped at
- * OFFLOAD_ATTEMPT_OUTPUT_CAP (head and tail kept). */
-int cap_join(struct buf *dst, const char *const *parts, size_t n);
-/* Give `t` an attempt: message cut to its first line, output capped
- * (dropped for passes).  Both copied. */
-int outcome_set(struct test_outcome *t, enum offload_outcome o, double secs,
-		const char *message, const char *output);
-/* outcome_set on every test of `b` that has no attempt yet. */
-int batch_fill(struct batch_exec *b, enum offload_outcome o, double secs,
-	       const char *message, const char *output);
-/* A process's stdout then stderr, capped like cap_join. */
-int res_output(const struct spawn_res *res, struct buf *out);
-/* "signal 11 (SIGSEGV)" into dst; returns dst. */
-const char *signal_text(int sig, char *dst, size_t n);
-/*
- * Run a discovery command in cfg->provider_working_dir with the caller's
- * environment plus [provider.env]; its stdout goes to `out`, its exit
- * status to *status.  Returns 0 when it exited (err already describes a
- * non-zero status, quoting the end of its stderr, for callers that reject
- * it), else OFFLOAD_EDISCOVER (cannot start, signal, timeout, too much
- * output) or OFFLOAD_ENOMEM.
- */
-int discovery_run(const struct offload_config *cfg,
-		  const struct offload_group *g, char *const *argv,
-		  const char *what, struct buf *out, int *status,
-		  struct offload_error *err);
 
 /* pytest's exit status when nothing was collected. */
 #define PYTEST_NO_TESTS 5
@@ -120,7 +77,7 @@ static int parse_collect(const char *text, struct strvec *ids)
 	return 0;
 }
 
-int pytest_discover(const struct offload_config *cfg,
+int pytest_discover(const struct offload_config *cfg, int cancel_fd,
 		    const struct offload_group *g, struct strvec *ids,
 		    struct offload_error *err)
 {
@@ -136,14 +93,24 @@ int pytest_discover(const struct offload_config *cfg,
 	if (!r)
 		r = more_words("paths", cfg->paths, &argv, err);
 	if (!r)
-		r = discovery_run(cfg, g, argv.v, "pytest --collect-only", &out,
+		r = discovery_run(cfg, cancel_fd, g, argv.v, "pytest --collect-only", &out,
 				  &status, err);
 	if (!r && status == PYTEST_NO_TESTS) {
 		err_clear(err);	/* nothing collected is no error here */
 	} else if (!r && status) {
 		r = OFFLOAD_EDISCOVER;	/* err says why */
-	} else if (!r && parse_collect(out.buf, ids)) {
-		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	} else if (!r) {
+		size_t before = ids->nr;
+
+		if (parse_collect(out.buf, ids))
+			r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+		/* status 0 means pytest collected something: if no line was a
+		 * node ID, the output had another format (-qq: "file.py: 3") */
+		else if (ids->nr == before)
+			r = err_set(err, OFFLOAD_EDISCOVER,
+				    "group '%s': pytest --collect-only -q printed no "
+				    "node IDs (is -q already in addopts or command?)",
+				    g->name);
 	}
 	buf_release(&out);
 	strvec_clear(&argv);
@@ -228,26 +195,24 @@ int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 			    strerror(errno));
 		goto cleanup;
 	}
-	r = command_words(cfg, &argv, err);
+	r = command_words(cfg, &argv, &serr);
 	if (r == OFFLOAD_ECONFIG) {	/* the batch's failure, not offload's */
-		r = batch_fill(b, OFFLOAD_ATTEMPT_ERROR, 0, err->msg, NULL);
-		err_clear(err);
+		r = batch_fill(b, OFFLOAD_ATTEMPT_ERROR, 0, serr.msg, NULL);
 		goto done;
 	}
 	if (r)
-		goto cleanup;
+		goto nomem;
 	if (strvec_push(&argv, "-p") || strvec_push(&argv, "offload_pytest_plugin") ||
 	    strvec_pushf(&argv, "--junitxml=%s", result.buf) ||
 	    strvec_push(&argv, "-o") || strvec_push(&argv, "junit_family=xunit1"))
 		goto nomem;
-	r = more_words("run_args", cfg->run_args, &argv, err);
+	r = more_words("run_args", cfg->run_args, &argv, &serr);
 	if (r == OFFLOAD_ECONFIG) {
-		r = batch_fill(b, OFFLOAD_ATTEMPT_ERROR, 0, err->msg, NULL);
-		err_clear(err);
+		r = batch_fill(b, OFFLOAD_ATTEMPT_ERROR, 0, serr.msg, NULL);
 		goto done;
 	}
 	if (r)
-		goto cleanup;
+		goto nomem;
 	for (size_t i = 0; i < b->nr; i++)
 		if (strvec_push(&argv, b->ids[i]))
 			goto nomem;

@@ -78,6 +78,7 @@ struct offload_run {
 	int wake[2];              /* workers -> orchestrator */
 	volatile sig_atomic_t interrupted;
 	int canceled;             /* orchestrator only */
+	int prepared;             /* offload_run_prepare succeeded */
 
 	pthread_mutex_t mu;
 	struct tstate *ts;
@@ -174,9 +175,6 @@ int offload_run_new(struct offload_run **runp,
 		    struct offload_error *err)
 {
 	struct offload_run *run;
-	double *durations = NULL;
-	size_t known = 0;
-	char *warning = NULL;
 	int ret;
 
 	*runp = NULL;
@@ -203,7 +201,25 @@ int offload_run_new(struct offload_run **runp,
 			goto fail;
 		}
 
-	ret = offload_discover(cfg, run->opts.only_group, &run->tests, err);
+	*runp = run;
+	return 0;
+fail:
+	offload_run_free(run);
+	return ret;
+}
+
+int offload_run_prepare(struct offload_run *run, struct offload_error *err)
+{
+	const struct offload_config *cfg = run->cfg;
+	double *durations = NULL;
+	size_t known = 0;
+	char *warning = NULL;
+	int ret;
+
+	if (run->prepared)
+		return 0;
+	ret = discover_tests(cfg, run->opts.only_group, run->cancel[0],
+			     &run->tests, err);
 	if (ret)
 		goto fail;
 	filter_ids(run, &run->tests);
@@ -230,12 +246,13 @@ int offload_run_new(struct offload_run **runp,
 		run->opts.on_event(&ev, run->opts.data);
 	}
 	free(warning);
-	*runp = run;
+	run->prepared = 1;
 	return 0;
 fail:
 	free(warning);
 	free(durations);
-	offload_run_free(run);
+	if (run->interrupted)
+		ret = err_set(err, OFFLOAD_ECANCELED, "interrupted during discovery");
 	return ret;
 }
 
@@ -581,6 +598,8 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 	struct offload_event ev = { 0 };
 
 	memset(rep, 0, sizeof(*rep));
+	if ((ret = offload_run_prepare(run, err)))
+		return ret;
 	if (buf_addf(&path, "%s/logs", cfg->output_dir))
 		return err_set(err, OFFLOAD_ENOMEM, "out of memory");
 	run->log_dir = buf_detach(&path);

@@ -30,6 +30,8 @@ struct bins {
 	struct batch *b;
 	size_t nr, alloc;
 	size_t first;           /* bins of the current group start here */
+	size_t *where;          /* bins holding test t: where[t * copies + c] */
+	size_t copies;
 };
 
 static int bins_open(struct bins *bs, size_t group)
@@ -49,16 +51,6 @@ static int bins_open(struct bins *bs, size_t group)
 	return 0;
 }
 
-static int batch_has(const struct batch *b, size_t test)
-{
-	/* Instances of one test are added consecutively per copy round, so a
-	 * test can only be at the end... not quite: scan, batches are small. */
-	for (size_t i = 0; i < b->nr; i++)
-		if (b->tests[i] == test)
-			return 1;
-	return 0;
-}
-
 static int batch_add(struct batch *b, size_t test, double est, size_t bytes)
 {
 	if (!(b->nr & (b->nr - 1)) || !b->tests) {
@@ -73,6 +65,28 @@ static int batch_add(struct batch *b, size_t test, double est, size_t bytes)
 	b->est += est;
 	b->id_bytes += bytes;
 	return 0;
+}
+
+/* Whether bin `bin` already holds an instance of `test`: O(copies). */
+static int bin_has(const struct bins *bs, size_t bin, size_t test)
+{
+	const size_t *w = bs->where + test * bs->copies;
+
+	for (size_t c = 0; c < bs->copies && w[c] != (size_t)-1; c++)
+		if (w[c] == bin)
+			return 1;
+	return 0;
+}
+
+static int bin_add(struct bins *bs, size_t bin, const struct inst *in,
+		   size_t bytes)
+{
+	size_t *w = bs->where + in->test * bs->copies;
+
+	while (*w != (size_t)-1)
+		w++;
+	*w = bin;
+	return batch_add(&bs->b[bin], in->test, in->est, bytes);
 }
 
 static int cmp_inst(const void *pa, const void *pb)
@@ -101,7 +115,7 @@ static int place(struct bins *bs, const struct inst *in, size_t bytes,
 		size_t i = bs->first + (start == (size_t)-1 ? k : (start + k) % n);
 		struct batch *b = &bs->b[i];
 
-		if (batch_has(b, in->test))
+		if (bin_has(bs, i, in->test))
 			continue;
 		if (b->nr && b->id_bytes + bytes > id_cap)
 			continue;
@@ -109,7 +123,10 @@ static int place(struct bins *bs, const struct inst *in, size_t bytes,
 			best = i;
 			break;
 		}
-		if (best == (size_t)-1 || b->est < bs->b[best].est)
+		/* Ties (e.g. every recorded time is 0) go to the smaller bin,
+		 * or a suite of instant tests would land on one sandbox. */
+		if (best == (size_t)-1 || b->est < bs->b[best].est ||
+		    (b->est == bs->b[best].est && b->nr < bs->b[best].nr))
 			best = i;
 	}
 	if (best == (size_t)-1) {
@@ -117,7 +134,7 @@ static int place(struct bins *bs, const struct inst *in, size_t bytes,
 			return OFFLOAD_ENOMEM;
 		best = bs->nr - 1;
 	}
-	return batch_add(&bs->b[best], in->test, in->est, bytes);
+	return bin_add(bs, best, in, bytes);
 }
 
 static int cmp_batch_est(const void *pa, const void *pb)
@@ -183,6 +200,12 @@ int sched_plan(struct plan *plan, const struct offload_config *cfg,
 			qsort(in, nin, sizeof(*in), cmp_inst);
 
 		bs.first = bs.nr;
+		bs.copies = copies;
+		free(bs.where);
+		bs.where = malloc(tests->nr * copies * sizeof(*bs.where));
+		if (!bs.where)
+			goto out;
+		memset(bs.where, 0xff, tests->nr * copies * sizeof(*bs.where));
 		nbins = grp->schedule_individual ? 0 : parallel;
 		if (nbins && nbins < copies)
 			nbins = copies;
@@ -233,6 +256,7 @@ out:
 	for (size_t i = 0; i < bs.nr; i++)
 		free(bs.b[i].tests);
 	free(bs.b);
+	free(bs.where);
 	free(in);
 	if (ret)
 		err_set(err, ret, "cannot plan batches: %s", offload_strerror(ret));

@@ -95,7 +95,7 @@ int cmd_collect(int argc, char **argv)
 	if (ret) {
 		cli_error("%s", err.msg[0] ? err.msg : offload_strerror(ret));
 		offload_config_release(&cfg);
-		return OFFLOAD_EXIT_USAGE;
+		return ret == OFFLOAD_EDISCOVER ? OFFLOAD_EXIT_FAILED : OFFLOAD_EXIT_USAGE;
 	}
 	if (!strcmp(format, "json"))
 		putchar('[');

@@ -25,8 +25,12 @@ static const char run_usage[] =
 
 static struct offload_run *active_run;
 
+static volatile sig_atomic_t interrupted_by;
+
 static void on_signal(int sig)
 {
+	if (!interrupted_by)
+		interrupted_by = sig;
 	if (active_run)
 		offload_run_interrupt(active_run, sig);
 }
@@ -232,22 +236,13 @@ int cmd_run(int argc, char **argv)
 	ro.on_event = on_event;
 	ro.data = &ui;
 
-	/* Signals during discovery stop it too: the run handle does not exist
-	 * yet, so discovery runs under the default dispositions. */
 	ret = offload_run_new(&run, &cfg, &ro, &err);
 	if (ret) {
 		cli_error("%s", err.msg[0] ? err.msg : offload_strerror(ret));
 		offload_config_release(&cfg);
-		return ret == OFFLOAD_ECONFIG || ret == OFFLOAD_EUSAGE ||
-			ret == OFFLOAD_EDISCOVER ? OFFLOAD_EXIT_USAGE : OFFLOAD_EXIT_INTERNAL;
+		return OFFLOAD_EXIT_INTERNAL;
 	}
-	if (only_collect) {
-		ret = collect_only(run);
-		goto out;
-	}
-	if (!offload_run_tests(run)->nr)
-		fprintf(stderr, "offload: no tests discovered\n");
-
+	/* From here on a signal stops the run cleanly, discovery included. */
 	active_run = run;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -256,12 +251,30 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
+	ret = offload_run_prepare(run, &err);
+	if (ret == OFFLOAD_ECANCELED) {
+		ret = 128 + interrupted_by;
+		goto out;
+	}
+	if (ret) {
+		cli_error("%s", err.msg[0] ? err.msg : offload_strerror(ret));
+		/* A discovery failure (a collection error) is the tests' fault. */
+		if (ret == OFFLOAD_EDISCOVER)
+			ret = OFFLOAD_EXIT_FAILED;
+		else
+			ret = ret == OFFLOAD_ECONFIG || ret == OFFLOAD_EUSAGE ?
+				OFFLOAD_EXIT_USAGE : OFFLOAD_EXIT_INTERNAL;
+		goto out;
+	}
+	if (only_collect) {
+		ret = collect_only(run);
+		goto out;
+	}
+	if (!offload_run_tests(run)->nr)
+		fprintf(stderr, "offload: no tests discovered\n");
+
 	ret = offload_run_execute(run, &rep, &err);
 	clear_bar(&ui);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	active_run = NULL;
 	if (ret) {
 		cli_error("%s", err.msg[0] ? err.msg : offload_strerror(ret));
 		ret = OFFLOAD_EXIT_INTERNAL;
@@ -271,6 +284,10 @@ int cmd_run(int argc, char **argv)
 	summary(&rep);
 	ret = rep.interrupted ? 128 + rep.interrupted : offload_report_exit_code(&rep);
 out:
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	active_run = NULL;
 	offload_report_release(&rep);
 	offload_run_free(run);
 	offload_config_release(&cfg);

@@ -1,0 +1,611 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-framework.c - the three frameworks end to end on real processes:
+ * discovery (exec globs over awkward file names, custom commands, pytest
+ * collection), batches and how their results map back to test IDs,
+ * timeouts, cancellation, unmatched results, and offload_discover's group
+ * rules.  Configurations and sandboxes are built by hand in a temporary
+ * directory whose own name holds a space and glob characters.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "framework.h"
+#include "junit.h"
+
+extern char **environ;
+
+
+struct fx {
+	char dir[128];            /* working directory, "[x] *" in its name */
+	char tmp[160];            /* the sandbox's tmpdir */
+	char logs[160];
+	struct offload_config cfg;
+	struct offload_group groups[2];
+	struct sandbox sb;
+};
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/offload fw [x]*.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->tmp, sizeof(f->tmp), "%s/tmp", f->dir);
+	snprintf(f->logs, sizeof(f->logs), "%s/logs", f->dir);
+	assert_int_equal(mkdir(f->tmp, 0755), 0);
+	assert_int_equal(mkdir(f->logs, 0755), 0);
+	f->cfg.test_timeout_secs = 20;
+	f->cfg.shell = (char *)"/bin/sh";
+	f->cfg.provider_working_dir = f->dir;
+	f->cfg.groups = f->groups;
+	f->cfg.groups_nr = 1;
+	f->groups[0].name = (char *)"a";
+	f->groups[0].filters = (char *)"";
+	f->groups[1].name = (char *)"b";
+	f->groups[1].filters = (char *)"";
+	f->sb.cwd = f->dir;
+	f->sb.tmpdir = f->tmp;
+	f->sb.envp = environ;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+static void put(struct fx *f, const char *rel, const char *text, mode_t mode)
+{
+	char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, rel);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static char *slurp(const char *path)
+{
+	struct buf b = BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	FILE *fp = fopen(path, "r");
+
+	assert_non_null(fp);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		assert_int_equal(buf_add(&b, chunk, n), 0);
+	fclose(fp);
+	return buf_detach(&b);
+}
+
+static void batch_init(struct batch_exec *b, struct fx *f, unsigned no,
+		       const char *const *ids, size_t nr)
+{
+	memset(b, 0, sizeof(*b));
+	b->cfg = &f->cfg;
+	b->group = &f->groups[0];
+	b->sb = &f->sb;
+	b->batch_no = no;
+	b->ids = ids;
+	b->nr = nr;
+	b->cancel_fd = -1;
+	b->log_dir = f->logs;
+}
+
+/* valgrind's preload library is in LD_PRELOAD while it runs us. */
+static int under_valgrind(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+
+	return p && strstr(p, "valgrind");
+}
+
+/* A macro, so that a failure names the caller's line. */
+#define assert_outcome(t, o, msg) do {					\
+	const struct test_outcome *t_ = (t);				\
+	const char *m_ = (msg);						\
+									\
+	assert_int_equal(t_->have, 1);					\
+	assert_int_equal(t_->outcome, (o));				\
+	if (m_) {							\
+		assert_non_null(t_->message);				\
+		assert_string_equal(t_->message, m_);			\
+	}								\
+} while (0)
+
+/* ------------------------------------------------------------------ */
+
+static void test_split_words(void **state)
+{
+	struct strvec w = STRVEC_INIT;
+
+	assert_int_equal(split_words(" -k 'not slow' \"a \\\"b\\\" \\x\" c\\ d ''"
+				     " e'f'g", &w), 0);
+	assert_int_equal(w.nr, 6);
+	assert_string_equal(w.v[0], "-k");
+	assert_string_equal(w.v[1], "not slow");
+	assert_string_equal(w.v[2], "a \"b\" \\x");
+	assert_string_equal(w.v[3], "c d");
+	assert_string_equal(w.v[4], "");
+	assert_string_equal(w.v[5], "efg");
+	strvec_clear(&w);
+	assert_int_equal(split_words("a 'b", &w), OFFLOAD_EPARSE);
+	strvec_clear(&w);
+	assert_int_equal(split_words("a \"b", &w), OFFLOAD_EPARSE);
+	strvec_clear(&w);
+}
+
+static void test_exec_discover(void **state)
+{
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct strvec ids = STRVEC_INIT;
+	const char *want[] = { "t/a b.sh", "t/d$x;y.sh", "t/nl\nx.sh",
+			       "t/plain.sh", "t/q'uote \"x\".sh" };
+
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/t", f->dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/t/dir.sh", f->dir);	/* not a file */
+	assert_int_equal(mkdir(p, 0755), 0);
+	for (size_t i = 0; i < 5; i++)
+		put(f, want[i], "#!/bin/sh\n", 0755);
+	put(f, "t/noexec.sh", "#!/bin/sh\n", 0644);
+	f->cfg.framework = OFFLOAD_FRAMEWORK_EXEC;
+	f->cfg.paths = (char *)"t/*.sh  t/plain.sh t/none-*";
+	assert_int_equal(framework_discover(&f->cfg, &f->groups[0], -1, &ids, &err), 0);
+	assert_int_equal(ids.nr, 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_string_equal(ids.v[i], want[i]);
+	strvec_clear(&ids);
+
+	/* a group's filters narrow the globs */
+	f->groups[0].filters = (char *)"t/p* t/a*";
+	assert_int_equal(framework_discover(&f->cfg, &f->groups[0], -1, &ids, &err), 0);
+	assert_int_equal(ids.nr, 2);
+	assert_string_equal(ids.v[0], "t/a b.sh");
+	assert_string_equal(ids.v[1], "t/plain.sh");
+	strvec_clear(&ids);
+}
+
+static void test_exec_batch(void **state)
+{
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct batch_exec b;
+	const char *ids[] = { "pass.sh", "fail.sh", "skip.sh", "crash.sh",
+			      "missing.sh", "slow.sh", "it's $x.sh" };
+	char path[256], *log;
+
+	put(f, "pass.sh", "#!/bin/sh\necho passing out\n", 0755);
+	put(f, "fail.sh", "#!/bin/sh\necho to-out\necho to-err >&2\nexit 3\n", 0755);
+	put(f, "skip.sh", "#!/bin/sh\nexit 77\n", 0755);
+	put(f, "crash.sh", "#!/bin/sh\nkill -SEGV $$\n", 0755);
+	put(f, "slow.sh", "#!/bin/sh\nexec sleep 30\n", 0755);
+	/* runs in the sandbox's directory */
+	put(f, "it's $x.sh", "#!/bin/sh\ntest -f slow.sh\n", 0755);
+	f->cfg.framework = OFFLOAD_FRAMEWORK_EXEC;
+	f->cfg.test_timeout_secs = 0.5;
+	batch_init(&b, f, 3, ids, 7);
+	assert_int_equal(framework_run_batch(&b, &err), 0);
+	assert_int_equal(b.canceled, 0);
+	assert_outcome(&b.res[0], OFFLOAD_ATTEMPT_PASSED, NULL);
+	assert_null(b.res[0].output);	/* passes carry no output */
+	assert_outcome(&b.res[1], OFFLOAD_ATTEMPT_FAILED, "exit status 3");
+	assert_non_null(strstr(b.res[1].output, "to-out"));
+	assert_non_null(strstr(b.res[1].output, "to-err"));
+	assert_outcome(&b.res[2], OFFLOAD_ATTEMPT_SKIPPED, NULL);
+	assert_outcome(&b.res[3], OFFLOAD_ATTEMPT_ERROR,
+		       "killed by signal 11 (SIGSEGV)");
+	/* posix_spawn reports the failed exec; under valgrind, which cannot
+	 * emulate vfork, the child's exit status 127 is all there is */
+	if (b.res[4].outcome == OFFLOAD_ATTEMPT_FAILED && under_valgrind()) {
+		assert_outcome(&b.res[4], OFFLOAD_ATTEMPT_FAILED, "exit status 127");
+	} else {
+		assert_outcome(&b.res[4], OFFLOAD_ATTEMPT_ERROR, NULL);
+		assert_non_null(strstr(b.res[4].message, "missing.sh"));
+	}
+	assert_outcome(&b.res[5], OFFLOAD_ATTEMPT_ERROR, "timed out after 0.5 s");
+	assert_true(b.res[5].secs >= 0.5 && b.res[5].secs < 5);
+	assert_outcome(&b.res[6], OFFLOAD_ATTEMPT_PASSED, NULL);
+
+	snprintf(path, sizeof(path), "%s/batch-3.stdout", f->logs);
+	log = slurp(path);
+	assert_non_null(strstr(log, "=== pass.sh (passed) ===\npassing out\n"));
+	assert_non_null(strstr(log, "=== fail.sh (failed) ===\nto-out\n"));
+	free(log);
+	snprintf(path, sizeof(path), "%s/batch-3.stderr", f->logs);
+	log = slurp(path);
+	assert_non_null(strstr(log, "=== fail.sh (failed) ===\nto-err\n"));
+	free(log);
+	batch_exec_release(&b);
+}
+
+static void test_exec_cancel(void **state)
+{
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct batch_exec b;
+	const char *ids[] = { "pass.sh", "pass.sh" };
+	int p[2];
+
+	put(f, "pass.sh", "#!/bin/sh\n", 0755);
+	f->cfg.framework = OFFLOAD_FRAMEWORK_EXEC;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	batch_init(&b, f, 1, ids, 2);
+	b.cancel_fd = p[0];
+	assert_int_equal(framework_run_batch(&b, &err), 0);
+	assert_int_equal(b.canceled, 1);
+	assert_int_equal(b.res[0].have, 0);
+	assert_int_equal(b.res[1].have, 0);
+	batch_exec_release(&b);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void test_custom_discover(void **state)
+{
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct strvec ids = STRVEC_INIT;
+
+	f->cfg.framework = OFFLOAD_FRAMEWORK_CUSTOM;
+	f->cfg.discover_command =
+		(char *)"printf '%s\\n' '# comment' '' 'a b' '  ' 'c;d' {filters};"
+			"printf 'crlf\\r\\n'; printf 'a b\\nlast'";
+	f->groups[0].filters = (char *)"'e f' \"$HOME\"x";
+	assert_int_equal(framework_discover(&f->cfg, &f->groups[0], -1, &ids, &err), 0);
+	assert_int_equal(ids.nr, 6);
+	assert_string_equal(ids.v[0], "a b");
+	assert_string_equal(ids.v[1], "c;d");
+	assert_string_equal(ids.v[2], "e f");
+	assert_string_equal(ids.v[3] + strlen(ids.v[3]) - 1, "x");
+	assert_string_equal(ids.v[4], "crlf");
+	assert_string_equal(ids.v[5], "last");
+	strvec_clear(&ids);
+
+	f->cfg.discover_command = (char *)"echo broken >&2; exit 3";
+	assert_int_equal(framework_discover(&f->cfg, &f->groups[0], -1, &ids, &err),
+			 OFFLOAD_EDISCOVER);
+	assert_non_null(strstr(err.msg, "group 'a'"));
+	assert_non_null(strstr(err.msg, "status 3"));
+	assert_non_null(strstr(err.msg, "broken"));
+	strvec_clear(&ids);
+}
+
+/* IDs that a careless shell command line would break. */
+static const char *nasty[] = { "it's", "$(touch pwned)", "a;b", "two\nlines" };
+
+static void test_custom_exit_status(void **state)
+{
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct batch_exec b;
+	char pwned[256];
+
+	f->cfg.framework = OFFLOAD_FRAMEWORK_CUSTOM;
+	f->cfg.run_command = (char *)"for t in {tests}; do printf '<%s>' \"$t\"; done";
+	batch_init(&b, f, 2, nasty, 4);
+	assert_int_equal(framework_run_batch(&b, &err), 0);
+	for (size_t i = 0; i < 4; i++)
+		assert_outcome(&b.res[i], OFFLOAD_ATTEMPT_PASSED, NULL);
+	batch_exec_release(&b);
+
+	f->cfg.run_command = (char *)"for t in {tests}; do printf '<%s>' \"$t\"; done;"
+				     " exit 3";
+	batch_init(&b, f, 2, nasty, 4);
+	assert_int_equal(framework_run_batch(&b, &err), 0);
+	for (size_t i = 0; i < 4; i++) {
+		assert_outcome(&b.res[i], OFFLOAD_ATTEMPT_FAILED,
+			       "batch exited with status 3");
+		assert_string_equal(b.res[i].output,
+				    "<it's><$(touch pwned)><a;b><two\nlines>\n");
+	}
+	batch_exec_release(&b);
+	snprintf(pwned, sizeof(pwned), "%s/pwned", f->dir);
+	assert_int_equal(access(pwned, F_OK), -1);
+}
+
+static void test_custom_result_file(void **state)
+{
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct batch_exec b;
+	const char *ids[] = { "k.one", "k.two", "k.three" };
+
+	f->cfg.framework = OFFLOAD_FRAMEWORK_CUSTOM;
+	f->cfg.test_id_format = (char *)"{classname}.{name}";
+	f->cfg.run_command = (char *)
+		"printf '%s' '<testsuite><testcase classname=\"k\" name=\"one\"/>"
+		"<testcase classname=\"k\" name=\"two\"><failure message=\"bad thing\">"
+		"trace here</failure></testcase><testcase classname=\"k\" name=\"one\">"
+		"<failure/></testcase><testcase classname=\"k\" name=\"tw0x\"/>"
+		"</testsuite>' > {result_file}; exit 1";
+	batch_init(&b, f, 7, ids, 3);
+	assert_int_equal(framework_run_batch(&b, &err), 0);
+	/* the first case of an ID decides; later duplicates are ignored */
+	assert_outcome(&b.res[0], OFFLOAD_ATTEMPT_PASSED, NULL);
+	assert_outcome(&b.res[1], OFFLOAD_ATTEMPT_FAILED, "bad thing");
+	assert_non_null(strstr(b.res[1].output, "trace here"));
+	assert_outcome(&b.res[2], OFFLOAD_ATTEMPT_ERROR, "no result in result file");
+	assert_int_equal(b.warnings.nr, 1);
+	assert_string_equal(b.warnings.v[0],
+			    "batch 7: result 'k.tw0x' matches no test of the batch "
+			    "(closest: 'k.two', 'k.one', 'k.three')");
+	batch_exec_release(&b);
+}
+
+static void test_custom_stale_result_file(void **state)
+{
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct batch_exec b;
+	const char *ids[] = { "one" };
+	struct timeval old[2] = { { 1000000, 0 }, { 1000000, 0 } };
+	char path[256];
+
+	put(f, "stale.xml", "<testsuite><testcase name=\"one\"/></testsuite>", 0644);
+	snprintf(path, sizeof(path), "%s/stale.xml", f->dir);
+	assert_int_equal(utimes(path, old), 0);
+	f->cfg.framework = OFFLOAD_FRAMEWORK_CUSTOM;
+	f->cfg.run_command = (char *)"true";
+	f->cfg.result_file = (char *)"stale.xml";
+	batch_init(&b, f, 1, ids, 1);
+	assert_int_equal(framework_run_batch(&b, &err), 0);
+	assert_outcome(&b.res[0], OFFLOAD_ATTEMPT_ERROR, NULL);
+	assert_non_null(strstr(b.res[0].message, "not written by this batch"));
+	batch_exec_release(&b);
+
+	/* written by the batch: read */
+	f->cfg.run_command = (char *)"touch stale.xml";
+	batch_init(&b, f, 2, ids, 1);
+	assert_int_equal(framework_run_batch(&b, &err), 0);
+	assert_outcome(&b.res[0], OFFLOAD_ATTEMPT_PASSED, NULL);
+	batch_exec_release(&b);
+}
+
+static void test_custom_timeout(void **state)
+{
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct batch_exec b;
+	const char *ids[] = { "x", "y" };
+
+	f->cfg.framework = OFFLOAD_FRAMEWORK_CUSTOM;
+	f->cfg.test_timeout_secs = 0.5;
+	f->cfg.run_command = (char *)"exec sleep 30";
+	batch_init(&b, f, 1, ids, 2);
+	assert_int_equal(framework_run_batch(&b, &err), 0);
+	assert_outcome(&b.res[0], OFFLOAD_ATTEMPT_ERROR, "timed out after 0.5 s");
+	assert_outcome(&b.res[1], OFFLOAD_ATTEMPT_ERROR, "timed out after 0.5 s");
+	batch_exec_release(&b);
+}
+
+static void test_discover_groups(void **state)
+{
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct offload_test_list l;
+
+	f->cfg.framework = OFFLOAD_FRAMEWORK_CUSTOM;
+	f->cfg.discover_command = (char *)"printf '%s\\n' {filters}";
+	f->cfg.groups_nr = 2;
+	f->groups[0].filters = (char *)"x y";
+	f->groups[1].filters = (char *)"z";
+	assert_int_equal(offload_discover(&f->cfg, NULL, &l, &err), 0);
+	assert_int_equal(l.nr, 3);
+	assert_string_equal(l.ids[2], "z");
+	assert_int_equal(l.group[0], 0);
+	assert_int_equal(l.group[2], 1);
+	offload_test_list_release(&l);
+
+	assert_int_equal(offload_discover(&f->cfg, "b", &l, &err), 0);
+	assert_int_equal(l.nr, 1);
+	assert_string_equal(l.ids[0], "z");
+	assert_int_equal(l.group[0], 1);
+	offload_test_list_release(&l);
+
+	assert_int_equal(offload_discover(&f->cfg, "zz", &l, &err), OFFLOAD_EUSAGE);
+	assert_string_equal(err.msg, "no group 'zz' (groups: a, b)");
+	assert_int_equal(l.nr, 0);
+	offload_test_list_release(&l);
+
+	f->groups[1].filters = (char *)"w y";
+	assert_int_equal(offload_discover(&f->cfg, NULL, &l, &err), OFFLOAD_EDISCOVER);
+	assert_string_equal(err.msg, "test 'y' is in groups 'a' and 'b'");
+	assert_int_equal(l.nr, 3);	/* kept in the first group only */
+	assert_string_equal(l.ids[2], "w");
+	offload_test_list_release(&l);
+
+	f->groups[1].filters = (char *)"";	/* nothing at all is no error */
+	assert_int_equal(offload_discover(&f->cfg, "b", &l, &err), 0);
+	assert_int_equal(l.nr, 0);
+	offload_test_list_release(&l);
+}
+
+/* ------------------------------------------------------------------ */
+/* pytest                                                              */
+
+static int have_pytest(void)
+{
+	return access("/usr/bin/python3", X_OK) == 0 &&
+	       system("/usr/bin/python3 -m pytest --version >/dev/null 2>&1") == 0;
+}
+
+static const char suite[] =
+	"import pytest\n"
+	"@pytest.mark.parametrize('x', ['a b-1', 'c]d', \"q'\\\"\"])\n"
+	"def test_p(x):\n    pass\n"
+	"def test_fail():\n    assert 0, 'boom'\n"
+	"@pytest.mark.skip(reason='nope')\n"
+	"def test_skip():\n    pass\n"
+	"def test_\u00fcn\u00ef():\n    print('hi')\n"
+	"class TestC:\n    def test_m(self):\n        pass\n";
+
+static const char *const pyids[] = {
+	"test_s.py::test_p[a b-1]", "test_s.py::test_p[c]d]",
+	"test_s.py::test_p[q'\"]", "test_s.py::test_fail",
+	"test_s.py::test_skip", "test_s.py::test_\u00fcn\u00ef",
+	"test_s.py::TestC::test_m",
+};
+
+static void pytest_config(struct fx *f)
+{
+	put(f, "test_s.py", suite, 0644);
+	f->cfg.framework = OFFLOAD_FRAMEWORK_PYTEST;
+	f->cfg.command = (char *)"/usr/bin/python3 -m pytest -p no:cacheprovider";
+	f->cfg.paths = (char *)"test_s.py";
+}
+
+static void test_pytest_discover(void **state)
+{
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct strvec ids = STRVEC_INIT;
+
+	if (!have_pytest())
+		skip();
+	pytest_config(f);
+	assert_int_equal(framework_discover(&f->cfg, &f->groups[0], -1, &ids, &err), 0);
+	assert_int_equal(ids.nr, 7);
+	for (size_t i = 0; i < 7; i++)
+		assert_string_equal(ids.v[i], pyids[i]);
+	strvec_clear(&ids);
+
+	f->groups[0].filters = (char *)"-k 'not test_p and not TestC'";
+	assert_int_equal(framework_discover(&f->cfg, &f->groups[0], -1, &ids, &err), 0);
+	assert_int_equal(ids.nr, 3);
+	assert_string_equal(ids.v[0], "test_s.py::test_fail");
+	strvec_clear(&ids);
+
+	f->groups[0].filters = (char *)"-k nothing_matches";	/* exit 5 */
+	assert_int_equal(framework_discover(&f->cfg, &f->groups[0], -1, &ids, &err), 0);
+	assert_int_equal(ids.nr, 0);
+	strvec_clear(&ids);
+
+	/* -qq prints "test_s.py: 7": an error, not zero tests */
+	f->groups[0].filters = (char *)"-q";
+	assert_int_equal(framework_discover(&f->cfg, &f->groups[0], -1, &ids, &err),
+			 OFFLOAD_EDISCOVER);
+	assert_non_null(strstr(err.msg, "no node IDs"));
+	strvec_clear(&ids);
+
+	f->groups[0].filters = (char *)"--no-such-option";
+	assert_int_equal(framework_discover(&f->cfg, &f->groups[0], -1, &ids, &err),
+			 OFFLOAD_EDISCOVER);
+	assert_non_null(strstr(err.msg, "status 4"));
+	strvec_clear(&ids);
+}
+
+static void test_pytest_batch(void **state)
+{
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct batch_exec b;
+
+	if (!have_pytest())
+		skip();
+	pytest_config(f);
+	batch_init(&b, f, 4, pyids, 7);
+	assert_int_equal(framework_run_batch(&b, &err), 0);
+	for (size_t i = 0; i < 7; i++)
+		assert_int_equal(b.res[i].have, 1);
+	assert_int_equal(b.warnings.nr, 0);
+	assert_outcome(&b.res[0], OFFLOAD_ATTEMPT_PASSED, NULL);
+	assert_outcome(&b.res[1], OFFLOAD_ATTEMPT_PASSED, NULL);
+	assert_outcome(&b.res[2], OFFLOAD_ATTEMPT_PASSED, NULL);
+	assert_outcome(&b.res[3], OFFLOAD_ATTEMPT_FAILED, NULL);
+	assert_non_null(strstr(b.res[3].message, "boom"));
+	assert_non_null(strstr(b.res[3].output, "assert 0"));
+	assert_outcome(&b.res[4], OFFLOAD_ATTEMPT_SKIPPED, "nope");
+	assert_outcome(&b.res[5], OFFLOAD_ATTEMPT_PASSED, NULL);
+	assert_outcome(&b.res[6], OFFLOAD_ATTEMPT_PASSED, NULL);
+	batch_exec_release(&b);
+}
+
+static void test_pytest_wrong_id(void **state)
+{
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct batch_exec b;
+	const char *ids[] = { "test_s.py::test_fail", "test_s.py::nope" };
+	char path[256], *log;
+
+	if (!have_pytest())
+		skip();
+	pytest_config(f);
+	batch_init(&b, f, 5, ids, 2);
+	assert_int_equal(framework_run_batch(&b, &err), 0);
+	for (size_t i = 0; i < 2; i++) {
+		assert_outcome(&b.res[i], OFFLOAD_ATTEMPT_ERROR,
+			       "no result: pytest exited with status 4");
+		assert_non_null(strstr(b.res[i].output, "nope"));
+	}
+	batch_exec_release(&b);
+	snprintf(path, sizeof(path), "%s/batch-5.stdout", f->logs);
+	log = slurp(path);	/* exists */
+	free(log);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_split_words),
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_exec_discover),
+		T(test_exec_batch),
+		T(test_exec_cancel),
+		T(test_custom_discover),
+		T(test_custom_exit_status),
+		T(test_custom_result_file),
+		T(test_custom_stale_result_file),
+		T(test_custom_timeout),
+		T(test_discover_groups),
+		T(test_pytest_discover),
+		T(test_pytest_batch),
+		T(test_pytest_wrong_id),
+#undef T
+	};
+	char dir[4096], plugin[4200];
+	const char *build = getenv("OFFLOAD_BUILD_DIR");
+
+	/* the plugin: from the build tree, else from the sources (the
+	 * harness runs tests at the repository root) */
+	snprintf(dir, sizeof(dir), "%s/share/offload", build ? build : "");
+	snprintf(plugin, sizeof(plugin), "%s/pytest/offload_pytest_plugin.py", dir);
+	if (!build || access(plugin, R_OK)) {
+		if (!getcwd(dir, sizeof(dir) - 8))
+			return 1;
+		strcat(dir, "/src");
+	}
+	setenv("OFFLOAD_DATADIR", dir, 1);
+	return cmocka_run_group_tests_name("framework", tests, NULL, NULL);
+}
