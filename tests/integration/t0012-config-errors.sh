@@ -1,0 +1,64 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# t0012-config-errors.sh - configuration mistakes: an unknown key only
+# warns (with its line and the nearest valid key) and the run goes on;
+# bad values, a missing file and an over-long line stop with exit 3 (not
+# 1: CI must tell a broken config from a failing test) and name the line.
+. "${OFFLOAD_SRC:?}/tests/integration/lib.sh"
+
+write_test tests/ok pass
+
+# ini MAX_PARALLEL [EXTRA GROUP LINE]: the config; max_parallel on line 2,
+# the group's lines from line 9.
+ini() {
+	cat >offload.ini <<EOF2
+[offload]
+max_parallel = $1
+test_timeout_secs = 60
+
+[framework]
+type = exec
+paths = tests/*
+
+[group.all]
+${2:-}
+EOF2
+}
+
+# A typo in a key: warning naming line 10 and 'retry_count', exit 0.
+ini 2 'retry_cont = 1'
+run_offload run
+expect_rc 0 "an unknown key is a warning"
+expect_grep "offload.ini' line 10" "$ERR" "the warning names the line"
+expect_grep "did you mean 'retry_count'" "$ERR" "the warning suggests the key"
+expect_count Passed 1
+
+for bad in -3 many 0 '' 1.5; do
+	ini "$bad"
+	rm -rf test-results
+	run_offload run
+	expect_rc 3 "max_parallel = '$bad'"
+	expect_grep "offload.ini' line 2" "$ERR" "max_parallel = '$bad'"
+	[ ! -e test-results/junit.xml ] ||
+		fail "max_parallel = '$bad' still ran the tests"
+	run_offload validate
+	expect_rc 3 "validate with max_parallel = '$bad'"
+done
+
+# A missing configuration file.
+run_offload run -c nothere.ini
+expect_rc 3 "missing config"
+expect_grep "nothere.ini" "$ERR" "the error names the file"
+mkdir empty
+(cd empty && "$OFFLOAD" run >"$OUT" 2>"$ERR") && rc=0 || rc=$?
+expect_rc 3 "no offload.ini in the current directory"
+
+# An over-long line (300 bytes) is refused, naming its line (7), never cut
+# into a bogus shorter value.
+long=$(printf '%0280d' 0)
+ini 2
+sed -i "7s|.*|paths = tests/*$long|" offload.ini
+[ "$(sed -n 7p offload.ini | wc -c)" -gt 290 ] || die "line 7 is not long"
+run_offload run
+expect_rc 3 "a 300-byte line"
+expect_grep "offload.ini' line 7" "$ERR" "the error names the long line"
