@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <stddef.h>
 #include <unistd.h>
 #include "buf.h"
 #include "error.h"
@@ -64,6 +65,16 @@ struct worker {
 	pthread_t thread;
 	unsigned index;
 	int started;
+	int kill[2];              /* a byte in kill[1] cancels this worker's batch */
+	struct completion *current;   /* the batch running, under mu */
+};
+
+/* A hedged copy of a batch, made by a worker while the run goes on. */
+struct hedge {
+	struct hedge *next;
+	struct batch b;
+	struct completion comp[2];
+	const char **ids;
 };
 
 struct offload_run {
@@ -88,6 +99,11 @@ struct offload_run {
 	struct worker *workers;
 	struct completion *comps;  /* 2 per batch: start notice, end */
 	const char ***ids;         /* per batch: the IDs handed to the framework */
+	int stopping;              /* under mu: take no more batches */
+	size_t batches_total;      /* under mu: planned + hedged copies */
+	unsigned next_no;          /* under mu: number of the next hedge */
+	struct hedge *hedges;      /* under mu: to free at the end */
+	size_t workers_nr;         /* workers[] entries with a kill pipe */
 };
 
 static int set_nonblock_cloexec(int fd)
@@ -272,13 +288,45 @@ void offload_run_interrupt(struct offload_run *run, int signo)
 	errno = saved;
 }
 
+/*
+ * Stop everything: no worker takes another batch (stopping, checked under
+ * mu when a batch is taken), and every running batch is killed through
+ * its worker's kill pipe.  Orchestrator thread only.
+ */
 static void cancel_all(struct offload_run *run)
 {
 	if (run->canceled)
 		return;
 	run->canceled = 1;
-	(void)!write(run->cancel[1], "c", 1);
+	pthread_mutex_lock(&run->mu);
+	run->stopping = 1;
+	pthread_mutex_unlock(&run->mu);
+	for (size_t i = 0; i < run->workers_nr; i++)
+		(void)!write(run->workers[i].kill[1], "c", 1);
 	queue_close(&run->q, 1);
+}
+
+/*
+ * With hedging, kill the running batches whose tests are all decided
+ * (by a hedged copy, or by another instance): their outcome can no longer
+ * change a verdict, and one of them may be the stall hedging is for.
+ * Without hedging, running retries are let finish (see docs/design.md).
+ */
+static void kill_decided(struct offload_run *run)
+{
+	pthread_mutex_lock(&run->mu);
+	for (size_t i = 0; i < run->workers_nr; i++) {
+		struct completion *c = run->workers[i].current;
+		size_t k = 0;
+
+		if (!c)
+			continue;
+		while (k < c->ex.nr && run->ts[c->tests[k]].decided)
+			k++;
+		if (k == c->ex.nr)
+			(void)!write(run->workers[i].kill[1], "k", 1);
+	}
+	pthread_mutex_unlock(&run->mu);
 }
 
 static void hand_back(struct offload_run *run, struct completion *c)
@@ -292,26 +340,98 @@ static void hand_back(struct offload_run *run, struct completion *c)
 }
 
 /*
- * Run one batch on worker `w`.  Everything it needs was allocated up front
- * (run->comps), so a worker never fails to hand a batch back.
+ * Queue hedged copies of a batch that is about to run `n` undecided tests
+ * (c->tests): a planned multi-test batch as its two halves, a single-test
+ * batch as one more copy, up to three generations.  Copies wait behind
+ * every planned batch, so only idle sandboxes take them.  Hedging is an
+ * optimisation: without memory it is skipped.  Called with mu held.
+ */
+static void hedge(struct offload_run *run, const struct batch *b,
+		  const struct completion *c, size_t n)
+{
+	size_t parts = b->hedge == 0 && n > 1 ? 2 : 1;
+
+	if (n == 1 && b->hedge >= 3)
+		return;
+	if (n > 1 && b->hedge)
+		return;
+	for (size_t p = 0; p < parts; p++) {
+		size_t from = n * p / parts, to = n * (p + 1) / parts;
+		struct hedge *h = calloc(1, sizeof(*h));
+
+		if (h) {
+			h->b.tests = malloc((to - from) * sizeof(size_t));
+			h->comp[1].tests = malloc((to - from) * sizeof(size_t));
+			h->ids = malloc((to - from) * sizeof(char *));
+		}
+		if (!h || !h->b.tests || !h->comp[1].tests || !h->ids) {
+			if (h) {
+				free(h->b.tests);
+				free(h->comp[1].tests);
+				free(h->ids);
+			}
+			free(h);
+			return;
+		}
+		memcpy(h->b.tests, c->tests + from, (to - from) * sizeof(size_t));
+		h->b.nr = to - from;
+		h->b.group = b->group;
+		h->b.est = b->est * (double)(to - from) / (double)b->nr;
+		h->b.hedge = b->hedge + 1;
+		h->b.no = ++run->next_no;
+		if (queue_push(&run->q, &h->b)) {
+			free(h->b.tests);
+			free(h->comp[1].tests);
+			free(h->ids);
+			free(h);
+			return;
+		}
+		h->next = run->hedges;
+		run->hedges = h;
+		run->batches_total++;
+	}
+}
+
+/* The completions and ID array that belong to batch `b`. */
+static struct completion *slots_of(struct offload_run *run, struct batch *b,
+				   const char ***ids)
+{
+	if (b->hedge) {
+		struct hedge *h = (struct hedge *)((char *)b - offsetof(struct hedge, b));
+
+		*ids = h->ids;
+		return h->comp;
+	}
+	*ids = run->ids[b - run->plan.batches];
+	return &run->comps[2 * (size_t)(b - run->plan.batches)];
+}
+
+/*
+ * Run one batch on worker `w`.  Everything it needs was allocated before
+ * the batch was queued, so a worker never fails to hand a batch back.
  */
 static void run_batch(struct worker *w, struct batch *b)
 {
 	struct offload_run *run = w->run;
 	const struct offload_config *cfg = run->cfg;
-	size_t bi = (size_t)(b - run->plan.batches);
-	struct completion *s = &run->comps[2 * bi], *c = &run->comps[2 * bi + 1];
-	const char **ids = run->ids[bi];
+	const char **ids;
+	struct completion *s = slots_of(run, b, &ids), *c = s + 1;
 	size_t n = 0;
 
 	c->batch = s->batch = b;
 	c->sandbox = s->sandbox = w->index;
 	pthread_mutex_lock(&run->mu);
-	for (size_t i = 0; i < b->nr; i++)
+	for (size_t i = 0; !run->stopping && i < b->nr; i++)
 		if (!run->ts[b->tests[i]].decided) {
 			c->tests[n] = b->tests[i];
 			ids[n++] = run->tests.ids[b->tests[i]];
 		}
+	c->ex.nr = n;
+	if (n) {
+		w->current = c;
+		if (cfg->impatiently_requeue_batches)
+			hedge(run, b, c, n);
+	}
 	pthread_mutex_unlock(&run->mu);
 
 	if (n) {
@@ -322,13 +442,14 @@ static void run_batch(struct worker *w, struct batch *b)
 		c->ex.sb = &run->pool.sb[w->index];
 		c->ex.batch_no = b->no;
 		c->ex.ids = ids;
-		c->ex.nr = n;
-		c->ex.cancel_fd = run->cancel[0];
+		c->ex.cancel_fd = w->kill[0];
 		c->ex.log_dir = run->log_dir;
 		c->rc = framework_run_batch(&c->ex, &c->err);
 		sandbox_reset(&run->pool.sb[w->index]);
 	}
-	c->ex.nr = n;
+	pthread_mutex_lock(&run->mu);
+	w->current = NULL;
+	pthread_mutex_unlock(&run->mu);
 	hand_back(run, c);
 }
 
@@ -337,12 +458,13 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	struct offload_run *run = w->run;
 	struct batch *b;
+	char sink[64];
 
 	while ((b = queue_pop(&run->q))) {
 		int slot = 0;
 
 		if (w->index && run->opts.acquire_slot) {
-			struct pollfd p = { .fd = run->cancel[0], .events = POLLIN };
+			struct pollfd p = { .fd = w->kill[0], .events = POLLIN };
 
 			/* A jobserver token may come later; wait on cancel meanwhile. */
 			while (!(slot = run->opts.acquire_slot(run->opts.slot_data)))
@@ -352,6 +474,10 @@ static void *worker_main(void *arg)
 		run_batch(w, b);
 		if (slot && run->opts.release_slot)
 			run->opts.release_slot(run->opts.slot_data);
+		/* Forget a kill meant for the batch just finished.  A cancel of
+		 * the whole run set `stopping` first, which the next batch sees. */
+		while (read(w->kill[0], sink, sizeof(sink)) > 0)
+			;
 	}
 	return NULL;
 }
@@ -405,7 +531,7 @@ static void fill_progress(struct offload_run *run, struct progress_state *ps,
 		case OFFLOAD_NOT_RUN: p->awaiting++; break;
 		}
 	}
-	p->batches_total = run->plan.nr;
+	p->batches_total = run->batches_total;
 	p->batches_done = ps->batches_done;
 	p->elapsed = now_secs() - ps->start;
 }
@@ -469,7 +595,14 @@ static size_t absorb(struct offload_run *run, struct progress_state *ps,
 		int was = ts->decided;
 
 		o = c->ex.res && c->ex.res[k].have ? &c->ex.res[k] : NULL;
-		if (!o) {
+		if (b->hedge) {
+			/* A hedged copy only ever helps: its pass or skip
+			 * decides, its failure is not an attempt (it must not
+			 * make a test flaky), and it is not an instance. */
+			if (!o || (o->outcome != OFFLOAD_ATTEMPT_PASSED &&
+				   o->outcome != OFFLOAD_ATTEMPT_SKIPPED))
+				continue;
+		} else if (!o) {
 			if (c->ex.canceled || run->canceled)
 				continue;	/* no attempt: the run is stopping */
 			/* offload's own failure (memory, logs): the test still
@@ -479,7 +612,8 @@ static size_t absorb(struct offload_run *run, struct progress_state *ps,
 				(char *)offload_strerror(c->rc ? c->rc : OFFLOAD_ENOMEM);
 			o = &fallback;
 		}
-		ts->finished++;
+		if (!b->hedge)
+			ts->finished++;
 		add_attempt(ts, o, c->sandbox, b->no);
 		if (!was && is_decided(ts)) {
 			struct offload_result r = { .id = run->tests.ids[t],
@@ -682,6 +816,18 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 
 		w->run = run;
 		w->index = (unsigned)i;
+		if (pipe2(w->kill, O_CLOEXEC | O_NONBLOCK) < 0) {
+			ret = err_set(err, -errno, "cannot create pipe: %s", strerror(errno));
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			goto out;
+		}
+		run->workers_nr = i + 1;
+	}
+	run->batches_total = run->plan.nr;
+	run->next_no = (unsigned)run->plan.nr;
+	for (size_t i = 0; i < workers_nr; i++) {
+		struct worker *w = &run->workers[i];
+
 		if (pthread_create(&w->thread, NULL, worker_main, w)) {
 			cancel_all(run);
 			break;
@@ -691,13 +837,21 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 
 	last_tick = now_secs();
-	while (finished < run->plan.nr) {
+	for (;;) {
+		size_t total;
 		struct pollfd p[2] = { { .fd = run->wake[0], .events = POLLIN },
 				       { .fd = run->cancel[0], .events = POLLIN } };
 
+		pthread_mutex_lock(&run->mu);
+		total = run->batches_total;
+		pthread_mutex_unlock(&run->mu);
+		if (finished >= total)
+			break;
 		if (poll(p, 2, 1000) < 0 && errno != EINTR)
 			break;
 		finished += drain(run, &ps, rep);
+		if (cfg->impatiently_requeue_batches)
+			kill_decided(run);
 		if (run->interrupted && !run->canceled)
 			cancel_all(run);
 		if (run->canceled)
@@ -729,8 +883,7 @@ report:
 		rep->junit_path = strdup(cfg->junit_file);
 	}
 out:
-	if (run->workers == NULL)
-		sandbox_pool_destroy(&run->pool);
+	sandbox_pool_destroy(&run->pool);	/* idempotent */
 	if (q_ok) {
 		queue_close(&run->q, 1);
 		queue_destroy(&run->q);
@@ -765,7 +918,20 @@ void offload_run_free(struct offload_run *run)
 	}
 	free(run->comps);
 	free(run->ids);
+	for (size_t i = 0; i < run->workers_nr; i++) {
+		close(run->workers[i].kill[0]);
+		close(run->workers[i].kill[1]);
+	}
 	free(run->workers);
+	while (run->hedges) {
+		struct hedge *h = run->hedges;
+
+		run->hedges = h->next;
+		free(h->b.tests);
+		free(h->comp[1].tests);
+		free(h->ids);
+		free(h);
+	}
 	free(run->log_dir);
 	plan_release(&run->plan);
 	offload_test_list_release(&run->tests);

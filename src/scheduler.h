@@ -13,6 +13,7 @@ struct batch {
 	size_t nr;
 	double est;               /* estimated seconds */
 	size_t id_bytes;          /* sum of strlen(id) + 1 */
+	unsigned hedge;           /* 0: planned; n: a hedged copy, n-th generation */
 };
 
 struct plan {

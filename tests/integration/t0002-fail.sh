@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # t0002-fail.sh - one failing test among passing ones: exit 1, a <failure>
 # for it only, and `offload logs --failures` shows its output under a
-# "=== ID [failed] ===" banner and nothing about the passing tests.
+# "=== ID [failed] ===" banner and nothing about the passing tests.  With
+# retry_count = 1 both attempts fail: one <failure> plus a <rerunFailure>.
 . "${OFFLOAD_SRC:?}/tests/integration/lib.sh"
 
 write_exec_suite tests 3 pass
@@ -33,3 +34,14 @@ expect_grep '^=== tests/broken \[failed\] ===$' "$OUT"
 run_offload logs --test-regex 't[12]$'
 expect_rc 0
 [ "$(grep -c '^=== ' "$OUT")" = 2 ] || fail "--test-regex 't[12]\$' should show 2 tests"
+
+rm -rf test-results
+RETRY=1 write_exec_ini 'tests/*'
+run_offload run
+expect_rc 1 "retry_count = 1, the test fails twice"
+expect_count Failed 1
+expect_count Flaky 0
+xsd_check "$JUNIT"
+expect_xpath 'count(//testcase[@name="tests/broken"]/failure)' 1
+expect_xpath 'count(//testcase[@name="tests/broken"]/rerunFailure)' 1
+expect_xpath 'count(//testcase[@name="tests/broken"])' 1

@@ -6,7 +6,7 @@
 # the same run still passes, and no process is left.
 . "${OFFLOAD_SRC:?}/tests/integration/lib.sh"
 
-write_test tests/hang echo "$TEST_DIR" hang
+write_test tests/hang hang
 write_test tests/stubborn ignore-term
 write_test tests/ok pass
 cat >offload.ini <<EOF2
@@ -31,11 +31,11 @@ expect_count Failed 2
 expect_count Passed 1
 expect_grep 'timed out' "$OUT" "the reason in the summary"
 xsd_check "$JUNIT"
-for t in hang stubborn; do
-	msg=$(xpath "string(//testcase[@name=\"tests/$t\"]/failure/@message)")
+for name in hang stubborn; do
+	msg=$(xpath "string(//testcase[@name=\"tests/$name\"]/failure/@message)")
 	case $msg in
 	*"timed out"*) ;;
-	*) fail "failure message of tests/$t is '$msg', expected 'timed out'" ;;
+	*) fail "failure message of tests/$name is '$msg', expected 'timed out'" ;;
 	esac
 done
 no_procs_left

@@ -3,13 +3,14 @@
 # t0012-config-errors.sh - configuration mistakes: an unknown key only
 # warns (with its line and the nearest valid key) and the run goes on;
 # bad values, a missing file and an over-long line stop with exit 3 (not
-# 1: CI must tell a broken config from a failing test) and name the line.
+# 1: CI must tell a broken config from a failing test) and name the line;
+# so does a reference to an unset environment variable.
 . "${OFFLOAD_SRC:?}/tests/integration/lib.sh"
 
 write_test tests/ok pass
 
 # ini MAX_PARALLEL [EXTRA GROUP LINE]: the config; max_parallel on line 2,
-# the group's lines from line 9.
+# the extra line is line 10.
 ini() {
 	cat >offload.ini <<EOF2
 [offload]
@@ -62,3 +63,13 @@ sed -i "7s|.*|paths = tests/*$long|" offload.ini
 run_offload run
 expect_rc 3 "a 300-byte line"
 expect_grep "offload.ini' line 7" "$ERR" "the error names the long line"
+
+# ${VAR} of an unset variable is an error naming the line (13).
+ini 2
+printf '\n[provider.env]\nX = ${OFFLOAD_IT_SURELY_UNSET}\n' >>offload.ini
+[ "$(sed -n 13p offload.ini)" = 'X = ${OFFLOAD_IT_SURELY_UNSET}' ] || die "line 13 of offload.ini"
+unset OFFLOAD_IT_SURELY_UNSET
+run_offload run
+expect_rc 3 "an unset \${VAR}"
+expect_grep "offload.ini' line 13" "$ERR" "the error names the line"
+expect_grep "OFFLOAD_IT_SURELY_UNSET" "$ERR" "the error names the variable"

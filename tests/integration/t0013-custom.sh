@@ -4,7 +4,8 @@
 # quotes, ';', '$') reach run_command's {tests} as single arguments,
 # unchanged; without a result file the batch's exit status decides for
 # every test in it; with {result_file} the JUnit it writes decides per
-# test, so one failure does not fail its batch-mates.
+# test, so one failure does not fail its batch-mates.  Thousands of IDs
+# are split over several commands (one sh -c string is capped at 128 KiB).
 . "${OFFLOAD_SRC:?}/tests/integration/lib.sh"
 
 cat >ids.txt <<'EOF2'
@@ -125,3 +126,19 @@ rm -rf test-results
 run_offload run
 [ "$rc" = 1 ] || [ "$rc" = 3 ] || fail "exit code $rc when discover_command exits 5"
 expect_grep 'no-such-suite' "$ERR" "the discovery error quotes its stderr"
+
+# 4. 6000 IDs of 44 bytes (264 KB) on one sandbox: split, each run once.
+seq -f 'some/long/test/id/number_%05g_with_padding' 1 6000 >ids.txt
+cat >count.sh <<'EOF2'
+#!/bin/sh
+echo $# >>"${0%/*}/counts.log"
+EOF2
+chmod +x count.sh
+ini "$TEST_DIR/count.sh {tests}"
+rm -rf test-results
+run_offload run
+expect_rc 0 "6000 IDs"
+expect_count Passed 6000
+expect_count "Not run" 0
+[ "$(awk '{ n += $1 } END { print n }' counts.log)" = 6000 ] ||
+	fail "run_command got $(awk '{ n += $1 } END { print n }' counts.log) IDs for 6000 tests"

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # t0020-sandbox-env.sh - each sandbox has its own short TMPDIR under /tmp
 # (tests put sockets there), created for the run and removed after it;
-# OFFLOAD_SANDBOX names the sandbox; [provider.env] values reach the tests.
+# OFFLOAD_SANDBOX names the sandbox; [provider.env] values reach the tests
+# verbatim (quotes, spaces) after ${VAR}, ${VAR:-default} and $$.
 . "${OFFLOAD_SRC:?}/tests/integration/lib.sh"
 
 mkdir tests
@@ -14,6 +15,7 @@ ok=yes
 [ -d "\$TMPDIR" ] && [ -w "\$TMPDIR" ] && : >"\$TMPDIR/probe.\$\$" || ok=no
 printf '%s|%s|%s|%s|%s\n' "\${OFFLOAD_SANDBOX-unset}" "\${TMPDIR-unset}" "\$ok" \
 	"\${MY_VAR-unset}" "\${OTHER-unset}" >>$(sq "$TEST_DIR/env.log")
+printf '%s|%s|%s\n' "\${EXPANDED-unset}" "\${DEFAULTED-unset}" "\${DOLLAR-unset}" >>$(sq "$TEST_DIR/vars.log")
 exec $(sq "$FAKE") sleep 0.2
 EOF2
 	chmod +x "tests/t$i"
@@ -30,6 +32,9 @@ type = local
 [provider.env]
 MY_VAR = hello world
 OTHER = x'y"z
+EXPANDED = ${OFFLOAD_IT_SET}/x
+DEFAULTED = ${OFFLOAD_IT_SURELY_UNSET:-fall back}
+DOLLAR = cost $$5 $(not run)
 
 [framework]
 type = exec
@@ -41,6 +46,9 @@ EOF2
 
 TMPDIR=$TEST_DIR/a-long-tmpdir-that-offload-should-not-use-for-sandboxes
 export TMPDIR
+OFFLOAD_IT_SET=from-env
+export OFFLOAD_IT_SET
+unset OFFLOAD_IT_SURELY_UNSET
 mkdir -p "$TMPDIR"
 run_offload run
 expect_rc 0
@@ -68,3 +76,5 @@ while IFS='|' read -r sb tmp ok my other; do
 done <env.log
 [ "$(cut -d'|' -f1,2 env.log | sort -u | wc -l)" = "$(printf '%s' "$sandboxes" | wc -w)" ] ||
 	fail "a sandbox had several TMPDIRs: $(cut -d'|' -f1,2 env.log | sort -u)"
+[ "$(sort -u vars.log)" = 'from-env/x|fall back|cost $5 $(not run)' ] ||
+	fail "[provider.env] expansion gave: $(sort -u vars.log)"
