@@ -53,7 +53,7 @@ LIB_A := $(O)/lib/liboffload.a
 LIB_SO := $(O)/lib/liboffload.so.0
 OFFLOAD := $(O)/bin/offload
 
-.PHONY: all deps check check-unit check-integration check-asan check-tsan \
+.PHONY: all deps check check-unit check-integration check-valgrind check-asan check-tsan \
 	demo bench install uninstall clean help
 .DEFAULT_GOAL := all
 
@@ -115,10 +115,14 @@ check-unit: $(TEST_BUILD)
 check-integration: $(TEST_BUILD)
 	@O=$(O) tests/harness.sh integration
 
-# The whole suite: plain build, then ASan+UBSan, then one closing line.
+check-valgrind: $(TEST_BUILD)
+	@O=$(O) tests/harness.sh valgrind
+
+# The whole suite: plain build (also under valgrind), then ASan+UBSan,
+# then one closing line.
 check: deps
 	@rm -f $(O)/check-results
-	@$(MAKE) --no-print-directory O=$(O) SANITIZE= RESULTS=$(abspath $(O))/check-results check-unit check-integration
+	@$(MAKE) --no-print-directory O=$(O) SANITIZE= RESULTS=$(abspath $(O))/check-results check-unit check-integration check-valgrind
 	@$(MAKE) --no-print-directory O=$(O)/asan SANITIZE=address,undefined RESULTS=$(abspath $(O))/check-results check-unit check-integration
 	@tests/harness.sh summary $(O)/check-results
 
@@ -160,7 +164,7 @@ clean:
 	rm -rf $(O) test-results examples/*/test-results
 
 help:
-	@echo 'targets: all deps check check-unit check-integration check-asan check-tsan demo bench install uninstall clean'
+	@echo 'targets: all deps check check-unit check-integration check-valgrind check-asan check-tsan demo bench install uninstall clean'
 	@echo 'variables: O=DIR (build dir, default build) V=1 SANITIZE=address,undefined PREFIX DESTDIR'
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -3,6 +3,7 @@
 # tests/harness.sh - run one part of the suite and record its counts.
 #   harness.sh unit          cmocka programs in $O/tests/unit (TAP output)
 #   harness.sh integration   tests/integration/t*.sh, one test each
+#   harness.sh valgrind      unit programs and one offload run under valgrind
 #   harness.sh summary FILE  add up the recorded counts; print the last line
 # Counts go to $RESULTS (one "passed failed skipped label" line per part).
 # A part's failures print their output; the exit status is always that of
@@ -47,6 +48,44 @@ unit)
 	done
 	record "unit($label)"
 	;;
+valgrind)
+	# Memory errors and leaks: every unit program, then the offload binary
+	# on a small suite that passes, fails, crashes, times out and floods.
+	vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+	for t in "$OFFLOAD_BUILD_DIR"/tests/unit/test-*; do
+		[ -x "$t" ] || continue
+		log=$(mktemp)
+		(cd "$ROOT" && CMOCKA_MESSAGE_OUTPUT=TAP timeout 600 $vg "$t") >"$log" 2>&1
+		rc=$?
+		if [ "$rc" = 0 ]; then
+			pass=$((pass + 1))
+		else
+			fail=$((fail + 1))
+			echo "--- FAIL valgrind $(basename "$t") (exit $rc)"
+			tail -n 40 "$log"
+		fi
+		rm -f "$log"
+	done
+	dir=$(mktemp -d /tmp/offload-vg.XXXXXX)
+	mkdir "$dir/t"
+	for a in pass fail crash hang skip "flood 5"; do
+		f="$dir/t/$(echo "$a" | tr ' ' _)"
+		printf '#!/bin/sh\nexec %s %s\n' "$FAKE_TEST" "$a" >"$f"
+		chmod +x "$f"
+	done
+	printf '[offload]\nmax_parallel = 3\ntest_timeout_secs = 2\n[framework]\ntype = exec\npaths = t/*\n[group.all]\nretry_count = 1\n' >"$dir/offload.ini"
+	(cd "$dir" && CI=true timeout 120 $vg "$OFFLOAD" run) >"$dir.log" 2>&1
+	rc=$?
+	if [ "$rc" = 1 ] && grep -q '^2 passed, 3 failed, 1 skipped' "$dir.log"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "--- FAIL valgrind offload run (exit $rc)"
+		tail -n 40 "$dir.log"
+	fi
+	rm -rf "$dir" "$dir.log"
+	record "valgrind($label)"
+	;;
 integration)
 	for t in "$ROOT"/tests/integration/t[0-9]*.sh; do
 		[ -f "$t" ] || continue
@@ -69,7 +108,7 @@ summary)
 	     END { printf "%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0 || NR == 0) }' "$2"
 	;;
 *)
-	echo "usage: harness.sh unit|integration|summary FILE" >&2
+	echo "usage: harness.sh unit|integration|valgrind|summary FILE" >&2
 	exit 2
 	;;
 esac

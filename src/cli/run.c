@@ -270,8 +270,13 @@ int cmd_run(int argc, char **argv)
 		ret = collect_only(run);
 		goto out;
 	}
-	if (!offload_run_tests(run)->nr)
-		fprintf(stderr, "offload: no tests discovered\n");
+	if (!offload_run_tests(run)->nr) {
+		/* Almost always a wrong glob or filter: never a green run. */
+		cli_error("no tests discovered (check paths and filters in '%s')",
+			  config);
+		ret = OFFLOAD_EXIT_FAILED;
+		goto out;
+	}
 
 	ret = offload_run_execute(run, &rep, &err);
 	clear_bar(&ui);

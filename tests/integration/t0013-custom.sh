@@ -124,7 +124,7 @@ expect_xpath 'count(//testcase[@name="semi;colon $(touch pwned)"][not(*)])' 1
 sed -i "s|^discover_command = .*|discover_command = sh -c 'echo no-such-suite >\&2; exit 5'|" offload.ini
 rm -rf test-results
 run_offload run
-[ "$rc" = 1 ] || [ "$rc" = 3 ] || fail "exit code $rc when discover_command exits 5"
+expect_rc 1 "discover_command exits 5"
 expect_grep 'no-such-suite' "$ERR" "the discovery error quotes its stderr"
 
 # 4. 6000 IDs of 44 bytes (264 KB) on one sandbox: split, each run once.

@@ -35,3 +35,9 @@ expect_rc 2 "retry_count = 2, -j 1, one flaky test"
 expect_count Flaky 1
 expect_count Passed 2
 expect_count "Not run" 0
+
+# A glob that matches nothing is never a green run of zero tests.
+sed -i 's|^paths = .*|paths = no-such-dir/*|' offload.ini
+run_offload run
+expect_rc 1 "no tests discovered"
+expect_grep 'no tests discovered' "$ERR"
