@@ -167,4 +167,6 @@ help:
 	@echo 'targets: all deps check check-unit check-integration check-valgrind check-asan check-tsan demo bench install uninstall clean'
 	@echo 'variables: O=DIR (build dir, default build) V=1 SANITIZE=address,undefined PREFIX DESTDIR'
 
+include gmk/gmk.mk
+
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
