@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -67,33 +68,84 @@ static const char *env_get(char *const *envp, const char *name)
 }
 
 /*
+ * Can the child, once in `cwd`, execute `file`?  0 or -errno.  Checked
+ * before spawning so that "not found" is reported the same way everywhere:
+ * glibc reports a failed exec as posix_spawn's result, but under valgrind
+ * (which runs its vfork as a fork) the child would just exit 127.
+ */
+static int check_exec(const char *cwd, const char *file, struct buf *tmp)
+{
+	struct stat st;
+
+	if (cwd && file[0] != '/') {
+		buf_reset(tmp);
+		if (buf_addf(tmp, "%s/%s", cwd, file))
+			return OFFLOAD_ENOMEM;
+		file = tmp->buf;
+	}
+	if (stat(file, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EACCES;		/* what execve says for a directory */
+	return access(file, X_OK) ? -errno : 0;
+}
+
+/*
  * Find `file` in the colon-separated `path` the way execvp does, so that
  * the child's PATH (not ours) decides which program runs.  Returns 0 with
- * the full name in `out`, -ENOENT, or -EACCES when only non-executable
- * candidates were found.
+ * the name to execute in `out`, -ENOENT, or -EACCES when only candidates
+ * that cannot be executed were found.
  */
-static int path_lookup(const char *file, const char *path, struct buf *out)
+static int path_lookup(const char *file, const char *path, const char *cwd,
+		       struct buf *out)
 {
+	struct buf tmp = BUF_INIT;
 	int rc = -ENOENT;
 
 	for (const char *p = path;; p++) {
 		const char *end = strchrnul(p, ':');
-		struct stat st;
+		int r;
 
 		buf_reset(out);
 		/* An empty entry is the current directory, as for execvp. */
 		if (buf_addf(out, "%.*s/%s", end == p ? 1 : (int)(end - p),
-			     end == p ? "." : p, file))
-			return OFFLOAD_ENOMEM;
-		if (!stat(out->buf, &st) && S_ISREG(st.st_mode)) {
-			if (!access(out->buf, X_OK))
-				return 0;
-			rc = -EACCES;
+			     end == p ? "." : p, file)) {
+			rc = OFFLOAD_ENOMEM;
+			break;
 		}
+		r = check_exec(cwd, out->buf, &tmp);
+		if (!r || r == OFFLOAD_ENOMEM) {
+			rc = r;
+			break;
+		}
+		if (r == -EACCES)
+			rc = r;
 		if (!*end)
-			return rc;
+			break;
 		p = end;
 	}
+	buf_release(&tmp);
+	return rc;
+}
+
+/* The name to pass to posix_spawn: argv[0], or where PATH finds it. */
+static int resolve_program(const struct spawn_req *req, struct buf *prog)
+{
+	const char *argv0 = req->argv[0], *path = NULL;
+	int rc;
+
+	if (strchr(argv0, '/')) {
+		rc = check_exec(req->cwd, argv0, prog);
+		buf_reset(prog);
+		return rc ? rc : buf_adds(prog, argv0);
+	}
+	if (req->envp)
+		path = env_get(req->envp, "PATH");
+	if (!path)
+		path = getenv("PATH");
+	if (!path)
+		path = "/bin:/usr/bin";	/* execvp's default */
+	return path_lookup(argv0, path, req->cwd, prog);
 }
 
 /* Keep pipe ends away from 0-2, which the file actions below overwrite. */
@@ -134,24 +186,29 @@ static int start_child(struct child *c, struct offload_error *err)
 	const struct spawn_req *req = c->req;
 	const char *argv0 = req->argv[0];
 	char *const *envp = req->envp ? req->envp : environ;
-	const char *path = req->envp ? env_get(req->envp, "PATH") : NULL;
 	int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	struct buf prog = BUF_INIT;
+	struct stat st;
 	sigset_t set;
-	int rc, use_p = 0;
+	int rc;
 
-	if (!strchr(argv0, '/') && path) {
-		rc = path_lookup(argv0, path, &prog);
-		if (rc) {
-			rc = err_set(err, rc == OFFLOAD_ENOMEM ? rc : OFFLOAD_ESPAWN,
-				     "cannot run '%s': %s", argv0,
-				     offload_strerror(rc));
+	if (req->cwd) {
+		int e = stat(req->cwd, &st) ? errno :
+			!S_ISDIR(st.st_mode) ? ENOTDIR : 0;
+
+		if (e) {
+			rc = err_set(err, OFFLOAD_ESPAWN, "cannot run '%s' in '%s': %s",
+				     argv0, req->cwd, strerror(e));
 			goto cleanup_fds;
 		}
-	} else if (!strchr(argv0, '/')) {
-		use_p = 1;
+	}
+	rc = resolve_program(req, &prog);
+	if (rc) {
+		rc = err_set(err, rc == OFFLOAD_ENOMEM ? rc : OFFLOAD_ESPAWN,
+			     "cannot run '%s': %s", argv0, offload_strerror(rc));
+		goto cleanup_fds;
 	}
 
 	if ((rc = make_pipe(out)) || (rc = make_pipe(errp))) {
@@ -179,6 +236,10 @@ static int start_child(struct child *c, struct offload_error *err)
 		rc = posix_spawn_file_actions_adddup2(&fa, out[1], 1);
 	if (!rc)
 		rc = posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
+	/* Descriptors the caller leaked without O_CLOEXEC (GNU make's
+	 * jobserver pipe, for one) are not the test's business. */
+	if (!rc)
+		rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	if (!rc && req->cwd)
 		rc = posix_spawn_file_actions_addchdir_np(&fa, req->cwd);
 	if (rc) {
@@ -188,11 +249,7 @@ static int start_child(struct child *c, struct offload_error *err)
 	}
 
 	/* glibc reports a failed chdir or exec as the return value. */
-	if (use_p)
-		rc = posix_spawnp(&c->pid, argv0, &fa, &attr, req->argv, envp);
-	else
-		rc = posix_spawn(&c->pid, prog.len ? prog.buf : argv0, &fa,
-				 &attr, req->argv, envp);
+	rc = posix_spawn(&c->pid, prog.buf, &fa, &attr, req->argv, envp);
 	if (rc) {
 		if (req->cwd)
 			err_set(err, OFFLOAD_ESPAWN, "cannot run '%s' in '%s': %s",
@@ -245,6 +302,17 @@ static void drain(struct child *c, int i)
 	}
 }
 
+/*
+ * Signal the child's process group, and the child itself in case it moved
+ * to another group (setpgid): the kill must always reach it, or we would
+ * wait for it forever.
+ */
+static void kill_child(const struct child *c, int sig)
+{
+	kill(-c->pid, sig);
+	kill(c->pid, sig);
+}
+
 static int ms_until(double t, double now)
 {
 	double ms = (t - now) * 1000.0;
@@ -256,12 +324,33 @@ static int ms_until(double t, double now)
 	return (int)ms + 1;	/* round up: waking early would spin */
 }
 
-static int pidfd_open_(pid_t pid)
+static int pidfd_works;
+static pthread_once_t pidfd_once = PTHREAD_ONCE_INIT;
+
+/*
+ * Probe once: otherwise an unsupported syscall would fail (and make
+ * valgrind warn) on every spawn.
+ */
+static void pidfd_probe(void)
 {
 #ifdef SYS_pidfd_open
+	int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+
+	if (fd >= 0) {
+		close(fd);
+		pidfd_works = 1;
+	}
+#endif
+}
+
+/* A pidfd for `pid` (readable when it exits), or -1 to poll with waitid. */
+static int pidfd_open_(pid_t pid)
+{
+	pthread_once(&pidfd_once, pidfd_probe);
 	/* A test knob to exercise the fallback on kernels that have pidfds. */
-	if (getenv("OFFLOAD_TEST_NO_PIDFD"))
+	if (!pidfd_works || getenv("OFFLOAD_TEST_NO_PIDFD"))
 		return -1;
+#ifdef SYS_pidfd_open
 	return (int)syscall(SYS_pidfd_open, pid, 0);	/* always CLOEXEC */
 #else
 	return -1;
@@ -327,7 +416,7 @@ static void supervise(struct child *c)
 			 * Cannot wait any more (should not happen): make sure
 			 * the child ends, and fall back to a blocking reap.
 			 */
-			kill(-c->pid, SIGKILL);
+			kill_child(c, SIGKILL);
 			return;
 		}
 
@@ -340,17 +429,17 @@ static void supervise(struct child *c)
 				cancel_fd = -1;	/* not a usable fd: ignore it */
 			} else if (pfd[i_cancel].revents) {
 				c->res->state = SPAWN_CANCELED;
-				kill(-c->pid, SIGTERM);
+				kill_child(c, SIGTERM);
 				kill_at = now + grace_ms / 1000.0;
 			}
 		}
 		if (deadline && !kill_at && now >= deadline) {
 			c->res->state = SPAWN_TIMEDOUT;
-			kill(-c->pid, SIGTERM);
+			kill_child(c, SIGTERM);
 			kill_at = now + grace_ms / 1000.0;
 		}
 		if (kill_at && !killed && now >= kill_at) {
-			kill(-c->pid, SIGKILL);
+			kill_child(c, SIGKILL);
 			killed = 1;
 		}
 

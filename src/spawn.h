@@ -5,7 +5,8 @@
  * A child runs in its own process group, started with posix_spawn, with an
  * empty signal mask and default dispositions for INT/TERM/HUP/QUIT/PIPE,
  * stdin from /dev/null, stdout and stderr captured through O_CLOEXEC pipes
- * into capped buffers.  Only the child's own pid is ever waited for (never
+ * into capped buffers, and no other descriptor (even ones the caller left
+ * without O_CLOEXEC, like GNU make's jobserver pipe).  Only the child's own pid is ever waited for (never
  * waitpid(-1): inside GNU make that steals make's children).
  */
 #ifndef OFFLOAD_SPAWN_H
@@ -14,12 +15,15 @@
 #include "buf.h"
 
 struct spawn_req {
-	char *const *argv;        /* argv[0] is looked up in PATH if it has no '/' */
+	char *const *argv;        /* argv[0] without '/' is looked up in envp's PATH
+				   (else the caller's); a relative name resolves in cwd */
 	char *const *envp;        /* NULL: the caller's environ */
 	const char *cwd;          /* NULL: unchanged */
 	size_t cap;               /* bytes kept per stream (capbuf) */
 	double timeout_secs;      /* <= 0: none */
-	int cancel_fd;            /* -1, or an fd that becomes readable to cancel */
+	int cancel_fd;            /* -1, or an fd that becomes readable (or hangs up)
+				   to cancel; if readable already, nothing starts
+				   and the state is SPAWN_CANCELED */
 	int grace_ms;             /* TERM -> KILL delay; 0 means 1000 */
 };
 
@@ -32,7 +36,7 @@ enum spawn_state {
 
 struct spawn_res {
 	enum spawn_state state;
-	int status;
+	int status;               /* for TIMEDOUT/CANCELED: what ended it */
 	double secs;              /* wall time */
 	struct capbuf out, err;   /* owned; release with spawn_res_release */
 };

@@ -323,6 +323,29 @@ static void test_stdin_is_devnull(void **state)
 	spawn_res_release(&res);
 }
 
+/* A descriptor we leaked without O_CLOEXEC (as GNU make leaves its
+ * jobserver pipe) must not reach the test. */
+static void test_no_inherited_fds(void **state)
+{
+	char script[128];
+	struct spawn_req req = { .argv = (char *[]){ "/bin/sh", "-c", script, NULL },
+				 .cancel_fd = -1, .timeout_secs = 20 };
+	struct offload_error err = { 0 };
+	struct spawn_res res;
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);	/* deliberately without O_CLOEXEC */
+	snprintf(script, sizeof(script),
+		 "if [ -e /proc/$$/fd/%d ] || [ -e /proc/$$/fd/%d ]; then echo leaked; else echo closed; fi",
+		 p[0], p[1]);
+	assert_int_equal(run_req(&req, &res, &err), 0);
+	close(p[0]);
+	close(p[1]);
+	assert_int_equal(res.state, SPAWN_EXITED);
+	assert_text(&res.out, "closed\n");
+	spawn_res_release(&res);
+}
+
 static void test_own_process_group(void **state)
 {
 	struct offload_error err = { 0 };
@@ -449,8 +472,9 @@ static void run_canceled(const char *setup, int grace_ms, struct spawn_res *res,
 	req.cancel_fd = p[0];
 	assert_int_equal(pthread_create(&t, NULL, cancel_when_ready, &c), 0);
 	assert_int_equal(run_req(&req, res, &err), 0);
-	*after_cancel = now_secs() - c.at;
+	*after_cancel = now_secs();
 	pthread_join(t, NULL);
+	*after_cancel -= c.at;
 	close(p[0]);
 	close(p[1]);
 	unlink(c.fifo);
@@ -704,6 +728,7 @@ int main(void)
 		cmocka_unit_test(test_child_path),
 		cmocka_unit_test(test_cwd_env),
 		cmocka_unit_test(test_stdin_is_devnull),
+		cmocka_unit_test(test_no_inherited_fds),
 		cmocka_unit_test(test_own_process_group),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_timeout_kills_group),
