@@ -7,6 +7,12 @@
  * node ID into the JUnit file as the property "offload_nodeid".  Matching
  * results back is then an exact byte comparison, parametrised IDs
  * included.
+ *
+ * pytest writes the JUnit file only when the session ends.  For a batch
+ * that times out or whose pytest dies, the plugin's progress file (one
+ * line per started and per finished test, written as it happens) keeps
+ * the results of the tests that finished and names the one that was
+ * running; it is read only when the JUnit file is missing or unreadable.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -144,23 +150,265 @@ static char *pytest_key(const struct junit_case *c, void *data)
 	return buf_detach(&k);
 }
 
-/* sb->envp with the plugin's directory put first on PYTHONPATH. */
+/*
+ * sb->envp with the plugin's directory put first on PYTHONPATH and the
+ * progress file's path in OFFLOAD_PYTEST_PROGRESS.
+ */
 static int batch_env(const struct sandbox *sb, const char *plugin,
-		     struct strvec *env)
+		     const char *progress, struct strvec *env)
 {
 	const char *old = env_get(sb->envp, "PYTHONPATH");
-	struct offload_env set = { (char *)"PYTHONPATH", NULL };
+	struct offload_env set[2] = {
+		{ (char *)"PYTHONPATH", NULL },
+		{ (char *)"OFFLOAD_PYTEST_PROGRESS", (char *)progress },
+	};
 	struct buf v = BUF_INIT;
 	int r;
 
 	r = buf_adds(&v, plugin);
 	if (!r && old && *old)
 		r = buf_addf(&v, ":%s", old);
-	set.value = v.buf;
+	set[0].value = v.buf;
 	if (!r)
-		r = env_build(env, sb->envp, &set, 1);
+		r = env_build(env, sb->envp, set, 2);
 	buf_release(&v);
 	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* The plugin's progress file                                          */
+
+/*
+ * What the progress file says: the tests that finished, as JUnit cases
+ * (file order, so the first report of a test decides, as in the JUnit
+ * file), and the tests that started without finishing.
+ */
+struct progress {
+	struct junit_case *v;     /* owned, nr entries */
+	size_t nr, alloc;
+	struct strvec running;    /* IDs started and not finished */
+	double secs;              /* sum of the finished tests' durations */
+};
+
+static void progress_release(struct progress *p)
+{
+	junit_cases_free(p->v, p->nr);
+	p->v = NULL;
+	p->nr = p->alloc = 0;
+	strvec_clear(&p->running);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * Decode the hex digits `s` into *out (NULL for an empty field).  Returns
+ * 0, 1 when `s` is not lower-case hex of whole bytes or holds a NUL byte
+ * (the line is then not believed), or OFFLOAD_ENOMEM.
+ */
+static int unhex(const char *s, char **out)
+{
+	size_t n = strlen(s);
+	char *d;
+
+	*out = NULL;
+	if (n % 2)
+		return 1;
+	if (!n)
+		return 0;
+	if (!(d = malloc(n / 2 + 1)))
+		return OFFLOAD_ENOMEM;
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+
+		if (hi < 0 || lo < 0 || (!hi && !lo)) {
+			free(d);
+			return 1;
+		}
+		d[i / 2] = (char)(hi << 4 | lo);
+	}
+	d[n / 2] = '\0';
+	*out = d;
+	return 0;
+}
+
+/* Split `line` at single spaces into at most `max` fields; returns how
+ * many there are, max + 1 when there are more. */
+static size_t split_fields(char *line, char **f, size_t max)
+{
+	size_t n = 0;
+
+	for (;;) {
+		char *sp = strchr(line, ' ');
+
+		if (n == max)
+			return max + 1;
+		f[n++] = line;
+		if (!sp)
+			return n;
+		*sp = '\0';
+		line = sp + 1;
+	}
+}
+
+static int outcome_word(const char *w, enum offload_outcome *o)
+{
+	if (!strcmp(w, "passed"))
+		*o = OFFLOAD_ATTEMPT_PASSED;
+	else if (!strcmp(w, "failed"))
+		*o = OFFLOAD_ATTEMPT_FAILED;
+	else if (!strcmp(w, "error"))
+		*o = OFFLOAD_ATTEMPT_ERROR;
+	else if (!strcmp(w, "skipped"))
+		*o = OFFLOAD_ATTEMPT_SKIPPED;
+	else
+		return 1;
+	return 0;
+}
+
+/* "start ID": one more running test. */
+static int progress_start(struct progress *p, char **f)
+{
+	char *id;
+	int r = unhex(f[1], &id);
+
+	if (r || !id)
+		return r == OFFLOAD_ENOMEM ? r : 0;
+	return strvec_push_nodup(&p->running, id);
+}
+
+/* "done ID OUTCOME MICROSECONDS MESSAGE TEXT": a finished test. */
+static int progress_done(struct progress *p, char **f)
+{
+	struct junit_case c;
+	size_t digits = strspn(f[3], "0123456789");
+	int r;
+
+	memset(&c, 0, sizeof(c));
+	/* 15 digits: 31 years, and no overflow */
+	if (!digits || digits > 15 || f[3][digits] || outcome_word(f[2], &c.outcome))
+		return 0;
+	c.secs = strtoull(f[3], NULL, 10) / 1e6;
+	r = unhex(f[1], &c.nodeid);
+	if (!r && !c.nodeid)
+		r = 1;
+	if (!r)
+		r = unhex(f[4], &c.message);
+	if (!r)
+		r = unhex(f[5], &c.text);
+	if (!r && p->nr == p->alloc) {
+		size_t alloc = p->alloc ? 2 * p->alloc : 16;
+		struct junit_case *v = realloc(p->v, alloc * sizeof(*v));
+
+		if (v) {
+			p->v = v;
+			p->alloc = alloc;
+		} else {
+			r = OFFLOAD_ENOMEM;
+		}
+	}
+	if (r) {
+		free(c.nodeid);
+		free(c.message);
+		free(c.text);
+		return r == OFFLOAD_ENOMEM ? r : 0;
+	}
+	/* no longer running: the latest start of this ID (tests run one
+	 * after another, so it is nearly always the last one) */
+	for (size_t i = p->running.nr; i-- > 0;) {
+		if (!strcmp(p->running.v[i], c.nodeid)) {
+			free(p->running.v[i]);
+			memmove(p->running.v + i, p->running.v + i + 1,
+				(p->running.nr - i) * sizeof(*p->running.v));
+			p->running.nr--;
+			break;
+		}
+	}
+	p->secs += c.secs;
+	p->v[p->nr++] = c;
+	return 0;
+}
+
+/*
+ * Read the progress file at `path` into `p` (a missing file reads as
+ * empty).  Lines that are not exactly what the plugin writes are
+ * ignored, and so is a last line without its newline (pytest died while
+ * writing it).  Returns 0 or OFFLOAD_ENOMEM.
+ */
+static int progress_read(const char *path, struct progress *p)
+{
+	FILE *fp = fopen(path, "re");
+	char *line = NULL, *f[7];
+	size_t cap = 0;
+	ssize_t len;
+	int r = 0;
+
+	if (!fp)
+		return 0;
+	while (!r) {
+		size_t n;
+
+		errno = 0;
+		len = getline(&line, &cap, fp);
+		if (len < 0 && errno == ENOMEM)
+			r = OFFLOAD_ENOMEM;
+		if (len <= 0 || line[len - 1] != '\n')
+			break;
+		line[len - 1] = '\0';
+		if ((size_t)len - 1 != strlen(line))
+			continue;	/* a NUL byte: not ours */
+		n = split_fields(line, f, 6);
+		if (n == 2 && !strcmp(f[0], "start"))
+			r = progress_start(p, f);
+		else if (n == 6 && !strcmp(f[0], "done"))
+			r = progress_done(p, f);
+	}
+	free(line);
+	fclose(fp);
+	return r;
+}
+
+/*
+ * Append to cases[] what the progress file knows: the finished tests,
+ * then each running test as an ERROR attempt with `running_why` and the
+ * batch's output, credited the batch time no finished test accounts for.
+ * The finished tests' cases move out of `p`.
+ */
+static int progress_cases(struct progress *p, struct junit_case **cases,
+			  size_t *nr, const char *running_why,
+			  const char *output, double batch_secs)
+{
+	size_t total = *nr + p->nr + p->running.nr;
+	struct junit_case *v;
+	double rest = batch_secs - p->secs;
+
+	if (!(v = realloc(*cases, (total ? total : 1) * sizeof(*v))))
+		return OFFLOAD_ENOMEM;
+	*cases = v;
+	if (p->nr)
+		memcpy(v + *nr, p->v, p->nr * sizeof(*v));
+	*nr += p->nr;
+	p->nr = 0;
+	for (size_t i = 0; i < p->running.nr; i++) {
+		struct junit_case *c = &v[*nr];
+
+		memset(c, 0, sizeof(*c));
+		c->outcome = OFFLOAD_ATTEMPT_ERROR;
+		c->secs = rest > 0 ? rest : 0;
+		c->nodeid = strdup(p->running.v[i]);
+		c->message = strdup(running_why);
+		c->text = output && *output ? strdup(output) : NULL;
+		(*nr)++;	/* counted first, so that junit_cases_free frees it */
+		if (!c->nodeid || !c->message || (output && *output && !c->text))
+			return OFFLOAD_ENOMEM;
+	}
+	return 0;
 }
 
 int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
@@ -173,7 +421,9 @@ int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 	struct junit_case *cases = NULL;
 	size_t cases_nr = 0;
 	struct buf result = BUF_INIT, why = BUF_INIT, output = BUF_INIT;
-	struct buf lo = BUF_INIT, le = BUF_INIT;
+	struct buf lo = BUF_INIT, le = BUF_INIT, progress = BUF_INIT;
+	struct buf ended = BUF_INIT, unreached = BUF_INIT;
+	struct progress prog = { NULL, 0, 0, STRVEC_INIT, 0 };
 	const char *plugin = pytest_plugin_dir();
 	char sig[64];
 	int r, jr;
@@ -192,6 +442,14 @@ int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 		goto nomem;
 	if (unlink(result.buf) && errno != ENOENT) {
 		r = err_set(err, -errno, "cannot remove '%s': %s", result.buf,
+			    strerror(errno));
+		goto cleanup;
+	}
+	if (buf_addf(&progress, "%s/progress-batch-%u.txt", b->sb->tmpdir,
+		     b->batch_no))
+		goto nomem;
+	if (unlink(progress.buf) && errno != ENOENT) {
+		r = err_set(err, -errno, "cannot remove '%s': %s", progress.buf,
 			    strerror(errno));
 		goto cleanup;
 	}
@@ -216,7 +474,7 @@ int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 	for (size_t i = 0; i < b->nr; i++)
 		if (strvec_push(&argv, b->ids[i]))
 			goto nomem;
-	if (batch_env(b->sb, plugin, &env))
+	if (batch_env(b->sb, plugin, progress.buf, &env))
 		goto nomem;
 
 	req.argv = argv.v;
@@ -240,22 +498,26 @@ int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 	}
 	if (res_output(&res, &output))
 		goto nomem;
+	/* `ended` says how pytest ended when it did not end normally */
 	switch (res.state) {
 	case SPAWN_EXITED:
 		if (res.status == 0 || res.status == 1)
 			r = buf_adds(&why, "no result: pytest did not report this test");
 		else
-			r = buf_addf(&why, "no result: pytest exited with status %d",
+			r = buf_addf(&ended, "pytest exited with status %d",
 				     res.status);
 		break;
 	case SPAWN_SIGNALED:
-		r = buf_addf(&why, "no result: pytest killed by %s",
+		r = buf_addf(&ended, "pytest killed by %s",
 			     signal_text(res.status, sig, sizeof(sig)));
 		break;
 	default:
-		r = buf_addf(&why, "timed out after %g s", cfg->test_timeout_secs);
+		r = buf_addf(&ended, "timed out after %g s", cfg->test_timeout_secs);
 		break;
 	}
+	if (!r && ended.len)
+		r = buf_addf(&why, "%s%s", res.state == SPAWN_TIMEDOUT ? "" :
+			     "no result: ", ended.buf);
 	if (r)
 		goto nomem;
 	jr = junit_read(result.buf, &cases, &cases_nr, &serr);
@@ -263,13 +525,28 @@ int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 		goto nomem;
 	/* a missing file after a normal exit is worth quoting; after a crash
 	 * or a timeout the status already says it all */
-	if (jr && res.state == SPAWN_EXITED && (res.status == 0 || res.status == 1)) {
+	if (jr && !ended.len) {
 		buf_reset(&why);
 		if (buf_addf(&why, "result file unreadable: %s", serr.msg))
 			goto nomem;
 	}
-	r = match_results(b, cases, cases_nr, pytest_key, NULL, why.buf,
-			  output.buf);
+	/*
+	 * No usable JUnit file (pytest writes it only at the end): the
+	 * progress file keeps what finished; the tests still running get
+	 * `why`, and when pytest ended early, the tests it never started
+	 * are "not reached".  A complete JUnit file stays the only source.
+	 */
+	if (jr) {
+		if (progress_read(progress.buf, &prog) ||
+		    progress_cases(&prog, &cases, &cases_nr, why.buf, output.buf,
+				   res.secs))
+			goto nomem;
+		if (ended.len && cases_nr &&
+		    buf_addf(&unreached, "not reached: %s", ended.buf))
+			goto nomem;
+	}
+	r = match_results(b, cases, cases_nr, pytest_key, NULL,
+			  unreached.len ? unreached.buf : why.buf, output.buf);
 	if (r)
 		goto nomem;
 logs:
@@ -286,6 +563,7 @@ nomem:
 	r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
 cleanup:
 	junit_cases_free(cases, cases_nr);
+	progress_release(&prog);
 	spawn_res_release(&res);
 	strvec_clear(&argv);
 	strvec_clear(&env);
@@ -294,5 +572,8 @@ cleanup:
 	buf_release(&output);
 	buf_release(&lo);
 	buf_release(&le);
+	buf_release(&progress);
+	buf_release(&ended);
+	buf_release(&unreached);
 	return r;
 }

@@ -3,8 +3,9 @@
  * test-framework.c - the three frameworks end to end on real processes:
  * discovery (exec globs over awkward file names, custom commands, pytest
  * collection), batches and how their results map back to test IDs,
- * timeouts, cancellation, unmatched results, and offload_discover's group
- * rules.  Configurations and sandboxes are built by hand in a temporary
+ * timeouts, cancellation, unmatched results, pytest batches cut short by
+ * a timeout or a crash (the plugin's progress file), and
+ * offload_discover's group rules.  Configurations and sandboxes are built by hand in a temporary
  * directory whose own name holds a space and glob characters.
  */
 #include <errno.h>
@@ -575,6 +576,154 @@ static void test_pytest_wrong_id(void **state)
 	free(log);
 }
 
+/*
+ * A batch pytest cannot finish: pytest writes its JUnit file only at the
+ * end, so the results of the tests that finished come from the plugin's
+ * progress file.  `body` is test_b's body; test_c comes after it.  The
+ * pytest.ini lets a parametrised ID hold a newline, quotes and non-ASCII
+ * text as they are, to show that they come back byte for byte.
+ */
+static const char *const cutids[] = {
+	"test_t.py::test_a[new\nline \"q' \u00fc]", "test_t.py::test_fail",
+	"test_t.py::test_skip", "test_t.py::test_setup",
+	"test_t.py::test_b", "test_t.py::test_c",
+};
+
+static void cut_batch(struct fx *f, struct batch_exec *b, const char *body,
+		      double timeout)
+{
+	struct offload_error err = { 0, "" };
+	char text[2048];
+
+	snprintf(text, sizeof(text),
+		 "import os, time, pytest\n"
+		 "@pytest.mark.parametrize('x', [1], ids=['new\\nline \"q\\' \\u00fc'])\n"
+		 "def test_a(x):\n    pass\n"
+		 "def test_fail():\n    assert 0, 'bo\\u00f6m'\n"
+		 "@pytest.mark.skip(reason='later')\n"
+		 "def test_skip():\n    pass\n"
+		 "@pytest.fixture\n"
+		 "def broken():\n    raise RuntimeError('no fixture')\n"
+		 "def test_setup(broken):\n    pass\n"
+		 "def test_b():\n    %s\n"
+		 "def test_c():\n    pass\n", body);
+	put(f, "test_t.py", text, 0644);
+	put(f, "pytest.ini", "[pytest]\n"
+	    "disable_test_id_escaping_and_forfeit_all_rights_to_community_support"
+	    " = true\n", 0644);
+	f->cfg.framework = OFFLOAD_FRAMEWORK_PYTEST;
+	f->cfg.command = (char *)"/usr/bin/python3 -m pytest -p no:cacheprovider";
+	f->cfg.test_timeout_secs = timeout;
+	batch_init(b, f, 6, cutids, 6);
+	assert_int_equal(framework_run_batch(b, &err), 0);
+	assert_int_equal(b->canceled, 0);
+	assert_int_equal(b->warnings.nr, 0);
+	/* what finished before the end keeps its own result */
+	assert_outcome(&b->res[0], OFFLOAD_ATTEMPT_PASSED, NULL);
+	assert_null(b->res[0].output);
+	assert_outcome(&b->res[1], OFFLOAD_ATTEMPT_FAILED, NULL);
+	assert_non_null(strstr(b->res[1].message, "bo\u00f6m"));
+	assert_non_null(strstr(b->res[1].output, "assert 0"));
+	assert_outcome(&b->res[2], OFFLOAD_ATTEMPT_SKIPPED, "later");
+	assert_outcome(&b->res[3], OFFLOAD_ATTEMPT_ERROR, NULL);
+	assert_non_null(strstr(b->res[3].message, "failed on setup with"));
+	assert_non_null(strstr(b->res[3].message, "no fixture"));
+}
+
+static void test_pytest_timeout_keeps_results(void **state)
+{
+	struct fx *f = *state;
+	struct batch_exec b;
+
+	if (!have_pytest())
+		skip();
+	cut_batch(f, &b, "time.sleep(100)", 4);
+	assert_outcome(&b.res[4], OFFLOAD_ATTEMPT_ERROR, "timed out after 4 s");
+	/* the batch's output comes along: it shows how far pytest got */
+	assert_non_null(strstr(b.res[4].output, "test_t.py"));
+	/* the running test is credited what the others do not account for */
+	assert_true(b.res[4].secs > 2 && b.res[4].secs < 10);
+	assert_outcome(&b.res[5], OFFLOAD_ATTEMPT_ERROR,
+		       "not reached: timed out after 4 s");
+	batch_exec_release(&b);
+}
+
+static void test_pytest_crash_keeps_results(void **state)
+{
+	struct fx *f = *state;
+	struct batch_exec b;
+
+	if (!have_pytest())
+		skip();
+	cut_batch(f, &b, "os.kill(os.getpid(), 9)", 20);
+	assert_outcome(&b.res[4], OFFLOAD_ATTEMPT_ERROR,
+		       "no result: pytest killed by signal 9 (SIGKILL)");
+	assert_outcome(&b.res[5], OFFLOAD_ATTEMPT_ERROR,
+		       "not reached: pytest killed by signal 9 (SIGKILL)");
+	batch_exec_release(&b);
+
+	cut_batch(f, &b, "os._exit(3)", 20);
+	assert_outcome(&b.res[4], OFFLOAD_ATTEMPT_ERROR,
+		       "no result: pytest exited with status 3");
+	assert_outcome(&b.res[5], OFFLOAD_ATTEMPT_ERROR,
+		       "not reached: pytest exited with status 3");
+	batch_exec_release(&b);
+}
+
+/*
+ * The progress file is read strictly: a line that is not exactly what
+ * the plugin writes decides nothing.  A fake "pytest" writes the file.
+ */
+static void test_pytest_progress_strict(void **state)
+{
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct batch_exec b;
+	const char *ids[] = { "one", "two", "thr ee\n'", "four", "five" };
+
+	put(f, "fake.sh",
+	    "p=$OFFLOAD_PYTEST_PROGRESS\n"
+	    "printf '%s\\n' >>\"$p\" \\\n"
+	    "  'start 6f6e65' 'done 6f6e65 passed 1500000  ' \\\n"
+	    "  'start 74776f' \\\n"
+	    "  'done 74776F failed 1 6d 6d' 'done 74776f bogus 1 6d 6d' \\\n"
+	    "  'done 74776f failed 1 6d' 'done 74776f failed 1x 6d 6d' \\\n"
+	    "  'done 74776f failed 1 6d 6d x' 'done 74776f failed 1 6 6d' \\\n"
+	    "  'done 74776f failed 1 00 6d' 'done 74776f failed 1  6d 6d' \\\n"
+	    "  'done  failed 1 6d 6d' 'done 74776f failed 1234567890123456 6d 6d' \\\n"
+	    "  'start 7468722065650a27' \\\n"
+	    "  'done 7468722065650a27 skipped 0 77687920c3bc ' \\\n"
+	    "  'done 78 passed 1  ' 'start 666f7572'\n"
+	    "printf 'done 666f7572 passed 1  ' >>\"$p\"\n"
+	    "exit 3\n", 0644);
+	f->cfg.framework = OFFLOAD_FRAMEWORK_PYTEST;
+	f->cfg.command = (char *)"/bin/sh fake.sh";
+	batch_init(&b, f, 8, ids, 5);
+	assert_int_equal(framework_run_batch(&b, &err), 0);
+	assert_outcome(&b.res[0], OFFLOAD_ATTEMPT_PASSED, NULL);
+	assert_true(b.res[0].secs == 1.5);
+	assert_outcome(&b.res[1], OFFLOAD_ATTEMPT_ERROR,
+		       "no result: pytest exited with status 3");
+	assert_outcome(&b.res[2], OFFLOAD_ATTEMPT_SKIPPED, "why \u00fc");
+	/* the last line has no newline: pytest died writing it */
+	assert_outcome(&b.res[3], OFFLOAD_ATTEMPT_ERROR,
+		       "no result: pytest exited with status 3");
+	assert_outcome(&b.res[4], OFFLOAD_ATTEMPT_ERROR,
+		       "not reached: pytest exited with status 3");
+	assert_int_equal(b.warnings.nr, 1);
+	assert_non_null(strstr(b.warnings.v[0], "result 'x' matches no test"));
+	batch_exec_release(&b);
+
+	/* a stale file from an earlier batch with the same number is gone */
+	put(f, "fake.sh", "exit 3\n", 0644);
+	batch_init(&b, f, 8, ids, 5);
+	assert_int_equal(framework_run_batch(&b, &err), 0);
+	for (size_t i = 0; i < 5; i++)
+		assert_outcome(&b.res[i], OFFLOAD_ATTEMPT_ERROR,
+			       "no result: pytest exited with status 3");
+	batch_exec_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -592,6 +741,9 @@ int main(void)
 		T(test_pytest_discover),
 		T(test_pytest_batch),
 		T(test_pytest_wrong_id),
+		T(test_pytest_timeout_keeps_results),
+		T(test_pytest_crash_keeps_results),
+		T(test_pytest_progress_strict),
 #undef T
 	};
 	char dir[4096], plugin[4200];
