@@ -161,7 +161,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(DATADIR)/offload/pytest $(DESTDIR)$(DATADIR)/offload
 
 clean:
-	rm -rf $(O) test-results examples/*/test-results
+	rm -rf $(O) test-results examples/*/test-results examples/*/build
 
 help:
 	@echo 'targets: all deps check check-unit check-integration check-valgrind check-asan check-tsan demo bench install uninstall clean'

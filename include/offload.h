@@ -362,6 +362,24 @@ OFFLOAD_API int offload_report_read(const char *path,
 OFFLOAD_API void offload_logged_cases_free(struct offload_logged_case *cases,
 					   size_t nr);
 
+/**
+ * Merge the JUnit files `inputs[0..n-1]` into one report at `out`:
+ * <testsuites name="offload"> holding a copy of every <testsuite> of every
+ * input (a bare <testsuite> root counts as one), in input order, with
+ * tests, failures, errors and time summed from the suites' own counts (a
+ * suite missing a count gets it computed from its testcases).  Properties
+ * such as offload.interrupted travel with their suite.  Every input is
+ * read before anything is written; a missing or malformed input returns
+ * OFFLOAD_EPARSE naming the file (and line) and `out` is left untouched.
+ * The report is written atomically (temporary file + rename, parent
+ * directories created); `out` may be one of the inputs.  Inputs are data:
+ * no network, no DTD, no entity expansion, nothing printed.  The strings
+ * stay owned by the caller.  Safe to call from several threads.
+ */
+OFFLOAD_API int offload_junit_merge(const char *out,
+				    const char *const *inputs, size_t n,
+				    struct offload_error *err);
+
 /** Shell-quote `s` for /bin/sh into a new string (caller frees); NULL on ENOMEM. */
 OFFLOAD_API char *offload_shell_quote(const char *s);
 

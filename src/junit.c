@@ -17,6 +17,10 @@
  * junit_escape(), since test IDs and test output are arbitrary bytes and
  * the file must stay well-formed XML 1.0.
  *
+ * Merging (offload_junit_merge) joins finished reports: it parses each
+ * one whole and copies its <testsuite> subtrees into a new document,
+ * written the same atomic way.
+ *
  * This module does not decide verdicts (report.c, orch.c do) nor match
  * cases to test IDs (framework.c does).
  */
@@ -765,17 +769,23 @@ static void w_attr_size(struct writer *jw, const char *name, size_t n)
 }
 
 /* Seconds as "%.3f", independent of the locale's decimal point. */
-static void w_attr_secs(struct writer *jw, const char *name, double secs)
+static void format_secs(char *num, size_t size, double secs)
 {
 	long long ms;
-	char num[48];
 
 	if (!(secs > 0) || !isfinite(secs))
 		secs = 0;
 	if (secs > 1e12)
 		secs = 1e12;
 	ms = (long long)(secs * 1000 + 0.5);
-	snprintf(num, sizeof(num), "%lld.%03lld", ms / 1000, ms % 1000);
+	snprintf(num, size, "%lld.%03lld", ms / 1000, ms % 1000);
+}
+
+static void w_attr_secs(struct writer *jw, const char *name, double secs)
+{
+	char num[48];
+
+	format_secs(num, sizeof(num), secs);
 	w_attr(jw, name, num);
 }
 
@@ -1141,5 +1151,368 @@ cleanup:
 	if (rc && tmp.len)
 		unlink(tmp.buf);
 	buf_release(&tmp);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Merging                                                             */
+
+/*
+ * offload_junit_merge() copies whole <testsuite> subtrees, so it parses
+ * each input into a tree (xmlCtxtReadFd) rather than streaming it.  The
+ * default parser limits stay on (no XML_PARSE_HUGE): a tree costs memory
+ * in proportion to the file, and the limits bound what a hostile file
+ * can make us allocate.  The output tree is complete in memory before a
+ * byte is written, so an unreadable input leaves the old report alone.
+ */
+
+struct merge_totals {
+	unsigned long long tests, failures, errors, skipped;
+	double secs;
+};
+
+/* libxml2 passes ctxt->userData, which is the context itself. */
+static void merge_parser_error(void *data, xmlErrorPtr e)
+{
+	xmlParserCtxtPtr ctxt = data;
+
+	reader_error(ctxt->_private, e);
+}
+
+static int merge_parse(const char *path, xmlDocPtr *docp,
+		       struct offload_error *err)
+{
+	xmlParserCtxtPtr ctxt;
+	struct reader rd;
+	xmlDocPtr doc;
+	char *p;
+	int fd;
+
+	*docp = NULL;
+	memset(&rd, 0, sizeof(rd));
+	rd.path = path;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(err, OFFLOAD_EPARSE, "cannot read junit '%s': %s",
+			       path, strerror(errno));
+	ctxt = xmlNewParserCtxt();
+	if (!ctxt) {
+		close(fd);
+		return err_set(err, OFFLOAD_ENOMEM, "cannot read junit '%s': %s",
+			       path, "out of memory");
+	}
+	/* Errors go to our handler, per context: nothing reaches stderr. */
+	ctxt->_private = &rd;
+	ctxt->sax->serror = merge_parser_error;
+	doc = xmlCtxtReadFd(ctxt, fd, path, NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOWARNING |
+			    XML_PARSE_NOERROR);
+	xmlFreeParserCtxt(ctxt);
+	close(fd);
+	if (!doc) {
+		/* Some libxml2 messages end in their own " line N". */
+		p = strrchr(rd.err_msg, ' ');
+		if (p && p - rd.err_msg >= 5 && !strncmp(p - 5, " line", 5) &&
+		    p[1] && strspn(p + 1, "0123456789") == strlen(p + 1))
+			p[-5] = '\0';
+		if (rd.err_msg[0])
+			return err_set(err, OFFLOAD_EPARSE,
+				       "junit '%s' line %d: %s", path,
+				       rd.err_line, rd.err_msg);
+		return err_set(err, OFFLOAD_EPARSE, "junit '%s': malformed XML",
+			       path);
+	}
+	/*
+	 * Entities are not substituted, so a reference declared in a DTD
+	 * would be copied as a reference the merged file does not declare.
+	 * Reports never need a DTD: refuse one rather than expand it.
+	 */
+	if (doc->intSubset || doc->extSubset) {
+		xmlFreeDoc(doc);
+		return err_set(err, OFFLOAD_EPARSE,
+			       "junit '%s': has a document type declaration "
+			       "(not supported in a report)", path);
+	}
+	*docp = doc;
+	return 0;
+}
+
+static int is_element(xmlNodePtr n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && xmlStrEqual(n->name, BAD_CAST name);
+}
+
+/* A count attribute of `n`: its value, or -1 when absent or not a number. */
+static long long count_attr(xmlNodePtr n, const char *name)
+{
+	xmlChar *v = xmlGetProp(n, BAD_CAST name);
+	long long c = 0;
+	const xmlChar *p;
+
+	if (!v)
+		return -1;
+	for (p = v; *p >= '0' && *p <= '9' && c < LLONG_MAX / 10 - 10; p++)
+		c = c * 10 + (*p - '0');
+	if (p == v || *p)
+		c = -1;
+	xmlFree(v);
+	return c;
+}
+
+static double secs_attr(xmlNodePtr n, int *present)
+{
+	xmlChar *v = xmlGetProp(n, BAD_CAST "time");
+	double secs;
+
+	*present = v != NULL;
+	secs = parse_secs((const char *)v);
+	xmlFree(v);
+	return secs;
+}
+
+/* Count the testcases below `n` the way junit_read() judges them. */
+static void count_cases(xmlNodePtr n, struct merge_totals *t)
+{
+	xmlNodePtr c, k;
+	int failed, errored, skipped, present;
+
+	for (c = n->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (!is_element(c, "testcase")) {
+			count_cases(c, t);
+			continue;
+		}
+		failed = errored = skipped = 0;
+		for (k = c->children; k; k = k->next) {
+			if (failed || errored)
+				break;
+			failed = is_element(k, "failure");
+			errored = is_element(k, "error");
+			skipped |= is_element(k, "skipped");
+		}
+		t->tests++;
+		t->failures += failed;
+		t->errors += errored;
+		t->skipped += !failed && !errored && skipped;
+		t->secs += secs_attr(c, &present);
+	}
+}
+
+static int set_count(xmlNodePtr n, const char *name, unsigned long long v)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%llu", v);
+	return xmlSetProp(n, BAD_CAST name, BAD_CAST num) ? 0 : OFFLOAD_ENOMEM;
+}
+
+/*
+ * Add the counts of the copied suite `s` to `t`.  A suite's own
+ * attributes are believed (they may count tests that are not in the file
+ * any more); a missing or unusable one is computed from its testcases and
+ * written onto the copy, because the schema requires it.
+ */
+static int merge_count_suite(xmlNodePtr s, const char *path,
+			     struct merge_totals *t)
+{
+	static const char *const names[] = {
+		"tests", "failures", "errors", "skipped",
+	};
+	struct merge_totals own = { 0, 0, 0, 0, 0 };
+	unsigned long long computed[4], v;
+	long long attr;
+	int present, rc = 0;
+	size_t i;
+	double secs;
+
+	count_cases(s, &own);
+	computed[0] = own.tests;
+	computed[1] = own.failures;
+	computed[2] = own.errors;
+	computed[3] = own.skipped;
+	for (i = 0; i < 4 && !rc; i++) {
+		attr = count_attr(s, names[i]);
+		v = attr >= 0 ? (unsigned long long)attr : computed[i];
+		if (attr < 0)
+			rc = set_count(s, names[i], v);
+		if (i == 0)
+			t->tests += v;
+		else if (i == 1)
+			t->failures += v;
+		else if (i == 2)
+			t->errors += v;
+		else
+			t->skipped += v;
+	}
+	secs = secs_attr(s, &present);
+	t->secs += present ? secs : own.secs;
+	if (!rc && !xmlHasProp(s, BAD_CAST "name") &&
+	    !xmlSetProp(s, BAD_CAST "name", BAD_CAST path))
+		rc = OFFLOAD_ENOMEM;
+	return rc;
+}
+
+/* Indentation between the copied suites, for a reader of the file. */
+static int merge_add_text(xmlNodePtr root, const char *text)
+{
+	xmlNodePtr t = xmlNewDocText(root->doc, BAD_CAST text);
+
+	if (!t)
+		return OFFLOAD_ENOMEM;
+	xmlAddChild(root, t);
+	return 0;
+}
+
+static int merge_copy_suite(xmlNodePtr root, xmlNodePtr suite,
+			    const char *path, struct merge_totals *t)
+{
+	xmlNodePtr copy;
+	int rc;
+
+	if ((rc = merge_add_text(root, "\n  ")))
+		return rc;
+	copy = xmlDocCopyNode(suite, root->doc, 1);
+	if (!copy)
+		return OFFLOAD_ENOMEM;
+	xmlAddChild(root, copy);
+	return merge_count_suite(copy, path, t);
+}
+
+/* Copy the suites of the input at `path` under `root`. */
+static int merge_one(xmlNodePtr root, const char *path,
+		     struct merge_totals *t, struct offload_error *err)
+{
+	xmlDocPtr doc;
+	xmlNodePtr top, c;
+	int rc;
+
+	if ((rc = merge_parse(path, &doc, err)))
+		return rc;
+	top = xmlDocGetRootElement(doc);
+	if (!top) {
+		rc = err_set(err, OFFLOAD_EPARSE, "junit '%s': no root element",
+			     path);
+	} else if (is_element(top, "testsuite")) {
+		rc = merge_copy_suite(root, top, path, t);
+	} else if (is_element(top, "testsuites")) {
+		for (c = top->children; c && !rc; c = c->next)
+			if (is_element(c, "testsuite"))
+				rc = merge_copy_suite(root, c, path, t);
+	} else {
+		rc = err_set(err, OFFLOAD_EPARSE,
+			     "junit '%s' line %ld: root element '%s' is not "
+			     "testsuites or testsuite", path,
+			     xmlGetLineNo(top), (const char *)top->name);
+	}
+	if (rc == OFFLOAD_ENOMEM)
+		rc = err_set(err, rc, "cannot merge junit '%s': %s", path,
+			     "out of memory");
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+/* Write `doc` to `path` through a temporary file, as junit_write does. */
+static int merge_save(const char *path, xmlDocPtr doc,
+		      struct offload_error *err)
+{
+	xmlOutputBufferPtr out;
+	struct buf tmp = BUF_INIT;
+	int fd = -1, rc = 0, saved;
+
+	if (buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid()))
+		return err_set(err, OFFLOAD_ENOMEM, "cannot write junit '%s': %s",
+			       path, "out of memory");
+	if ((rc = make_parents(path))) {
+		rc = err_set(err, rc, "cannot write junit '%s': %s", path,
+			     offload_strerror(rc));
+		goto cleanup;
+	}
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		rc = err_set(err, -errno, "cannot write junit '%s': %s",
+			     tmp.buf, strerror(errno));
+		goto cleanup;
+	}
+	out = xmlOutputBufferCreateFd(fd, NULL);
+	if (!out) {
+		rc = err_set(err, OFFLOAD_ENOMEM, "cannot write junit '%s': %s",
+			     path, "out of memory");
+		goto cleanup;
+	}
+	errno = 0;
+	/* Closes `out` (not fd); negative when a write failed. */
+	if (xmlSaveFormatFileTo(out, doc, "UTF-8", 0) < 0 || fsync(fd) < 0) {
+		saved = errno ? errno : EIO;
+		rc = err_set(err, -saved, "cannot write junit '%s': %s",
+			     tmp.buf, strerror(saved));
+		goto cleanup;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		rc = err_set(err, -errno, "cannot write junit '%s': %s",
+			     tmp.buf, strerror(errno));
+		goto cleanup;
+	}
+	fd = -1;
+	if (rename(tmp.buf, path) < 0)
+		rc = err_set(err, -errno, "cannot rename '%s' to '%s': %s",
+			     tmp.buf, path, strerror(errno));
+
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	if (rc && tmp.len)
+		unlink(tmp.buf);
+	buf_release(&tmp);
+	return rc;
+}
+
+int offload_junit_merge(const char *out, const char *const *inputs, size_t n,
+			struct offload_error *err)
+{
+	struct merge_totals t = { 0, 0, 0, 0, 0 };
+	xmlDocPtr doc;
+	xmlNodePtr root = NULL;
+	char num[48];
+	size_t i;
+	int rc = 0;
+
+	if (!out || (n && !inputs))
+		return err_set(err, OFFLOAD_EUSAGE,
+			       "merge needs an output and inputs");
+	pthread_once(&xml_once, xml_init);
+	doc = xmlNewDoc(BAD_CAST "1.0");
+	if (doc)
+		root = xmlNewDocNode(doc, NULL, BAD_CAST "testsuites", NULL);
+	if (!root)
+		goto nomem;
+	xmlDocSetRootElement(doc, root);
+	if (!xmlSetProp(root, BAD_CAST "name", BAD_CAST "offload"))
+		goto nomem;
+	for (i = 0; i < n && !rc; i++)
+		rc = merge_one(root, inputs[i], &t, err);
+	if (rc)
+		goto cleanup;
+	/*
+	 * The schema allows no "skipped" on <testsuites>: that count stays
+	 * on each suite.
+	 */
+	format_secs(num, sizeof(num), t.secs);
+	if (set_count(root, "tests", t.tests) ||
+	    set_count(root, "failures", t.failures) ||
+	    set_count(root, "errors", t.errors) ||
+	    !xmlSetProp(root, BAD_CAST "time", BAD_CAST num) ||
+	    merge_add_text(root, "\n"))
+		goto nomem;
+	rc = merge_save(out, doc, err);
+	goto cleanup;
+
+nomem:
+	rc = err_set(err, OFFLOAD_ENOMEM, "cannot merge into '%s': %s", out,
+		     "out of memory");
+cleanup:
+	if (doc)
+		xmlFreeDoc(doc);
 	return rc;
 }

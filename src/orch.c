@@ -181,6 +181,9 @@ static int filter_ids(struct offload_run *run, struct offload_test_list *all)
 			free(all->ids[i]);
 		}
 	}
+	/* The list is NULL-terminated (strv_free): end it after the kept. */
+	for (size_t i = w; i < all->nr; i++)
+		all->ids[i] = NULL;
 	all->nr = w;
 	return 0;
 }

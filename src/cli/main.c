@@ -19,6 +19,7 @@ static const char usage[] =
 "  validate  check the configuration and print the effective settings\n"
 "  init      write a starter offload.ini\n"
 "  logs      show the output of tests from the last report\n"
+"  merge     merge JUnit files into one report\n"
 "\n"
 "common options:\n"
 "  -c, --config FILE   configuration file (default: offload.ini)\n"
@@ -71,7 +72,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "run", cmd_run }, { "collect", cmd_collect },
 		{ "validate", cmd_validate }, { "init", cmd_init },
-		{ "logs", cmd_logs },
+		{ "logs", cmd_logs }, { "merge", cmd_merge },
 	};
 
 	if (argc < 2) {

@@ -1,0 +1,445 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-merge.c - offload_junit_merge(): one report from several JUnit
+ * files (offload's own, a bare <testsuite>, a runner's file without
+ * counts), valid against Surefire's schema when xmllint and
+ * ../shared/data/junit-10.xsd are there; and the promises for bad input:
+ * an error naming file and line, the old report left alone, no temporary
+ * file behind, nothing printed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "offload.h"
+
+#define XSD "../shared/data/junit-10.xsd"
+
+static char scratch[] = "/tmp/offload-test-merge-XXXXXX";
+
+static const char offload_report[] =
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	"<testsuites name=\"offload\" tests=\"3\" failures=\"1\" errors=\"0\" time=\"9.000\">\n"
+	"  <testsuite name=\"unit\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""
+	" time=\"1.250\" timestamp=\"2024-05-02T09:14:31\" hostname=\"ci\">\n"
+	"    <testcase name=\"t/a b\" classname=\"unit\" time=\"0.250\"/>\n"
+	"    <testcase name=\"t/fail\" classname=\"unit\" time=\"1.000\">\n"
+	"      <failure type=\"failure\" message=\"exit status 1\">x &lt; y &amp; \xc3\xa9</failure>\n"
+	"    </testcase>\n"
+	"    <testcase name=\"t/skip\" classname=\"unit\" time=\"0.000\">\n"
+	"      <skipped message=\"exit status 77\"/>\n"
+	"    </testcase>\n"
+	"  </testsuite>\n"
+	"</testsuites>\n";
+
+/* A bare suite as root, interrupted, with one test not run. */
+static const char interrupted_suite[] =
+	"<testsuite name=\"py\" tests=\"2\" failures=\"0\" errors=\"1\" skipped=\"0\" time=\"0.500\">\n"
+	"  <properties><property name=\"offload.interrupted\" value=\"SIGINT\"/></properties>\n"
+	"  <testcase name=\"test_x.py::test_a\" classname=\"py\" time=\"0.500\"/>\n"
+	"  <testcase name=\"test_x.py::test_b\" classname=\"py\" time=\"0.000\">\n"
+	"    <error type=\"notRun\" message=\"not run: interrupted by SIGINT\"/>\n"
+	"  </testcase>\n"
+	"</testsuite>\n";
+
+/* A runner's file: no counts, no names, no times on the suites. */
+static const char countless[] =
+	"<testsuites>\n"
+	"  <testsuite>\n"
+	"    <testcase name=\"one\" time=\"2\"><failure/><error/></testcase>\n"
+	"    <testcase name=\"two\"><skipped/></testcase>\n"
+	"  </testsuite>\n"
+	"  <testsuite name=\"empty\" tests=\"0\" failures=\"0\" errors=\"0\"/>\n"
+	"</testsuites>\n";
+
+static char *path_in(const char *name)
+{
+	static char p[8][512];
+	static int n;
+
+	n = (n + 1) % 8;
+	snprintf(p[n], sizeof(p[n]), "%s/%s", scratch, name);
+	return p[n];
+}
+
+static void write_str(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(s, 1, strlen(s), f), strlen(s));
+	assert_int_equal(fclose(f), 0);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *s;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	rewind(f);
+	s = malloc(n + 1);
+	assert_non_null(s);
+	assert_int_equal(fread(s, 1, n, f), (size_t)n);
+	s[n] = '\0';
+	fclose(f);
+	return s;
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	remove(p);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(scratch) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	nftw(scratch, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+/* 1 valid, 0 invalid, -1 when xmllint or the schema is not there. */
+static int xsd_valid(const char *path)
+{
+	int status, fd;
+	pid_t pid;
+
+	if (access(XSD, R_OK) < 0)
+		return -1;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fd = open("/dev/null", O_WRONLY);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execlp("xmllint", "xmllint", "--noout", "--schema", XSD, path,
+		       (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static void assert_xsd_valid(const char *path)
+{
+	int v = xsd_valid(path);
+
+	if (v < 0)
+		fprintf(stderr, "# xmllint or %s missing: schema not checked\n",
+			XSD);
+	else
+		assert_int_equal(v, 1);
+}
+
+/* Number of entries in `dir` whose name starts with `prefix`. */
+static int count_entries(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += !strncmp(e->d_name, prefix, strlen(prefix));
+	closedir(d);
+	return n;
+}
+
+static const char *strstr_after(const char *hay, const char *after,
+				const char *needle)
+{
+	const char *a = strstr(hay, after);
+
+	return a ? strstr(a + strlen(after), needle) : NULL;
+}
+
+static void test_merge_sums_and_keeps_order(void **state)
+{
+	const char *in[3] = {
+		path_in("offload.xml"), path_in("suite.xml"), path_in("countless.xml"),
+	};
+	struct offload_error err = { 0 };
+	struct offload_logged_case *cases = NULL;
+	size_t nr = 0;
+	char *out;
+
+	(void)state;
+	write_str(in[0], offload_report);
+	write_str(in[1], interrupted_suite);
+	write_str(in[2], countless);
+	/* Parent directories that do not exist yet. */
+	assert_int_equal(offload_junit_merge(path_in("new/dir/all.xml"), in, 3,
+					     &err), 0);
+	out = slurp(path_in("new/dir/all.xml"));
+	/* 3 + 2 + (2 + 0) tests; failures 1 + 0 + 1; errors 0 + 1 + 0
+	 * (the first of <failure><error> decides); times 1.25 + 0.5 + 2. */
+	assert_non_null(strstr(out, "<testsuites name=\"offload\" tests=\"7\" "
+			       "failures=\"2\" errors=\"1\" time=\"3.750\">"));
+	/* Every suite, in input order, content unchanged. */
+	assert_non_null(strstr_after(strstr(out, "<testsuite name=\"unit\""),
+				     "<testsuite name=\"py\"",
+				     "<testsuite name=\"empty\""));
+	assert_non_null(strstr(out, "x &lt; y &amp; \xc3\xa9</failure>"));
+	assert_non_null(strstr(out, "name=\"t/a b\""));
+	/* The interruption is still visible in the merged report. */
+	assert_non_null(strstr(out, "<property name=\"offload.interrupted\" "
+			       "value=\"SIGINT\"/>"));
+	/* A suite without counts gets them (and a name: its file). */
+	assert_non_null(strstr(out, "tests=\"2\" failures=\"1\" errors=\"0\" "
+			       "skipped=\"1\""));
+	assert_non_null(strstr(out, path_in("countless.xml")));
+	free(out);
+	assert_xsd_valid(path_in("new/dir/all.xml"));
+
+	/* Readable as a report: every testcase is there. */
+	assert_int_equal(offload_report_read(path_in("new/dir/all.xml"), &cases,
+					     &nr, &err), 0);
+	assert_int_equal(nr, 7);
+	assert_string_equal(cases[0].name, "t/a b");
+	assert_string_equal(cases[1].status, "failed");
+	assert_string_equal(cases[4].status, "error");
+	assert_string_equal(cases[6].status, "skipped");
+	offload_logged_cases_free(cases, nr);
+	assert_int_equal(count_entries(path_in("new/dir"), "all.xml.tmp"), 0);
+}
+
+/* Merging a report with itself into itself: the inputs are read first. */
+static void test_merge_in_place(void **state)
+{
+	const char *in[2] = { path_in("self.xml"), path_in("self.xml") };
+	struct offload_error err = { 0 };
+	char *out;
+
+	(void)state;
+	write_str(in[0], offload_report);
+	assert_int_equal(offload_junit_merge(in[0], in, 2, &err), 0);
+	out = slurp(in[0]);
+	assert_non_null(strstr(out, "tests=\"6\" failures=\"2\" errors=\"0\""));
+	free(out);
+	assert_xsd_valid(in[0]);
+}
+
+/* Runs merge with stderr captured; returns the merge's result. */
+static int merge_quietly(const char *out, const char *const *in, size_t n,
+			 struct offload_error *err, char **stderr_text)
+{
+	int saved = dup(2), fd, rc;
+
+	assert_true(saved >= 0);
+	fd = open(path_in("stderr.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	fflush(stderr);
+	assert_int_equal(dup2(fd, 2), 2);
+	close(fd);
+	rc = offload_junit_merge(out, in, n, err);
+	fflush(stderr);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	*stderr_text = slurp(path_in("stderr.txt"));
+	return rc;
+}
+
+/*
+ * A malformed input anywhere in the list: the error names the file and
+ * the line, libxml2 prints nothing, and the previous report is left as
+ * it was (no half-merged report that looks complete).
+ */
+static void test_merge_malformed_keeps_old_report(void **state)
+{
+	static const char truncated[] =
+		"<testsuites>\n<testsuite name=\"x\" tests=\"1\" failures=\"0\" errors=\"0\">\n"
+		"<testcase name=\"a\"/>\n";
+	const char *in[3] = {
+		path_in("good.xml"), path_in("good2.xml"), path_in("trunc.xml"),
+	};
+	struct offload_error err = { 0 };
+	char *printed, *out;
+
+	(void)state;
+	write_str(in[0], offload_report);
+	write_str(in[1], interrupted_suite);
+	write_str(in[2], truncated);
+	write_str(path_in("old.xml"), "previous report\n");
+	assert_int_equal(merge_quietly(path_in("old.xml"), in, 3, &err,
+				       &printed), OFFLOAD_EPARSE);
+	assert_int_equal(err.code, OFFLOAD_EPARSE);
+	assert_non_null(strstr(err.msg, path_in("trunc.xml")));
+	/* The file ends on line 4, inside <testsuite>. */
+	assert_non_null(strstr(err.msg, "line 4: premature end of data"));
+	assert_string_equal(printed, "");
+	free(printed);
+	out = slurp(path_in("old.xml"));
+	assert_string_equal(out, "previous report\n");
+	free(out);
+	assert_int_equal(count_entries(scratch, "old.xml.tmp"), 0);
+}
+
+static void test_merge_missing_input(void **state)
+{
+	const char *in[2] = { path_in("good.xml"), path_in("absent.xml") };
+	struct offload_error err = { 0 };
+
+	(void)state;
+	write_str(in[0], offload_report);
+	assert_int_equal(offload_junit_merge(path_in("never.xml"), in, 2, &err),
+			 OFFLOAD_EPARSE);
+	assert_non_null(strstr(err.msg, "absent.xml"));
+	assert_non_null(strstr(err.msg, "No such file"));
+	assert_int_equal(access(path_in("never.xml"), F_OK), -1);
+}
+
+/* Files that are XML but not reports, and files that are not XML. */
+static void test_merge_rejects_non_reports(void **state)
+{
+	static const struct {
+		const char *name, *content, *says;
+	} bad[] = {
+		{ "empty.xml", "", "no root element" },
+		{ "html.xml", "<?xml version=\"1.0\"?>\n<html/>",
+		  "line 2: root element 'html' is not testsuites or testsuite" },
+		{ "text.xml", "PASS: everything\n", "line 1" },
+		{ "two.xml", "<testsuite name=\"a\" tests=\"0\" failures=\"0\" "
+			     "errors=\"0\"/><testsuite/>", "extra content" },
+	};
+	struct offload_error err;
+	const char *in[1];
+	char *printed;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		in[0] = path_in(bad[i].name);
+		write_str(in[0], bad[i].content);
+		assert_int_equal(merge_quietly(path_in("none.xml"), in, 1, &err,
+					       &printed), OFFLOAD_EPARSE);
+		assert_string_equal(printed, "");
+		free(printed);
+		assert_non_null(strstr(err.msg, bad[i].name));
+		if (!strstr(err.msg, bad[i].says))
+			fail_msg("'%s': '%s' lacks '%s'", bad[i].name, err.msg,
+				 bad[i].says);
+		assert_int_equal(access(path_in("none.xml"), F_OK), -1);
+	}
+}
+
+/*
+ * Inputs are data: a DTD (which could declare entities pointing at local
+ * files, or billions of laughs) is refused, and no entity is expanded.
+ */
+static void test_merge_no_entities(void **state)
+{
+	char doc[1024];
+	const char *in[1] = { path_in("evil.xml") };
+	struct offload_error err = { 0 };
+	char *printed;
+
+	(void)state;
+	write_str(path_in("secret.txt"), "TOP SECRET");
+	snprintf(doc, sizeof(doc),
+		 "<?xml version=\"1.0\"?>\n"
+		 "<!DOCTYPE testsuite [<!ENTITY s SYSTEM \"file://%s\">]>\n"
+		 "<testsuite name=\"a\" tests=\"0\" failures=\"0\" errors=\"0\">&s;</testsuite>\n",
+		 path_in("secret.txt"));
+	write_str(in[0], doc);
+	assert_int_equal(merge_quietly(path_in("evil-out.xml"), in, 1, &err,
+				       &printed), OFFLOAD_EPARSE);
+	assert_string_equal(printed, "");
+	free(printed);
+	assert_non_null(strstr(err.msg, "document type declaration"));
+	assert_null(strstr(err.msg, "SECRET"));
+	assert_int_equal(access(path_in("evil-out.xml"), F_OK), -1);
+
+	/* In an attribute, the parser itself refuses the reference. */
+	snprintf(doc, sizeof(doc),
+		 "<!DOCTYPE testsuite [<!ENTITY s SYSTEM \"file://%s\">]>\n"
+		 "<testsuite name=\"&s;\" tests=\"0\" failures=\"0\" errors=\"0\"/>\n",
+		 path_in("secret.txt"));
+	write_str(in[0], doc);
+	assert_int_equal(merge_quietly(path_in("evil-out.xml"), in, 1, &err,
+				       &printed), OFFLOAD_EPARSE);
+	assert_string_equal(printed, "");
+	free(printed);
+	assert_null(strstr(err.msg, "SECRET"));
+	assert_int_equal(access(path_in("evil-out.xml"), F_OK), -1);
+
+	/* An undeclared entity is simply malformed. */
+	write_str(in[0], "<testsuite name=\"a\">&s;</testsuite>");
+	assert_int_equal(offload_junit_merge(path_in("evil-out.xml"), in, 1,
+					     &err), OFFLOAD_EPARSE);
+	assert_non_null(strstr(err.msg, "line 1"));
+}
+
+/* The output directory cannot be created: an I/O error, not a crash. */
+static void test_merge_unwritable(void **state)
+{
+	const char *in[1] = { path_in("good.xml") };
+	struct offload_error err = { 0 };
+	int rc;
+
+	(void)state;
+	write_str(in[0], offload_report);
+	write_str(path_in("file"), "a file, not a directory\n");
+	rc = offload_junit_merge(path_in("file/sub/out.xml"), in, 1, &err);
+	assert_true(rc < 0 && rc != OFFLOAD_EPARSE);
+	assert_non_null(strstr(err.msg, "out.xml"));
+}
+
+/* No inputs: an empty but valid report. */
+static void test_merge_nothing(void **state)
+{
+	struct offload_error err = { 0 };
+	char *out;
+
+	(void)state;
+	assert_int_equal(offload_junit_merge(path_in("zero.xml"), NULL, 0, &err),
+			 0);
+	out = slurp(path_in("zero.xml"));
+	assert_non_null(strstr(out, "tests=\"0\" failures=\"0\" errors=\"0\""));
+	free(out);
+	assert_xsd_valid(path_in("zero.xml"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_merge_sums_and_keeps_order),
+		cmocka_unit_test(test_merge_in_place),
+		cmocka_unit_test(test_merge_malformed_keeps_old_report),
+		cmocka_unit_test(test_merge_missing_input),
+		cmocka_unit_test(test_merge_rejects_non_reports),
+		cmocka_unit_test(test_merge_no_entities),
+		cmocka_unit_test(test_merge_unwritable),
+		cmocka_unit_test(test_merge_nothing),
+	};
+
+	return cmocka_run_group_tests_name("merge", tests, setup, teardown);
+}
