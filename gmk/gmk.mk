@@ -1,3 +1,31 @@
 # SPDX-License-Identifier: MIT
 # gmk/gmk.mk - rules for the GNU Make module, included by the top-level
-# Makefile (which defines O, ALL_CFLAGS, LIB_OBJ, LIB_LIBS...).
+# Makefile (which defines O, ALL_CFLAGS, LIB_A, LIB_LIBS...).  The module
+# holds its own copy of liboffload (the static archive); a version script
+# keeps everything but make's entry points hidden.
+
+GMK_SO := $(O)/gmk/offload.so
+GMK_OBJ := $(O)/obj/gmk/offload.o
+
+.PHONY: gmk install-gmk uninstall-gmk
+
+gmk: $(GMK_SO)
+all: $(GMK_SO)
+
+$(GMK_SO): $(GMK_OBJ) $(LIB_A) gmk/offload.map
+	@mkdir -p $(@D)
+	@$(if $(Q),echo '  LD      $@')
+	$(Q)$(CC) -shared $(ALL_LDFLAGS) -Wl,--version-script=gmk/offload.map \
+	  -o $@ $(GMK_OBJ) $(LIB_A) $(LIB_LIBS) $(LDLIBS)
+
+install: install-gmk
+install-gmk: $(GMK_SO)
+	install -d $(DESTDIR)$(LIBDIR)/offload
+	install -m 755 $(GMK_SO) $(DESTDIR)$(LIBDIR)/offload/offload.so
+
+uninstall: uninstall-gmk
+uninstall-gmk:
+	rm -f $(DESTDIR)$(LIBDIR)/offload/offload.so
+	-rmdir $(DESTDIR)$(LIBDIR)/offload
+
+-include $(GMK_OBJ:.o=.d)

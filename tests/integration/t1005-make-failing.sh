@@ -1,0 +1,92 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# t1005-make-failing.sh - a failing run fails its recipe (make exits 2,
+# -k goes on with other targets), never leaves its stamp target up to
+# date (the next make runs the tests again), and its JUnit report -- a
+# side artifact in a directory the module creates -- survives
+# .DELETE_ON_ERROR.  Flaky-but-passed succeeds by default and fails with
+# flaky=fail.
+. "${OFFLOAD_SRC:?}/tests/integration/lib.sh"
+
+# The module under test, and make able to load it: an ASan build needs
+# the sanitizer runtime first in the (uninstrumented) make process.
+GMK=${OFFLOAD_BUILD_DIR:?}/gmk/offload.so
+[ -f "$GMK" ] || die "no module '$GMK' (make gmk)"
+command -v make >/dev/null 2>&1 || skip "GNU make is not installed"
+case $(ldd "$GMK" 2>/dev/null) in
+*libtsan*) skip "a TSan-built module cannot be loaded into make" ;;
+*libasan*)
+	LD_PRELOAD="$(cc -print-file-name=libasan.so) $(cc -print-file-name=libubsan.so)"
+	ASAN_OPTIONS=detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
+	export LD_PRELOAD ASAN_OPTIONS ;;
+esac
+
+# run_make ARG...: make in the foreground, stdout in $OUT, stderr in
+# $ERR, exit status in $rc; bounded.
+run_make() {
+	rc=0
+	timeout -k 5 "${RUN_TIMEOUT:-60}" make --no-print-directory "$@" >"$OUT" 2>"$ERR" || rc=$?
+	[ "$rc" != 124 ] && [ "$rc" != 137 ] ||
+		fail "make $* did not finish within ${RUN_TIMEOUT:-60} s"
+}
+
+write_exec_suite tests 2 pass
+write_test tests/t3 pass
+write_exec_ini 'tests/*'
+echo v1 >src.txt
+cat >t.mk <<EOF2
+load $GMK
+.DELETE_ON_ERROR:
+stamp: src.txt
+	\$(offload-run offload.ini,,junit=deep/dir/report.xml)
+	touch \$@
+other:
+	@echo other ran
+EOF2
+report=deep/dir/report.xml
+
+run_make -f t.mk
+expect_rc 0
+[ -f stamp ] || fail "no stamp after a passing run"
+xsd_check "$report"
+
+# t3 starts failing, and the source changes.
+write_test tests/t3 fail
+touch -d '2000-01-01 00:00' stamp
+echo v2 >src.txt
+run_make -k -f t.mk stamp other
+expect_rc 2
+expect_grep '^other ran$' "$OUT" "-k went on"
+expect_grep '^2 passed, 1 failed, 0 skipped$' "$OUT"
+expect_grep '^  tests/t3 (exit status 1)$' "$OUT"
+expect_grep 'stamp\] Error 1' "$ERR"
+if [ -e stamp ]; then
+	[ "$(date -r stamp +%Y)" = 2000 ] || fail "a failing run updated the stamp"
+fi
+xsd_check "$report"
+expect_xpath 'count(//testcase[@name="tests/t3"]/failure)' 1 "$report"
+
+# Not up to date: the next make runs the tests again.
+run_make -f t.mk
+expect_rc 2
+expect_summary 2 1 0
+
+# Flaky: failed once, then passed.
+rm -f state
+write_test tests/t3 flaky "$TEST_DIR/state"
+RETRY=1 write_exec_ini 'tests/*'
+cat >f.mk <<EOF2
+load $GMK
+pass:
+	\$(offload-run offload.ini)
+strict:
+	\$(offload-run offload.ini,,flaky=fail)
+EOF2
+run_make -f f.mk pass
+expect_rc 0
+expect_grep '^  Flaky:    1$' "$OUT"
+rm -f state
+run_make -f f.mk strict
+expect_rc 2
+expect_grep '^  Flaky:    1$' "$OUT"
+exit 0

@@ -1,0 +1,78 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# t1006-make-jobs.sh - make -j4 with two ordinary 1 s recipes running
+# beside $(offload-run) of 6 tests (max_parallel 10): the number of tests
+# and recipes running at once, each recording its start and end, never
+# exceeds 4, and the jobserver is used (more than one test at once).
+# make still reaps its own children: a recipe failing beside the run is
+# reported with its own status, never "No child processes".
+. "${OFFLOAD_SRC:?}/tests/integration/lib.sh"
+
+# The module under test, and make able to load it: an ASan build needs
+# the sanitizer runtime first in the (uninstrumented) make process.
+GMK=${OFFLOAD_BUILD_DIR:?}/gmk/offload.so
+[ -f "$GMK" ] || die "no module '$GMK' (make gmk)"
+command -v make >/dev/null 2>&1 || skip "GNU make is not installed"
+case $(ldd "$GMK" 2>/dev/null) in
+*libtsan*) skip "a TSan-built module cannot be loaded into make" ;;
+*libasan*)
+	LD_PRELOAD="$(cc -print-file-name=libasan.so) $(cc -print-file-name=libubsan.so)"
+	ASAN_OPTIONS=detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
+	export LD_PRELOAD ASAN_OPTIONS ;;
+esac
+
+# run_make ARG...: make in the foreground, stdout in $OUT, stderr in
+# $ERR, exit status in $rc; bounded.
+run_make() {
+	rc=0
+	timeout -k 5 "${RUN_TIMEOUT:-60}" make --no-print-directory "$@" >"$OUT" 2>"$ERR" || rc=$?
+	[ "$rc" != 124 ] && [ "$rc" != 137 ] ||
+		fail "make $* did not finish within ${RUN_TIMEOUT:-60} s"
+}
+
+cat >rec.sh <<EOF2
+#!/bin/sh
+printf '%s %s\n' "\$(date +%s.%N)" "\$1" >>"$TEST_DIR/conc.log"
+EOF2
+chmod +x rec.sh
+mkdir tests
+for i in 1 2 3 4 5 6; do
+	printf '#!/bin/sh\n%s/rec.sh +1\nsleep 0.5\n%s/rec.sh -1\n' \
+		"$TEST_DIR" "$TEST_DIR" >tests/t$i
+	chmod +x tests/t$i
+done
+PARALLEL=10 write_exec_ini 'tests/*'
+cat >t.mk <<EOF2
+load $GMK
+all: a b check
+a b:
+	@./rec.sh +1; sleep 1; ./rec.sh -1
+c:
+	@./rec.sh +1; sleep 0.5; ./rec.sh -1; exit 3
+check:
+	\$(offload-run offload.ini)
+EOF2
+
+# max_running: the most intervals of conc.log open at one time.
+max_running() {
+	sort -k1,1n -k2,2n conc.log |
+		awk '{ n += $2; if (n > m) m = n } END { print m + 0 }'
+}
+
+run_make -j4 -f t.mk
+expect_rc 0
+expect_grep '^6 passed, 0 failed, 0 skipped$' "$OUT"
+[ "$(grep -c ' +1$' conc.log)" = 8 ] || fail "not 6 tests and 2 recipes recorded"
+m=$(max_running)
+[ "$m" -le 4 ] || fail "$m jobs ran at once under -j4: $(sort -n conc.log)"
+[ "$m" -ge 3 ] || fail "only $m jobs ran at once under -j4: no jobserver tokens used"
+
+rm -f conc.log
+run_make -k -j4 -f t.mk a b c check
+expect_rc 2
+expect_grep 'c\] Error 3' "$ERR" "make lost the status of its own child"
+expect_no_grep 'No child processes' "$ERR"
+expect_grep '^6 passed, 0 failed, 0 skipped$' "$OUT"
+m=$(max_running)
+[ "$m" -le 4 ] || fail "$m jobs ran at once under -j4 -k"
+exit 0

@@ -1,0 +1,72 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# t1007-make-serial.sh - without a jobserver the module decides alone:
+# plain make and make -j1 run one test at a time (max_parallel 4
+# notwithstanding); a bare make -j (no limit) runs up to max_parallel; and
+# parallel=N caps a -jN run.
+. "${OFFLOAD_SRC:?}/tests/integration/lib.sh"
+
+# The module under test, and make able to load it: an ASan build needs
+# the sanitizer runtime first in the (uninstrumented) make process.
+GMK=${OFFLOAD_BUILD_DIR:?}/gmk/offload.so
+[ -f "$GMK" ] || die "no module '$GMK' (make gmk)"
+command -v make >/dev/null 2>&1 || skip "GNU make is not installed"
+case $(ldd "$GMK" 2>/dev/null) in
+*libtsan*) skip "a TSan-built module cannot be loaded into make" ;;
+*libasan*)
+	LD_PRELOAD="$(cc -print-file-name=libasan.so) $(cc -print-file-name=libubsan.so)"
+	ASAN_OPTIONS=detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
+	export LD_PRELOAD ASAN_OPTIONS ;;
+esac
+
+# run_make ARG...: make in the foreground, stdout in $OUT, stderr in
+# $ERR, exit status in $rc; bounded.
+run_make() {
+	rc=0
+	timeout -k 5 "${RUN_TIMEOUT:-60}" make --no-print-directory "$@" >"$OUT" 2>"$ERR" || rc=$?
+	[ "$rc" != 124 ] && [ "$rc" != 137 ] ||
+		fail "make $* did not finish within ${RUN_TIMEOUT:-60} s"
+}
+
+cat >rec.sh <<EOF2
+#!/bin/sh
+printf '%s %s\n' "\$(date +%s.%N)" "\$1" >>"$TEST_DIR/conc.log"
+EOF2
+chmod +x rec.sh
+mkdir tests
+for i in 1 2 3 4 5 6; do
+	printf '#!/bin/sh\n%s/rec.sh +1\nsleep 0.3\n%s/rec.sh -1\n' \
+		"$TEST_DIR" "$TEST_DIR" >tests/t$i
+	chmod +x tests/t$i
+done
+PARALLEL=3 write_exec_ini 'tests/*'
+cat >t.mk <<EOF2
+load $GMK
+check:
+	\$(offload-run offload.ini)
+capped:
+	\$(offload-run offload.ini,,parallel=2)
+EOF2
+
+max_running() {
+	sort -k1,1n -k2,2n conc.log |
+		awk '{ n += $2; if (n > m) m = n } END { print m + 0 }'
+}
+
+# expect_max FLAGS MIN MAX
+expect_max() {
+	_flags=$1
+	rm -f conc.log
+	run_make -f t.mk $_flags
+	expect_rc 0
+	expect_grep '^6 passed, 0 failed, 0 skipped$' "$OUT"
+	_m=$(max_running)
+	[ "$_m" -ge "$2" ] && [ "$_m" -le "$3" ] ||
+		fail "make $_flags ran $_m tests at once, expected $2 to $3"
+}
+
+expect_max "" 1 1
+expect_max "-j1" 1 1
+expect_max "-j" 2 3
+expect_max "-j8 capped" 2 2
+exit 0

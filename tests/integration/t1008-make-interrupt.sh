@@ -1,0 +1,97 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# t1008-make-interrupt.sh - SIGINT (Ctrl-C: to make's whole process
+# group), SIGTERM and SIGHUP while $(offload-run) runs hanging tests (one
+# ignores SIGTERM): make exits as it does on that signal (128+N), no test
+# process is left alive, the stamp is not made, and a report left behind
+# is marked interrupted, claims no test passed, and no temp file remains.
+. "${OFFLOAD_SRC:?}/tests/integration/lib.sh"
+
+# The module under test, and make able to load it: an ASan build needs
+# the sanitizer runtime first in the (uninstrumented) make process.
+GMK=${OFFLOAD_BUILD_DIR:?}/gmk/offload.so
+[ -f "$GMK" ] || die "no module '$GMK' (make gmk)"
+command -v make >/dev/null 2>&1 || skip "GNU make is not installed"
+case $(ldd "$GMK" 2>/dev/null) in
+*libtsan*) skip "a TSan-built module cannot be loaded into make" ;;
+*libasan*)
+	LD_PRELOAD="$(cc -print-file-name=libasan.so) $(cc -print-file-name=libubsan.so)"
+	ASAN_OPTIONS=detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
+	export LD_PRELOAD ASAN_OPTIONS ;;
+esac
+
+# run_make ARG...: make in the foreground, stdout in $OUT, stderr in
+# $ERR, exit status in $rc; bounded.
+run_make() {
+	rc=0
+	timeout -k 5 "${RUN_TIMEOUT:-60}" make --no-print-directory "$@" >"$OUT" 2>"$ERR" || rc=$?
+	[ "$rc" != 124 ] && [ "$rc" != 137 ] ||
+		fail "make $* did not finish within ${RUN_TIMEOUT:-60} s"
+}
+
+command -v setsid >/dev/null 2>&1 || skip "setsid (util-linux) is not installed"
+# A background job of a script starts with SIGINT ignored, and make then
+# ignores Ctrl-C (so does the module): give make the terminal's defaults.
+env --default-signal=INT true 2>/dev/null ||
+	skip "env --default-signal (coreutils 8.31) is not available"
+write_exec_suite tests 3 hang
+write_test tests/t4 ignore-term
+cat >offload.ini <<EOF2
+[offload]
+max_parallel = 4
+test_timeout_secs = 120
+
+[framework]
+type = exec
+paths = tests/*
+
+[group.all]
+schedule_individual = true
+EOF2
+cat >t.mk <<EOF2
+load $GMK
+.DELETE_ON_ERROR:
+stamp:
+	\$(offload-run offload.ini)
+	touch \$@
+EOF2
+
+# interrupt SIGNAL EXPECTED_RC: make in its own session and process
+# group, signalled (the group) once the tests run.
+interrupt() {
+	rm -rf test-results stamp
+	rc=
+	env --default-signal=INT,QUIT setsid make -j4 -f t.mk >"$OUT" 2>"$ERR" &
+	pid=$!
+	(sleep 60; kill -KILL "-$pid") 2>/dev/null &
+	watchdog=$!
+	if ! wait_procs 4 20; then
+		kill -KILL "-$pid" 2>/dev/null
+		fail "the tests did not start: $(procs_matching "$TEST_DIR/bin/")"
+	fi
+	pgid=$(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f3)
+	[ "$pgid" = "$pid" ] || die "make is not its own process group leader"
+	kill -"$1" "-$pid" || fail "cannot send $1 to make's group"
+	rc=0
+	wait "$pid" || rc=$?
+	kill "$watchdog" 2>/dev/null
+	[ "$rc" = "$2" ] || fail "make exited $rc after SIG$1, expected $2"
+	no_procs_left "$TEST_DIR/bin/"
+	[ -e stamp ] && fail "SIG$1 left the stamp made"
+	if [ -d test-results ]; then
+		left=$(find test-results -name '*.tmp*' -o -name '.*' -type f)
+		[ -z "$left" ] || fail "temp files left: $left"
+	fi
+	if [ -f "$JUNIT" ]; then
+		xsd_check "$JUNIT"
+		expect_xpath 'count(//property[@name="offload.interrupted"])' 1
+		expect_xpath 'count(//testcase[not(*)])' 0
+	fi
+	return 0
+}
+
+interrupt INT 130
+interrupt TERM 143
+interrupt HUP 129
+[ -f "$JUNIT" ] || fail "no report after SIGHUP"
+exit 0

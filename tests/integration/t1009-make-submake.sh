@@ -1,0 +1,78 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# t1009-make-submake.sh - the recommended pattern: the top-level make runs
+# $(offload-run) in a sub-make (+$(MAKE) -f ... offload-check), so it keeps
+# scheduling other recipes.  Under -j3 with two 1 s recipes beside it,
+# never more than 3 tests and recipes run at once, the sub-make picks up
+# tokens the others return (more than one test at once), and every status
+# is right; make -n through the sub-make runs no test.
+. "${OFFLOAD_SRC:?}/tests/integration/lib.sh"
+
+# The module under test, and make able to load it: an ASan build needs
+# the sanitizer runtime first in the (uninstrumented) make process.
+GMK=${OFFLOAD_BUILD_DIR:?}/gmk/offload.so
+[ -f "$GMK" ] || die "no module '$GMK' (make gmk)"
+command -v make >/dev/null 2>&1 || skip "GNU make is not installed"
+case $(ldd "$GMK" 2>/dev/null) in
+*libtsan*) skip "a TSan-built module cannot be loaded into make" ;;
+*libasan*)
+	LD_PRELOAD="$(cc -print-file-name=libasan.so) $(cc -print-file-name=libubsan.so)"
+	ASAN_OPTIONS=detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
+	export LD_PRELOAD ASAN_OPTIONS ;;
+esac
+
+# run_make ARG...: make in the foreground, stdout in $OUT, stderr in
+# $ERR, exit status in $rc; bounded.
+run_make() {
+	rc=0
+	timeout -k 5 "${RUN_TIMEOUT:-60}" make --no-print-directory "$@" >"$OUT" 2>"$ERR" || rc=$?
+	[ "$rc" != 124 ] && [ "$rc" != 137 ] ||
+		fail "make $* did not finish within ${RUN_TIMEOUT:-60} s"
+}
+
+cat >rec.sh <<EOF2
+#!/bin/sh
+printf '%s %s\n' "\$(date +%s.%N)" "\$1" >>"$TEST_DIR/conc.log"
+EOF2
+chmod +x rec.sh
+mkdir tests
+for i in 1 2 3 4 5 6; do
+	printf '#!/bin/sh\n%s/rec.sh +1\nsleep 0.5\n%s/rec.sh -1\n' \
+		"$TEST_DIR" "$TEST_DIR" >tests/t$i
+	chmod +x tests/t$i
+done
+PARALLEL=10 write_exec_ini 'tests/*'
+cat >top.mk <<'EOF2'
+all: a b check-distributed
+a b:
+	@./rec.sh +1; sleep 1; ./rec.sh -1
+check-distributed:
+	+$(MAKE) -f offload.mk offload-check
+EOF2
+cat >offload.mk <<EOF2
+load $GMK
+offload-check:
+	\$(offload-run offload.ini)
+EOF2
+
+max_running() {
+	sort -k1,1n -k2,2n conc.log |
+		awk '{ n += $2; if (n > m) m = n } END { print m + 0 }'
+}
+
+run_make -j3 -f top.mk
+expect_rc 0
+expect_grep '^6 passed, 0 failed, 0 skipped$' "$OUT"
+expect_no_grep 'No child processes' "$ERR"
+expect_no_grep 'jobserver unavailable' "$ERR"
+[ "$(grep -c ' +1$' conc.log)" = 8 ] || fail "not 6 tests and 2 recipes recorded"
+m=$(max_running)
+[ "$m" -le 3 ] || fail "$m jobs ran at once under -j3: $(sort -n conc.log)"
+[ "$m" -ge 2 ] || fail "the sub-make never ran two tests at once"
+
+rm -f conc.log
+run_make -n -j3 -f top.mk check-distributed
+expect_rc 0
+expect_grep "would run all tests of offload.ini" "$OUT"
+[ -e conc.log ] && fail "make -n ran a test through the sub-make"
+exit 0
