@@ -53,7 +53,7 @@ LIB_A := $(O)/lib/liboffload.a
 LIB_SO := $(O)/lib/liboffload.so.0
 OFFLOAD := $(O)/bin/offload
 
-.PHONY: all deps check check-unit check-integration check-valgrind check-asan check-tsan \
+.PHONY: all deps check check-build check-plain check-unit check-integration check-valgrind check-asan check-tsan \
 	demo bench install uninstall clean help
 .DEFAULT_GOAL := all
 
@@ -118,9 +118,22 @@ check-integration: $(TEST_BUILD)
 check-valgrind: $(TEST_BUILD)
 	@O=$(O) tests/harness.sh valgrind
 
-# The whole suite: plain build (also under valgrind), then ASan+UBSan,
-# then one closing line.
+# The whole suite, run through the freshly built Make module (dogfood):
+# the plain build's tests, then the ASan+UBSan build's (both run by the
+# plain module), then valgrind, then one closing line.  `check-plain` is
+# the same without the module (tests/harness.sh only), for debugging.
 check: deps
+	@rm -f $(O)/check-results
+	@$(MAKE) --no-print-directory O=$(O) SANITIZE= check-build
+	@$(MAKE) --no-print-directory O=$(O)/asan SANITIZE=address,undefined check-build
+	@O=$(O) RESULTS=$(abspath $(O))/check-results tests/harness.sh dogfood $(O)
+	@O=$(O) RESULTS=$(abspath $(O))/check-results tests/harness.sh dogfood $(O)/asan
+	@O=$(O) RESULTS=$(abspath $(O))/check-results tests/harness.sh valgrind
+	@tests/harness.sh summary $(O)/check-results
+
+check-build: $(TEST_BUILD)
+
+check-plain: deps
 	@rm -f $(O)/check-results
 	@$(MAKE) --no-print-directory O=$(O) SANITIZE= RESULTS=$(abspath $(O))/check-results check-unit check-integration check-valgrind
 	@$(MAKE) --no-print-directory O=$(O)/asan SANITIZE=address,undefined RESULTS=$(abspath $(O))/check-results check-unit check-integration
@@ -164,7 +177,7 @@ clean:
 	rm -rf $(O) test-results examples/*/test-results examples/*/build
 
 help:
-	@echo 'targets: all deps check check-unit check-integration check-valgrind check-asan check-tsan demo bench install uninstall clean'
+	@echo 'targets: all deps check check-plain check-unit check-integration check-valgrind check-asan check-tsan demo bench install uninstall clean'
 	@echo 'variables: O=DIR (build dir, default build) V=1 SANITIZE=address,undefined PREFIX DESTDIR'
 
 include gmk/gmk.mk

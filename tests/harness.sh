@@ -4,6 +4,8 @@
 #   harness.sh unit          cmocka programs in $O/tests/unit (TAP output)
 #   harness.sh integration   tests/integration/t*.sh, one test each
 #   harness.sh valgrind      unit programs and one offload run under valgrind
+#   harness.sh dogfood [DIR] unit programs and scripts of build DIR, run by
+#                            the Make module of $O (tests/check.mk)
 #   harness.sh summary FILE  add up the recorded counts; print the last line
 # Counts go to $RESULTS (one "passed failed skipped label" line per part).
 # A part's failures print their output; the exit status is always that of
@@ -103,12 +105,39 @@ integration)
 	done
 	record "integration($label)"
 	;;
+dogfood)
+	# The suite through the Make module built in $O (the runner), against
+	# the binaries of build dir $2 (default: the same): unit programs and
+	# integration scripts as two $(offload-run) recipes of tests/check.mk.
+	tested=${2:-$OFFLOAD_BUILD_DIR}
+	case $tested in /*) ;; *) tested=$ROOT/$tested ;; esac
+	label=$(basename "$tested")
+	rm -f "$tested"/test-results/unit.xml "$tested"/test-results/integration.xml
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL OFFLOAD_TESTED="$tested" OFFLOAD_SRC="$ROOT" \
+		make --no-print-directory -k -f "$ROOT/tests/check.mk" \
+		RUNNER="$OFFLOAD_BUILD_DIR" unit integration
+	for part in unit integration; do
+		x=$tested/test-results/$part.xml
+		if [ ! -f "$x" ]; then
+			echo "--- FAIL $part($label): no report $x"
+			echo "0 1 0 $part($label)" >>"$RESULTS"
+			continue
+		fi
+		t=$(xmllint --xpath 'string(/testsuites/@tests)' "$x")
+		f=$(xmllint --xpath 'string(/testsuites/@failures)' "$x")
+		e=$(xmllint --xpath 'string(/testsuites/@errors)' "$x")
+		s=$(xmllint --xpath 'count(//testcase/skipped)' "$x")
+		pass=$((t - f - e - s)) fail=$((f + e)) skip=$s
+		[ "$fail" = 0 ] || "$OFFLOAD" logs --failures --file "$x"
+		record "$part($label, via make module)"
+	done
+	;;
 summary)
 	awk '{ p += $1; f += $2; s += $3 }
 	     END { printf "%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0 || NR == 0) }' "$2"
 	;;
 *)
-	echo "usage: harness.sh unit|integration|valgrind|summary FILE" >&2
+	echo "usage: harness.sh unit|integration|valgrind|dogfood [DIR]|summary FILE" >&2
 	exit 2
 	;;
 esac

@@ -7,12 +7,18 @@
 # anything else fails.  POSIX sh only: the harness runs us with dash.
 #
 # Environment from tests/harness.sh: OFFLOAD (the binary), FAKE_TEST
-# (tests/helpers/fake-test), OFFLOAD_SRC (repo root), TEST_DIR (cwd).
+# (tests/helpers/fake-test), OFFLOAD_SRC (repo root), OFFLOAD_BUILD_DIR,
+# and TEST_DIR (cwd; made and removed here when not given).
 
 set -u
 
 TEST_NAME=$(basename "$0" .sh)
-TEST_DIR=${TEST_DIR:-$(pwd)}
+# Run by tests/harness.sh, TEST_DIR is a fresh directory made for us; run
+# directly (as offload's exec framework does in `make check`), make one.
+if [ -z "${TEST_DIR:-}" ]; then
+	TEST_DIR=$(mktemp -d /tmp/offload-it.XXXXXX) || exit 99
+	trap 'cd / && rm -rf "$TEST_DIR"' EXIT
+fi
 cd "$TEST_DIR" || exit 1
 
 # The report of the last run_offload, for fail()'s post-mortem.
