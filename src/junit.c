@@ -1084,15 +1084,22 @@ cleanup:
 	return rc;
 }
 
-int junit_write(const char *path, const struct offload_config *cfg,
-		const struct offload_report *rep, struct offload_error *err)
+/*
+ * Write a file atomically: `emit` writes the document into `out` (and
+ * closes it, whatever happens), into PATH.tmp.PID beside `path`, which is
+ * synced and renamed over `path`; on any failure the temporary file is
+ * removed and an existing `path` is left as it was.  emit returns 0,
+ * OFFLOAD_ENOMEM, or -1 with errno set when a write failed.
+ */
+typedef int emit_fn(xmlOutputBufferPtr out, void *data);
+
+static int save_atomically(const char *path, emit_fn *emit, void *data,
+			   struct offload_error *err)
 {
-	struct writer jw = { NULL, 0, 0 };
 	xmlOutputBufferPtr out;
 	struct buf tmp = BUF_INIT;
 	int fd = -1, rc = 0, saved;
 
-	pthread_once(&xml_once, xml_init);
 	if (buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid()))
 		return err_set(err, OFFLOAD_ENOMEM, "cannot write junit '%s': %s",
 			       path, "out of memory");
@@ -1109,26 +1116,19 @@ int junit_write(const char *path, const struct offload_config *cfg,
 		goto cleanup;
 	}
 	out = xmlOutputBufferCreateFd(fd, NULL);
-	if (!out || !(jw.w = xmlNewTextWriter(out))) {
-		if (out)
-			xmlOutputBufferClose(out);
+	if (!out) {
 		rc = err_set(err, OFFLOAD_ENOMEM, "cannot write junit '%s': %s",
 			     path, "out of memory");
 		goto cleanup;
 	}
-	xmlTextWriterSetIndent(jw.w, 1);
-	xmlTextWriterSetIndentString(jw.w, BAD_CAST "  ");
 	errno = 0;
-	write_report(&jw, cfg, rep);
-	if (xmlTextWriterFlush(jw.w) < 0)
-		jw.failed = 1;
-	xmlFreeTextWriter(jw.w);    /* closes `out`, not fd */
-	if (jw.nomem) {
-		rc = err_set(err, OFFLOAD_ENOMEM, "cannot write junit '%s': %s",
-			     path, "out of memory");
+	rc = emit(out, data);	/* closes `out`, not fd */
+	if (rc == OFFLOAD_ENOMEM) {
+		rc = err_set(err, rc, "cannot write junit '%s': %s", path,
+			     "out of memory");
 		goto cleanup;
 	}
-	if (jw.failed || fsync(fd) < 0) {
+	if (rc || fsync(fd) < 0) {
 		saved = errno ? errno : EIO;
 		rc = err_set(err, -saved, "cannot write junit '%s': %s",
 			     tmp.buf, strerror(saved));
@@ -1152,6 +1152,40 @@ cleanup:
 		unlink(tmp.buf);
 	buf_release(&tmp);
 	return rc;
+}
+
+struct report_emit {
+	const struct offload_config *cfg;
+	const struct offload_report *rep;
+};
+
+static int emit_report(xmlOutputBufferPtr out, void *data)
+{
+	struct report_emit *re = data;
+	struct writer jw = { NULL, 0, 0 };
+
+	if (!(jw.w = xmlNewTextWriter(out))) {
+		xmlOutputBufferClose(out);
+		return OFFLOAD_ENOMEM;
+	}
+	xmlTextWriterSetIndent(jw.w, 1);
+	xmlTextWriterSetIndentString(jw.w, BAD_CAST "  ");
+	write_report(&jw, re->cfg, re->rep);
+	if (xmlTextWriterFlush(jw.w) < 0)
+		jw.failed = 1;
+	xmlFreeTextWriter(jw.w);    /* closes `out` */
+	if (jw.nomem)
+		return OFFLOAD_ENOMEM;
+	return jw.failed ? -1 : 0;
+}
+
+int junit_write(const char *path, const struct offload_config *cfg,
+		const struct offload_report *rep, struct offload_error *err)
+{
+	struct report_emit re = { cfg, rep };
+
+	pthread_once(&xml_once, xml_init);
+	return save_atomically(path, emit_report, &re, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1413,59 +1447,16 @@ static int merge_one(xmlNodePtr root, const char *path,
 }
 
 /* Write `doc` to `path` through a temporary file, as junit_write does. */
+static int emit_doc(xmlOutputBufferPtr out, void *doc)
+{
+	/* Closes `out`; negative when a write failed. */
+	return xmlSaveFormatFileTo(out, doc, "UTF-8", 0) < 0 ? -1 : 0;
+}
+
 static int merge_save(const char *path, xmlDocPtr doc,
 		      struct offload_error *err)
 {
-	xmlOutputBufferPtr out;
-	struct buf tmp = BUF_INIT;
-	int fd = -1, rc = 0, saved;
-
-	if (buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid()))
-		return err_set(err, OFFLOAD_ENOMEM, "cannot write junit '%s': %s",
-			       path, "out of memory");
-	if ((rc = make_parents(path))) {
-		rc = err_set(err, rc, "cannot write junit '%s': %s", path,
-			     offload_strerror(rc));
-		goto cleanup;
-	}
-	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		rc = err_set(err, -errno, "cannot write junit '%s': %s",
-			     tmp.buf, strerror(errno));
-		goto cleanup;
-	}
-	out = xmlOutputBufferCreateFd(fd, NULL);
-	if (!out) {
-		rc = err_set(err, OFFLOAD_ENOMEM, "cannot write junit '%s': %s",
-			     path, "out of memory");
-		goto cleanup;
-	}
-	errno = 0;
-	/* Closes `out` (not fd); negative when a write failed. */
-	if (xmlSaveFormatFileTo(out, doc, "UTF-8", 0) < 0 || fsync(fd) < 0) {
-		saved = errno ? errno : EIO;
-		rc = err_set(err, -saved, "cannot write junit '%s': %s",
-			     tmp.buf, strerror(saved));
-		goto cleanup;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		rc = err_set(err, -errno, "cannot write junit '%s': %s",
-			     tmp.buf, strerror(errno));
-		goto cleanup;
-	}
-	fd = -1;
-	if (rename(tmp.buf, path) < 0)
-		rc = err_set(err, -errno, "cannot rename '%s' to '%s': %s",
-			     tmp.buf, path, strerror(errno));
-
-cleanup:
-	if (fd >= 0)
-		close(fd);
-	if (rc && tmp.len)
-		unlink(tmp.buf);
-	buf_release(&tmp);
-	return rc;
+	return save_atomically(path, emit_doc, doc, err);
 }
 
 int offload_junit_merge(const char *out, const char *const *inputs, size_t n,

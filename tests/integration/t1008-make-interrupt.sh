@@ -7,27 +7,7 @@
 # is marked interrupted, claims no test passed, and no temp file remains.
 . "${OFFLOAD_SRC:?}/tests/integration/lib.sh"
 
-# The module under test, and make able to load it: an ASan build needs
-# the sanitizer runtime first in the (uninstrumented) make process.
-GMK=${OFFLOAD_BUILD_DIR:?}/gmk/offload.so
-[ -f "$GMK" ] || die "no module '$GMK' (make gmk)"
-command -v make >/dev/null 2>&1 || skip "GNU make is not installed"
-case $(ldd "$GMK" 2>/dev/null) in
-*libtsan*) skip "a TSan-built module cannot be loaded into make" ;;
-*libasan*)
-	LD_PRELOAD="$(cc -print-file-name=libasan.so) $(cc -print-file-name=libubsan.so)"
-	ASAN_OPTIONS=detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
-	export LD_PRELOAD ASAN_OPTIONS ;;
-esac
-
-# run_make ARG...: make in the foreground, stdout in $OUT, stderr in
-# $ERR, exit status in $rc; bounded.
-run_make() {
-	rc=0
-	timeout -k 5 "${RUN_TIMEOUT:-60}" make --no-print-directory "$@" >"$OUT" 2>"$ERR" || rc=$?
-	[ "$rc" != 124 ] && [ "$rc" != 137 ] ||
-		fail "make $* did not finish within ${RUN_TIMEOUT:-60} s"
-}
+use_make_module
 
 command -v setsid >/dev/null 2>&1 || skip "setsid (util-linux) is not installed"
 # A background job of a script starts with SIGINT ignored, and make then
