@@ -56,6 +56,7 @@ struct tstate {
 	unsigned instances;       /* retry_count + 1 */
 	unsigned finished;        /* instances with an attempt, or skipped */
 	int decided;              /* read by workers under mu */
+	enum offload_verdict verdict;   /* counted in run->counts once decided */
 	struct offload_attempt *att;
 	size_t att_nr, att_alloc;
 };
@@ -89,6 +90,7 @@ struct offload_run {
 	int wake[2];              /* workers -> orchestrator */
 	volatile sig_atomic_t interrupted;
 	int canceled;             /* orchestrator only */
+	size_t counts[OFFLOAD_SKIPPED + 1];  /* decided tests by verdict */
 	int prepared;             /* offload_run_prepare succeeded */
 
 	pthread_mutex_t mu;
@@ -164,23 +166,38 @@ static void remove_old_logs(const char *dir)
 	closedir(d);
 }
 
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Keep only the tests named in opts->only_ids (sorted once, then looked
+ * up: a make recipe may pass thousands). */
 static int filter_ids(struct offload_run *run, struct offload_test_list *all)
 {
 	const struct offload_run_options *o = &run->opts;
+	const char **want = NULL;
 	size_t w = 0;
 
+	if (!o->only_ids)
+		return 0;
+	if (o->only_ids_nr) {
+		want = malloc(o->only_ids_nr * sizeof(*want));
+		if (!want)
+			return OFFLOAD_ENOMEM;
+		memcpy(want, o->only_ids, o->only_ids_nr * sizeof(*want));
+		qsort(want, o->only_ids_nr, sizeof(*want), cmp_strp);
+	}
 	for (size_t i = 0; i < all->nr; i++) {
-		int keep = !o->only_ids;
-
-		for (size_t k = 0; !keep && k < o->only_ids_nr; k++)
-			keep = !strcmp(all->ids[i], o->only_ids[k]);
-		if (keep) {
+		if (want && bsearch(&all->ids[i], want, o->only_ids_nr,
+				    sizeof(*want), cmp_strp)) {
 			all->ids[w] = all->ids[i];
 			all->group[w++] = all->group[i];
 		} else {
 			free(all->ids[i]);
 		}
 	}
+	free(want);
 	/* The list is NULL-terminated (strv_free): end it after the kept. */
 	for (size_t i = w; i < all->nr; i++)
 		all->ids[i] = NULL;
@@ -241,7 +258,10 @@ int offload_run_prepare(struct offload_run *run, struct offload_error *err)
 			     &run->tests, err);
 	if (ret)
 		goto fail;
-	filter_ids(run, &run->tests);
+	if ((ret = filter_ids(run, &run->tests))) {
+		err_set(err, ret, "out of memory");
+		goto fail;
+	}
 
 	durations = malloc((run->tests.nr + 1) * sizeof(*durations));
 	if (!durations) {
@@ -519,21 +539,11 @@ static void fill_progress(struct offload_run *run, struct progress_state *ps,
 {
 	memset(p, 0, sizeof(*p));
 	p->total = run->tests.nr;
-	for (size_t i = 0; i < run->tests.nr; i++) {
-		const struct tstate *t = &run->ts[i];
-
-		if (!t->decided) {
-			p->awaiting++;
-			continue;
-		}
-		switch (verdict_of(t->att, t->att_nr)) {
-		case OFFLOAD_PASSED: p->passed++; break;
-		case OFFLOAD_FLAKY: p->flaky++; break;
-		case OFFLOAD_FAILED: p->failed++; break;
-		case OFFLOAD_SKIPPED: p->skipped++; break;
-		case OFFLOAD_NOT_RUN: p->awaiting++; break;
-		}
-	}
+	p->passed = run->counts[OFFLOAD_PASSED];
+	p->flaky = run->counts[OFFLOAD_FLAKY];
+	p->failed = run->counts[OFFLOAD_FAILED];
+	p->skipped = run->counts[OFFLOAD_SKIPPED];
+	p->awaiting = p->total - p->passed - p->flaky - p->failed - p->skipped;
 	p->batches_total = run->batches_total;
 	p->batches_done = ps->batches_done;
 	p->elapsed = now_secs() - ps->start;
@@ -618,7 +628,13 @@ static size_t absorb(struct offload_run *run, struct progress_state *ps,
 		if (!b->hedge)
 			ts->finished++;
 		add_attempt(ts, o, c->sandbox, b->no);
-		if (!was && is_decided(ts)) {
+		if (was) {
+			/* A late attempt (a retry still running when the
+			 * test passed) can turn passed into flaky. */
+			run->counts[ts->verdict]--;
+			ts->verdict = verdict_of(ts->att, ts->att_nr);
+			run->counts[ts->verdict]++;
+		} else if (is_decided(ts)) {
 			struct offload_result r = { .id = run->tests.ids[t],
 				.group = run->tests.group[t], .attempts = ts->att,
 				.attempts_nr = ts->att_nr };
@@ -626,7 +642,8 @@ static size_t absorb(struct offload_run *run, struct progress_state *ps,
 			pthread_mutex_lock(&run->mu);
 			ts->decided = 1;
 			pthread_mutex_unlock(&run->mu);
-			r.verdict = verdict_of(ts->att, ts->att_nr);
+			r.verdict = ts->verdict = verdict_of(ts->att, ts->att_nr);
+			run->counts[r.verdict]++;
 			if (r.verdict == OFFLOAD_FAILED)
 				failed++;
 			ev.type = OFFLOAD_EVENT_DECIDED;
