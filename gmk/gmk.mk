@@ -12,11 +12,13 @@ GMK_OBJ := $(O)/obj/gmk/offload.o
 gmk: $(GMK_SO)
 all: $(GMK_SO)
 
+# -z nodelete: make after 4.4.1 may dlclose a loaded module before it
+# rebuilds it, while it still holds the function pointers we registered.
 $(GMK_SO): $(GMK_OBJ) $(LIB_A) gmk/offload.map
 	@mkdir -p $(@D)
 	@$(if $(Q),echo '  LD      $@')
 	$(Q)$(CC) -shared $(ALL_LDFLAGS) -Wl,--version-script=gmk/offload.map \
-	  -o $@ $(GMK_OBJ) $(LIB_A) $(LIB_LIBS) $(LDLIBS)
+	  -Wl,-z,nodelete -o $@ $(GMK_OBJ) $(LIB_A) $(LIB_LIBS) $(LDLIBS)
 
 install: install-gmk
 install-gmk: $(GMK_SO)

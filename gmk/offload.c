@@ -45,8 +45,11 @@ EXPORT int plugin_is_GPL_compatible;
 
 /* Lines of a list (failed, flaky, not run) shown in the summary before
  * "... and N more": the summary is one shell command line, and the kernel
- * caps one argument (sh -c TEXT) at 128 KiB. */
+ * caps one argument (sh -c TEXT) at 128 KiB.  LIST_BYTES bounds the quoted
+ * size of the lines that may be cut (lists, warnings), so that long IDs
+ * cannot push the whole line past that cap ("Argument list too long"). */
 #define LIST_MAX 100
+#define LIST_BYTES (64 * 1024)
 #define TEXT_MAX 200
 
 /* ------------------------------------------------------------------ */
@@ -399,7 +402,7 @@ static void fds_restore(struct fd_flags *ff)
 /* MAKEFLAGS: dry runs and the jobserver                               */
 
 struct makeflags {
-	int dry;                  /* -n or -q: run nothing */
+	int dry;                  /* -n, -q or -t: run nothing */
 	int unlimited;            /* bare -j: no jobserver, no limit */
 	int pipe_r, pipe_w;       /* --jobserver-auth=R,W, or -1 */
 	char *fifo;               /* --jobserver-auth=fifo:PATH, or NULL */
@@ -424,7 +427,10 @@ static int makeflags_read(struct makeflags *mf)
 		size_t n;
 
 		/* make puts one-letter flags first, as one word without a
-		 * dash (" -j4" starts with a blank when there are none). */
+		 * dash (" -j4" starts with a blank when there are none).
+		 * -t expands every line of a recipe that has a recursive
+		 * one (+ or $(MAKE)) and then skips the others: no test
+		 * may run for a line whose output make throws away. */
 		if (isspace((unsigned char)*p)) {
 			p++;
 			first = 0;
@@ -436,7 +442,7 @@ static int makeflags_read(struct makeflags *mf)
 		n = (size_t)(p - w);
 		if (first && *w != '-') {
 			for (size_t i = 0; i < n; i++)
-				if (w[i] == 'n' || w[i] == 'q')
+				if (w[i] == 'n' || w[i] == 'q' || w[i] == 't')
 					mf->dry = 1;
 		} else if (n == 2 && !strncmp(w, "--", 2)) {
 			break;          /* variable overrides follow */
@@ -1057,12 +1063,22 @@ bad:
 struct summary {
 	struct str lines[1];      /* NUL-separated printable lines */
 	size_t count;
+	size_t bytes;             /* their size once shell-quoted */
 };
 
 static void sum_line(struct summary *s, const char *text)
 {
 	str_addn(s->lines, text, strlen(text) + 1);
 	s->count++;
+	s->bytes += strlen(text) + 3;   /* ' ' and the quotes */
+	for (const char *q = strchr(text, '\''); q; q = strchr(q + 1, '\''))
+		s->bytes += 3;          /* ' becomes '\'' */
+}
+
+/* Room for one more line that may be left out? */
+static int sum_room(const struct summary *s)
+{
+	return s->bytes <= LIST_BYTES;
 }
 
 __attribute__((format(printf, 2, 3)))
@@ -1115,7 +1131,7 @@ static void sum_list(struct summary *s, const struct offload_report *rep,
 			continue;
 		if (!total++)
 			sum_linef(s, "%s:", title);
-		if (shown == LIST_MAX)
+		if (shown == LIST_MAX || !sum_room(s))
 			continue;
 		shown++;
 		if (v == OFFLOAD_NOT_RUN)
@@ -1170,7 +1186,7 @@ static void on_event(const struct offload_event *ev, void *data)
 
 	/* Called on our thread while tests run: no gmk_* here. */
 	if ((ev->type == OFFLOAD_EVENT_WARNING || ev->type == OFFLOAD_EVENT_NOTICE) &&
-	    ev->text && s->count < 20)
+	    ev->text && s->count < 20 && sum_room(s))
 		sum_linef(s, "offload: %s%s",
 			  ev->type == OFFLOAD_EVENT_WARNING ? "warning: " : "",
 			  ev->text);
@@ -1237,7 +1253,7 @@ out:
 static size_t missing_ids(struct summary *s, const struct run_args *a,
 			  const struct offload_test_list *t)
 {
-	size_t missing = 0;
+	size_t missing = 0, shown = 0;
 
 	for (size_t k = 0; k < a->ids_nr; k++) {
 		int found = 0;
@@ -1248,9 +1264,13 @@ static size_t missing_ids(struct summary *s, const struct run_args *a,
 			continue;
 		if (!missing++)
 			sum_line(s, "Not found (asked for, not discovered):");
-		if (missing <= LIST_MAX)
+		if (missing <= LIST_MAX && sum_room(s)) {
 			sum_test_line(s, a->ids[k], NULL);
+			shown++;
+		}
 	}
+	if (missing > shown)
+		sum_linef(s, "  ... and %zu more", missing - shown);
 	return missing;
 }
 
@@ -1267,7 +1287,7 @@ static char *fn_run(const char *name, unsigned argc, char **argv)
 	struct slots slots;
 	struct saved_signals ss = { 0 };
 	struct fd_flags ff = { 0 };
-	struct summary sum = { { { 0 } }, 0 };
+	struct summary sum = { { { 0 } }, 0, 0 };
 	char msg[700] = "";
 	int ret, cfg_loaded = 0, have_slots = 0, sig = 0, failed = 0;
 	unsigned parallel;
@@ -1305,7 +1325,7 @@ static char *fn_run(const char *name, unsigned argc, char **argv)
 		goto fail;
 	}
 	cfg_loaded = 1;
-	for (size_t i = 0; i < cfg.warnings_nr; i++)
+	for (size_t i = 0; i < cfg.warnings_nr && sum_room(&sum); i++)
 		sum_linef(&sum, "offload: warning: %s", cfg.warnings[i]);
 	if (a.junit) {
 		/* The history follows the report unless configured apart. */

@@ -463,6 +463,8 @@ int env_build(struct strvec *out, char *const *base,
 	for (; base && *base; base++) {
 		size_t n = env_name_len(*base), j;
 
+		if (env_is_make_var(*base))
+			continue;	/* a discovery command inside make, too */
 		for (j = 0; j < set_nr; j++)
 			if (strlen(set[j].name) == n &&
 			    !strncmp(set[j].name, *base, n))

@@ -123,7 +123,8 @@ struct spawn_res;
 /* Split `s` into words like sh, without expansions; OFFLOAD_EPARSE for an
  * unterminated quote.  Words are appended to `out`. */
 int split_words(const char *s, struct strvec *out);
-/* Append `base` (may be NULL) minus the names in `set`, then `set`. */
+/* Append `base` (may be NULL) minus make's variables (env_is_make_var)
+ * and the names in `set`, then `set`. */
 int env_build(struct strvec *out, char *const *base,
 	      const struct offload_env *set, size_t set_nr);
 /* Value of `name` in `envp`, borrowed, or NULL. */

@@ -99,6 +99,12 @@ static int env_is(const char *entry, const char *name, size_t len)
 	return !strncmp(entry, name, len) && entry[len] == '=';
 }
 
+int env_is_make_var(const char *entry)
+{
+	return env_is(entry, "MAKEFLAGS", 9) || env_is(entry, "MFLAGS", 6) ||
+		env_is(entry, "MAKELEVEL", 9);
+}
+
 /*
  * The batch environment: ours without make's jobserver variables (the
  * tests do not have its fds), then the sandbox's own variables, then
@@ -107,14 +113,13 @@ static int env_is(const char *entry, const char *name, size_t len)
 static int build_env(struct sandbox *sb, const struct offload_config *cfg)
 {
 	static const char *const drop[] = {
-		"MAKEFLAGS", "MFLAGS", "MAKELEVEL",
 		"TMPDIR", "TEST_TMPDIR", "OFFLOAD_SANDBOX",
 	};
 	struct strvec env = STRVEC_INIT;
 	int rc = 0;
 
 	for (char **e = environ; e && *e && !rc; e++) {
-		int keep = 1;
+		int keep = !env_is_make_var(*e);
 
 		for (size_t i = 0; i < sizeof(drop) / sizeof(*drop) && keep; i++)
 			keep = !env_is(*e, drop[i], strlen(drop[i]));

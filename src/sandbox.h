@@ -35,6 +35,13 @@ void sandbox_pool_destroy(struct sandbox_pool *pool);
 /* Remove the contents of `sb`'s tmpdir between batches (keeps the dir). */
 void sandbox_reset(struct sandbox *sb);
 
+/*
+ * Whether environment entry `entry` ("NAME=value") is one of make's
+ * MAKEFLAGS, MFLAGS, MAKELEVEL: never passed to anything offload starts
+ * (they name jobserver fds the child does not have, and -n/-k flags).
+ */
+int env_is_make_var(const char *entry);
+
 /* Remove the tree at `path` without following symlinks; 0 or -errno. */
 int remove_tree(const char *path);
 

@@ -3,7 +3,9 @@
 # t1004-make-dry-run.sh - make -n and make -q expand recipes, so
 # $(offload-run) must not run tests then: under -n (also combined with
 # other flags, -kn) it prints what would run and no test starts, no report
-# is written; under -q nothing runs and make answers "not up to date".
+# is written; under -q nothing runs and make answers "not up to date";
+# under -t make expands the lines of a recipe that has a recursive line
+# (+ or $(MAKE)) but runs only that one: no test runs either.
 . "${OFFLOAD_SRC:?}/tests/integration/lib.sh"
 
 use_make_module
@@ -21,6 +23,9 @@ stamp:
 	touch \$@
 some:
 	\$(offload-run offload.ini,tests/t1 tests/t2,group=all)
+touched:
+	\$(offload-run offload.ini)
+	+@echo recursive line ran
 EOF2
 
 nothing_ran() {
@@ -45,6 +50,12 @@ nothing_ran -kn
 run_make -f t.mk -q
 expect_rc 1
 nothing_ran -q
+
+run_make -f t.mk -t touched
+expect_rc 0
+expect_grep '^recursive line ran$' "$OUT" "make -t ran the recursive line"
+[ -f touched ] || fail "make -t did not touch the target"
+nothing_ran -t
 
 # The real thing, for contrast: the tests do run.
 run_make -f t.mk

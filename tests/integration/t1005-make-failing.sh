@@ -5,7 +5,8 @@
 # date (the next make runs the tests again), and its JUnit report -- a
 # side artifact in a directory the module creates -- survives
 # .DELETE_ON_ERROR.  Flaky-but-passed succeeds by default and fails with
-# flaky=fail.
+# flaky=fail.  Many failing and unknown tests with long IDs still give a
+# summary: the recipe line stays below the kernel's 128 KiB argument cap.
 . "${OFFLOAD_SRC:?}/tests/integration/lib.sh"
 
 use_make_module
@@ -69,4 +70,33 @@ rm -f state
 run_make -f f.mk strict
 expect_rc 2
 expect_grep '^  Flaky:    1$' "$OUT"
+
+# 120 failing tests and 120 unknown ones, IDs of 900 bytes: the lists are
+# cut ("... and N more"), the summary and the recipe's own failure remain.
+long=$(printf '%0900d' 0)
+i=100
+while [ "$i" -lt 220 ]; do
+	printf 'T%s%s\n' "$i" "$long"
+	i=$((i + 1))
+done >ids.txt
+cat >long.ini <<EOF2
+[framework]
+type = custom
+discover_command = cat $TEST_DIR/ids.txt
+run_command = false {tests}
+
+[group.all]
+EOF2
+cat >long.mk <<EOF2
+load $GMK
+IDS := \$(shell cat ids.txt)
+long:
+	\$(offload-run long.ini,\$(IDS) \$(patsubst T%,U%,\$(IDS)))
+EOF2
+run_make -f long.mk
+expect_rc 2
+expect_grep 'long\] Error 1$' "$ERR" "the recipe itself failed"
+expect_no_grep 'Argument list too long' "$ERR"
+expect_grep '^  \.\.\. and [0-9]* more' "$OUT"
+expect_summary 0 120 0
 exit 0

@@ -300,6 +300,20 @@ static void test_custom_discover(void **state)
 	assert_non_null(strstr(err.msg, "status 3"));
 	assert_non_null(strstr(err.msg, "broken"));
 	strvec_clear(&ids);
+
+	/* Inside make, a discovery command must not see make's flags: a
+	 * `make -s list-tests` would otherwise obey the outer -n. */
+	setenv("MAKEFLAGS", "n", 1);
+	setenv("MAKELEVEL", "1", 1);
+	f->cfg.discover_command =
+		(char *)"printf '%s\\n' \"mf=${MAKEFLAGS-unset}\" \"ml=${MAKELEVEL-unset}\"";
+	assert_int_equal(framework_discover(&f->cfg, &f->groups[0], -1, &ids, &err), 0);
+	unsetenv("MAKEFLAGS");
+	unsetenv("MAKELEVEL");
+	assert_int_equal(ids.nr, 2);
+	assert_string_equal(ids.v[0], "mf=unset");
+	assert_string_equal(ids.v[1], "ml=unset");
+	strvec_clear(&ids);
 }
 
 /* IDs that a careless shell command line would break. */
