@@ -8,9 +8,10 @@
  * the queue (scheduler.c), then waits in poll() on two pipes: `wake`, to
  * which a worker writes a byte after it hands back a completion, and
  * `cancel`, written once by offload_run_interrupt() (from a signal
- * handler) or by the orchestrator itself for --fail-fast.  `cancel` is
- * never drained: once readable it stays readable, so every spawn in every
- * worker sees it in its own poll() and kills its process group.
+ * handler).  `cancel` is never drained: once readable it stays readable,
+ * for discovery's spawns and for the orchestrator, which then stops the
+ * run (as for --fail-fast) through each worker's `kill` pipe, polled by
+ * that worker's spawns.
  *
  * Shared state is small and lives under `mu`: the per-test `decided`
  * flags (workers read them to skip instances of tests already decided)
@@ -107,16 +108,6 @@ struct offload_run {
 	struct hedge *hedges;      /* under mu: to free at the end */
 	size_t workers_nr;         /* workers[] entries with a kill pipe */
 };
-
-static int set_nonblock_cloexec(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
-	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
-		return -errno;
-	return 0;
-}
 
 static int mkdir_p(const char *path)
 {
@@ -226,16 +217,12 @@ int offload_run_new(struct offload_run **runp,
 		ret = err_set(err, OFFLOAD_EUSAGE, "parallelism must be at least 1");
 		goto fail;
 	}
-	if (pipe(run->cancel) < 0 || pipe(run->wake) < 0) {
+	/* O_CLOEXEC from the start: another thread may fork at any moment. */
+	if (pipe2(run->cancel, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    pipe2(run->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
 		ret = err_set(err, -errno, "cannot create pipe: %s", strerror(errno));
 		goto fail;
 	}
-	for (int i = 0; i < 2; i++)
-		if ((ret = set_nonblock_cloexec(run->cancel[i])) ||
-		    (ret = set_nonblock_cloexec(run->wake[i]))) {
-			err_set(err, ret, "cannot set up pipe: %s", offload_strerror(ret));
-			goto fail;
-		}
 
 	*runp = run;
 	return 0;
@@ -476,6 +463,16 @@ static void run_batch(struct worker *w, struct batch *b)
 	hand_back(run, c);
 }
 
+static int is_stopping(struct offload_run *run)
+{
+	int r;
+
+	pthread_mutex_lock(&run->mu);
+	r = run->stopping;
+	pthread_mutex_unlock(&run->mu);
+	return r;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -489,9 +486,11 @@ static void *worker_main(void *arg)
 		if (w->index && run->opts.acquire_slot) {
 			struct pollfd p = { .fd = w->kill[0], .events = POLLIN };
 
-			/* A jobserver token may come later; wait on cancel meanwhile. */
+			/* A jobserver token may come later; wait on cancel
+			 * meanwhile.  The kill byte of a cancel may have been
+			 * drained after the last batch: `stopping` stays set. */
 			while (!(slot = run->opts.acquire_slot(run->opts.slot_data)))
-				if (poll(&p, 1, 50) > 0)
+				if (poll(&p, 1, 50) > 0 || is_stopping(run))
 					break;
 		}
 		run_batch(w, b);
@@ -544,7 +543,9 @@ static void fill_progress(struct offload_run *run, struct progress_state *ps,
 	p->failed = run->counts[OFFLOAD_FAILED];
 	p->skipped = run->counts[OFFLOAD_SKIPPED];
 	p->awaiting = p->total - p->passed - p->flaky - p->failed - p->skipped;
+	pthread_mutex_lock(&run->mu);	/* hedge() adds to it on workers */
 	p->batches_total = run->batches_total;
+	pthread_mutex_unlock(&run->mu);
 	p->batches_done = ps->batches_done;
 	p->elapsed = now_secs() - ps->start;
 }

@@ -85,6 +85,10 @@ int cmd_collect(int argc, char **argv)
 		default: return OFFLOAD_EXIT_USAGE;
 		}
 	}
+	if (optind < argc) {
+		cli_error("unexpected argument '%s'", argv[optind]);
+		return OFFLOAD_EXIT_USAGE;
+	}
 	if (strcmp(format, "text") && strcmp(format, "json")) {
 		cli_error("unknown format '%s' (expected text or json)", format);
 		return OFFLOAD_EXIT_USAGE;
@@ -120,11 +124,16 @@ int cmd_collect(int argc, char **argv)
 
 int cmd_validate(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *config = "offload.ini";
 	struct offload_config cfg;
 	int c, ret;
 
-	while ((c = getopt(argc, argv, "c:h")) != -1) {
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
 		case 'h':
@@ -133,6 +142,10 @@ int cmd_validate(int argc, char **argv)
 			return 0;
 		default: return OFFLOAD_EXIT_USAGE;
 		}
+	}
+	if (optind < argc) {
+		cli_error("unexpected argument '%s'", argv[optind]);
+		return OFFLOAD_EXIT_USAGE;
 	}
 	if ((ret = cli_load_config(&cfg, config)))
 		return ret;
@@ -163,6 +176,15 @@ int cmd_init(int argc, char **argv)
 			return 0;
 		default: return OFFLOAD_EXIT_USAGE;
 		}
+	}
+	if (optind < argc) {
+		cli_error("unexpected argument '%s'", argv[optind]);
+		return OFFLOAD_EXIT_USAGE;
+	}
+	/* before creating the file, so that the error names the real problem */
+	if (strcmp(fw, "pytest") && strcmp(fw, "exec") && strcmp(fw, "custom")) {
+		cli_error("unknown framework '%s' (expected pytest, exec or custom)", fw);
+		return OFFLOAD_EXIT_USAGE;
 	}
 	fd = open(config, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
@@ -218,6 +240,10 @@ int cmd_logs(int argc, char **argv)
 		default: return OFFLOAD_EXIT_USAGE;
 		}
 	}
+	if (optind < argc) {
+		cli_error("unexpected argument '%s'", argv[optind]);
+		return OFFLOAD_EXIT_USAGE;
+	}
 	if (re_text && (ret = regcomp(&re, re_text, REG_EXTENDED | REG_NOSUB))) {
 		char msg[256];
 
@@ -248,7 +274,9 @@ int cmd_logs(int argc, char **argv)
 			continue;
 		if (re_text && regexec(&re, k->name, 0, NULL, 0))
 			continue;
-		printf("=== %s [%s] ===\n", k->name, k->status);
+		fputs("=== ", stdout);
+		cli_put_id(stdout, k->name);
+		printf(" [%s] ===\n", k->status);
 		if (k->text && *k->text)
 			printf("%s%s", k->text,
 			       k->text[strlen(k->text) - 1] == '\n' ? "" : "\n");

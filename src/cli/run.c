@@ -129,6 +129,7 @@ static void print_list(const struct offload_report *rep,
 
 	for (size_t i = 0; i < rep->nr; i++) {
 		const struct offload_result *r = &rep->results[i];
+		const char *why = NULL;
 
 		if (r->verdict != v)
 			continue;
@@ -137,10 +138,15 @@ static void print_list(const struct offload_report *rep,
 		fputs("  ", stdout);
 		cli_put_id(stdout, r->id);
 		if (v == OFFLOAD_NOT_RUN && r->not_run_reason)
-			printf(" (%s)", r->not_run_reason);
-		else if (r->attempts_nr && r->attempts[r->attempts_nr - 1].message &&
-			 v == OFFLOAD_FAILED)
-			printf(" (%s)", r->attempts[r->attempts_nr - 1].message);
+			why = r->not_run_reason;
+		else if (r->attempts_nr && v == OFFLOAD_FAILED)
+			why = r->attempts[r->attempts_nr - 1].message;
+		if (why) {
+			/* a message may quote the ID ("cannot run '...'") */
+			fputs(" (", stdout);
+			cli_put_id(stdout, why);
+			putchar(')');
+		}
 		putchar('\n');
 	}
 }
@@ -266,6 +272,10 @@ int cmd_run(int argc, char **argv)
 				OFFLOAD_EXIT_USAGE : OFFLOAD_EXIT_INTERNAL;
 		goto out;
 	}
+	if (interrupted_by) {	/* after discovery, before the run */
+		ret = 128 + interrupted_by;
+		goto out;
+	}
 	if (only_collect) {
 		ret = collect_only(run);
 		goto out;
@@ -281,6 +291,11 @@ int cmd_run(int argc, char **argv)
 	ret = offload_run_execute(run, &rep, &err);
 	clear_bar(&ui);
 	if (ret) {
+		/* The results exist even when the report could not be
+		 * written: show them before saying why there is no file. */
+		if (rep.results)
+			summary(&rep);
+		fflush(stdout);
 		cli_error("%s", err.msg[0] ? err.msg : offload_strerror(ret));
 		ret = OFFLOAD_EXIT_INTERNAL;
 		goto out;
