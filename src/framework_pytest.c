@@ -491,9 +491,13 @@ int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 		goto done;
 	}
 	if (res.state == SPAWN_CANCELED) {
-		/* tests without an attempt: the orchestrator reschedules or
-		 * reports them; a half-written result file proves nothing */
+		/* The run is stopping: tests that finished before the cancel
+		 * keep their results (from the progress file; a half-written
+		 * JUnit file proves nothing), the others get no attempt. */
 		b->canceled = 1;
+		if (progress_read(progress.buf, &prog) ||
+		    match_results(b, prog.v, prog.nr, pytest_key, NULL, NULL, NULL))
+			goto nomem;
 		goto logs;
 	}
 	if (res_output(&res, &output))
