@@ -273,3 +273,26 @@ run_make() {
 	[ "$rc" != 124 ] && [ "$rc" != 137 ] ||
 		fail "make $* did not finish within ${RUN_TIMEOUT:-60} s"
 }
+
+# write_conc_suite SECS: rec.sh, which appends "TIME +1" or "TIME -1" to
+# conc.log, and tests/t1..t6, each recording its start and end around a
+# sleep of SECS.  max_running: the most intervals of conc.log open at once
+# (at equal times, an end sorts before a start: never an overcount).
+write_conc_suite() {
+	cat >rec.sh <<EOF || die "cannot write rec.sh"
+#!/bin/sh
+printf '%s %s\n' "\$(date +%s.%N)" "\$1" >>"$TEST_DIR/conc.log"
+EOF
+	chmod +x rec.sh
+	mkdir -p tests
+	for _i in 1 2 3 4 5 6; do
+		printf '#!/bin/sh\n%s/rec.sh +1\nsleep %s\n%s/rec.sh -1\n' \
+			"$TEST_DIR" "$1" "$TEST_DIR" >tests/t$_i
+		chmod +x tests/t$_i
+	done
+}
+
+max_running() {
+	sort -k1,1n -k2,2n conc.log |
+		awk '{ n += $2; if (n > m) m = n } END { print m + 0 }'
+}

@@ -10,17 +10,7 @@
 
 use_make_module
 
-cat >rec.sh <<EOF2
-#!/bin/sh
-printf '%s %s\n' "\$(date +%s.%N)" "\$1" >>"$TEST_DIR/conc.log"
-EOF2
-chmod +x rec.sh
-mkdir tests
-for i in 1 2 3 4 5 6; do
-	printf '#!/bin/sh\n%s/rec.sh +1\nsleep 0.5\n%s/rec.sh -1\n' \
-		"$TEST_DIR" "$TEST_DIR" >tests/t$i
-	chmod +x tests/t$i
-done
+write_conc_suite 0.5
 PARALLEL=10 write_exec_ini 'tests/*'
 cat >t.mk <<EOF2
 load $GMK
@@ -33,11 +23,6 @@ check:
 	\$(offload-run offload.ini)
 EOF2
 
-# max_running: the most intervals of conc.log open at one time.
-max_running() {
-	sort -k1,1n -k2,2n conc.log |
-		awk '{ n += $2; if (n > m) m = n } END { print m + 0 }'
-}
 
 run_make -j4 -f t.mk
 expect_rc 0
