@@ -714,7 +714,7 @@ static int unknown_key(struct loader *L, const struct entry *e,
 	const char *sec = L->sec[e->section].name, *best;
 	size_t nr = 0;
 
-	while (keys[nr].name && nr < 16) {
+	while (nr < 16 && keys[nr].name) {
 		cands[nr] = keys[nr].name;
 		nr++;
 	}

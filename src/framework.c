@@ -370,7 +370,7 @@ int match_results(struct batch_exec *b, const struct junit_case *cases,
 	if (b->nr)
 		qsort(slots, b->nr, sizeof(*slots), slot_cmp);
 	for (size_t i = 0; i < cases_nr && !r; i++) {
-		struct slot key_slot, *hit = NULL;
+		struct slot key_slot = { NULL, 0 }, *hit = NULL;
 		char *key = key_of(&cases[i], data);
 
 		if (!key) {
