@@ -45,6 +45,7 @@
 #include "buf.h"
 #include "error.h"
 #include "junit.h"
+#include "sandbox.h"
 
 /* Output of one attempt kept in the report (the rest is in the logs). */
 #define JUNIT_OUTPUT_CAP (64 * 1024)
@@ -1057,29 +1058,19 @@ static void write_report(struct writer *jw, const struct offload_config *cfg,
 }
 
 /* mkdir -p of the directory part of `path`. */
+/* Create the directories above `path` (mkdir -p of its dirname). */
 static int make_parents(const char *path)
 {
-	char *dir = strdup(path), *p, c;
+	char *dir = strdup(path), *p;
 	int rc = 0;
 
 	if (!dir)
 		return OFFLOAD_ENOMEM;
 	p = strrchr(dir, '/');
-	if (!p || p == dir)
-		goto cleanup;
-	*p = '\0';
-	for (p = dir + 1; !rc; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		c = *p;
+	if (p && p != dir) {
 		*p = '\0';
-		if (mkdir(dir, 0777) < 0 && errno != EEXIST)
-			rc = -errno;
-		*p = c;
-		if (!c)
-			break;
+		rc = mkdir_p(dir);
 	}
-cleanup:
 	free(dir);
 	return rc;
 }

@@ -109,31 +109,6 @@ struct offload_run {
 	size_t workers_nr;         /* workers[] entries with a kill pipe */
 };
 
-static int mkdir_p(const char *path)
-{
-	char *p = strdup(path), *s;
-	int ret = 0;
-
-	if (!p)
-		return OFFLOAD_ENOMEM;
-	for (s = p + 1; ; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-
-		*s = '\0';
-		if (mkdir(p, 0777) < 0 && errno != EEXIST) {
-			ret = -errno;
-			break;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return ret;
-}
-
 /* Remove logs/batch-N.stdout|stderr left by an earlier run: offload's own
  * files, and only those. */
 static void remove_old_logs(const char *dir)

@@ -42,6 +42,10 @@ void sandbox_reset(struct sandbox *sb);
  */
 int env_is_make_var(const char *entry);
 
+/* mkdir -p: create `path` and its missing parents; 0, -errno or
+ * OFFLOAD_ENOMEM. */
+int mkdir_p(const char *path);
+
 /* Remove the tree at `path` without following symlinks; 0 or -errno. */
 int remove_tree(const char *path);
 

@@ -20,10 +20,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "testutil.h"
 
 #include "junit.h"
 
-#define XSD "../shared/data/junit-10.xsd"
 
 static char scratch[] = "/tmp/offload-test-junit-XXXXXX";
 
@@ -71,15 +71,6 @@ static char *slurp(const char *path, size_t *len)
 	return s;
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	chmod(p, 0700);
-	remove(p);
-	return 0;
-}
-
 static int setup(void **state)
 {
 	(void)state;
@@ -89,48 +80,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	if (!getenv("KEEP")) nftw(scratch, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	if (!getenv("KEEP")) remove_scratch(scratch);
 	return 0;
-}
-
-/*
- * Validate `path` against the schema with xmllint: 1 valid, 0 invalid,
- * -1 when xmllint or the schema is not available.
- */
-static int xsd_valid(const char *path)
-{
-	int status, fd;
-	pid_t pid;
-
-	if (access(XSD, R_OK) < 0)
-		return -1;
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		fd = open("/dev/null", O_WRONLY);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execlp("xmllint", "xmllint", "--noout", "--schema", XSD, path,
-		       (char *)NULL);
-		_exit(127);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return -1;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-static void assert_xsd_valid(const char *path)
-{
-	int v = xsd_valid(path);
-
-	if (v < 0)
-		fprintf(stderr, "# xmllint or %s missing: schema not checked\n",
-			XSD);
-	else
-		assert_int_equal(v, 1);
 }
 
 /* Every byte of the file is legal in XML 1.0 text encoded as UTF-8. */

@@ -22,10 +22,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "testutil.h"
 
 #include "offload.h"
 
-#define XSD "../shared/data/junit-10.xsd"
 
 static char scratch[] = "/tmp/offload-test-merge-XXXXXX";
 
@@ -101,14 +101,6 @@ static char *slurp(const char *path)
 	return s;
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	remove(p);
-	return 0;
-}
-
 static int setup(void **state)
 {
 	(void)state;
@@ -118,45 +110,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	nftw(scratch, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	remove_scratch(scratch);
 	return 0;
-}
-
-/* 1 valid, 0 invalid, -1 when xmllint or the schema is not there. */
-static int xsd_valid(const char *path)
-{
-	int status, fd;
-	pid_t pid;
-
-	if (access(XSD, R_OK) < 0)
-		return -1;
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		fd = open("/dev/null", O_WRONLY);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execlp("xmllint", "xmllint", "--noout", "--schema", XSD, path,
-		       (char *)NULL);
-		_exit(127);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return -1;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-static void assert_xsd_valid(const char *path)
-{
-	int v = xsd_valid(path);
-
-	if (v < 0)
-		fprintf(stderr, "# xmllint or %s missing: schema not checked\n",
-			XSD);
-	else
-		assert_int_equal(v, 1);
 }
 
 /* Number of entries in `dir` whose name starts with `prefix`. */

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * testutil.h - small helpers shared by the cmocka programs: removing a
+ * scratch directory, and validating a JUnit file against the schema Jenkins
+ * uses (../shared/data/junit-10.xsd, when it and xmllint are present).
+ * Include after <cmocka.h>.
+ */
+#ifndef OFFLOAD_TESTUTIL_H
+#define OFFLOAD_TESTUTIL_H
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define XSD "../shared/data/junit-10.xsd"
+
+static inline int testutil_rm_one(const char *p, const struct stat *st,
+				  int flag, struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	remove(p);
+	return 0;
+}
+
+/* rm -rf `dir`, without following symlinks. */
+static inline void remove_scratch(const char *dir)
+{
+	nftw(dir, testutil_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Validate `path` with xmllint: 1 valid, 0 invalid, -1 when xmllint or
+ * the schema is not available. */
+static inline int xsd_valid(const char *path)
+{
+	int status, fd;
+	pid_t pid;
+
+	if (access(XSD, R_OK) < 0)
+		return -1;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fd = open("/dev/null", O_WRONLY);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execlp("xmllint", "xmllint", "--noout", "--schema", XSD, path,
+		       (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static inline void assert_xsd_valid(const char *path)
+{
+	int v = xsd_valid(path);
+
+	if (v < 0)
+		fprintf(stderr, "# xmllint or %s missing: schema not checked\n",
+			XSD);
+	else
+		assert_int_equal(v, 1);
+}
+
+#endif
