@@ -55,7 +55,7 @@ struct completion {
 
 struct tstate {
 	unsigned instances;       /* retry_count + 1 */
-	unsigned finished;        /* instances with an attempt, or skipped */
+	unsigned finished;        /* planned instances that produced an attempt */
 	int decided;              /* read by workers under mu */
 	enum offload_verdict verdict;   /* counted in run->counts once decided */
 	struct offload_attempt *att;
