@@ -296,3 +296,23 @@ max_running() {
 	sort -k1,1n -k2,2n conc.log |
 		awk '{ n += $2; if (n > m) m = n } END { print m + 0 }'
 }
+
+# write_hanging_suite: tests/t1..t3 hang, tests/t4 hangs ignoring SIGTERM,
+# each in its own batch on 4 sandboxes, with a long timeout: a run that
+# only a signal ends.
+write_hanging_suite() {
+	write_exec_suite tests 3 hang
+	write_test tests/t4 ignore-term
+	cat >offload.ini <<EOF || die "cannot write offload.ini"
+[offload]
+max_parallel = 4
+test_timeout_secs = 120
+
+[framework]
+type = exec
+paths = tests/*
+
+[group.all]
+schedule_individual = true
+EOF
+}

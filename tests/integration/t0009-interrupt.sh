@@ -7,20 +7,7 @@
 # a hanging discovery stops it too.
 . "${OFFLOAD_SRC:?}/tests/integration/lib.sh"
 
-write_exec_suite tests 3 hang
-write_test tests/t4 ignore-term
-cat >offload.ini <<EOF2
-[offload]
-max_parallel = 4
-test_timeout_secs = 120
-
-[framework]
-type = exec
-paths = tests/*
-
-[group.all]
-schedule_individual = true
-EOF2
+write_hanging_suite
 
 # interrupt SIGNAL EXPECTED_RC [PROCS]: run, wait until PROCS (4) test
 # processes exist, send SIGNAL, check.

@@ -14,20 +14,7 @@ command -v setsid >/dev/null 2>&1 || skip "setsid (util-linux) is not installed"
 # ignores Ctrl-C (so does the module): give make the terminal's defaults.
 env --default-signal=INT true 2>/dev/null ||
 	skip "env --default-signal (coreutils 8.31) is not available"
-write_exec_suite tests 3 hang
-write_test tests/t4 ignore-term
-cat >offload.ini <<EOF2
-[offload]
-max_parallel = 4
-test_timeout_secs = 120
-
-[framework]
-type = exec
-paths = tests/*
-
-[group.all]
-schedule_individual = true
-EOF2
+write_hanging_suite
 cat >t.mk <<EOF2
 load $GMK
 .DELETE_ON_ERROR:

@@ -21,6 +21,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "testutil.h"
 #include "framework.h"
 #include "junit.h"
 
@@ -89,20 +90,6 @@ static void put(struct fx *f, const char *rel, const char *text, mode_t mode)
 	fputs(text, fp);
 	assert_int_equal(fclose(fp), 0);
 	assert_int_equal(chmod(path, mode), 0);
-}
-
-static char *slurp(const char *path)
-{
-	struct buf b = BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	FILE *fp = fopen(path, "r");
-
-	assert_non_null(fp);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		assert_int_equal(buf_add(&b, chunk, n), 0);
-	fclose(fp);
-	return buf_detach(&b);
 }
 
 static void batch_init(struct batch_exec *b, struct fx *f, unsigned no,
@@ -238,12 +225,12 @@ static void test_exec_batch(void **state)
 	assert_outcome(&b.res[6], OFFLOAD_ATTEMPT_PASSED, NULL);
 
 	snprintf(path, sizeof(path), "%s/batch-3.stdout", f->logs);
-	log = slurp(path);
+	log = slurp(path, NULL);
 	assert_non_null(strstr(log, "=== pass.sh (passed) ===\npassing out\n"));
 	assert_non_null(strstr(log, "=== fail.sh (failed) ===\nto-out\n"));
 	free(log);
 	snprintf(path, sizeof(path), "%s/batch-3.stderr", f->logs);
-	log = slurp(path);
+	log = slurp(path, NULL);
 	assert_non_null(strstr(log, "=== fail.sh (failed) ===\nto-err\n"));
 	free(log);
 	batch_exec_release(&b);
@@ -586,7 +573,7 @@ static void test_pytest_wrong_id(void **state)
 	}
 	batch_exec_release(&b);
 	snprintf(path, sizeof(path), "%s/batch-5.stdout", f->logs);
-	log = slurp(path);	/* exists */
+	log = slurp(path, NULL);	/* exists */
 	free(log);
 }
 

@@ -51,26 +51,6 @@ static void write_str(const char *path, const char *s)
 	write_file(path, s, strlen(s));
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *s;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	rewind(f);
-	s = malloc(n + 1);
-	assert_non_null(s);
-	assert_int_equal(fread(s, 1, n, f), (size_t)n);
-	s[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = n;
-	return s;
-}
-
 static int setup(void **state)
 {
 	(void)state;

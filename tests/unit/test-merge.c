@@ -83,24 +83,6 @@ static void write_str(const char *path, const char *s)
 	assert_int_equal(fclose(f), 0);
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *s;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	rewind(f);
-	s = malloc(n + 1);
-	assert_non_null(s);
-	assert_int_equal(fread(s, 1, n, f), (size_t)n);
-	s[n] = '\0';
-	fclose(f);
-	return s;
-}
-
 static int setup(void **state)
 {
 	(void)state;
@@ -153,7 +135,7 @@ static void test_merge_sums_and_keeps_order(void **state)
 	/* Parent directories that do not exist yet. */
 	assert_int_equal(offload_junit_merge(path_in("new/dir/all.xml"), in, 3,
 					     &err), 0);
-	out = slurp(path_in("new/dir/all.xml"));
+	out = slurp(path_in("new/dir/all.xml"), NULL);
 	/* 3 + 2 + (2 + 0) tests; failures 1 + 0 + 1; errors 0 + 1 + 0
 	 * (the first of <failure><error> decides); times 1.25 + 0.5 + 2. */
 	assert_non_null(strstr(out, "<testsuites name=\"offload\" tests=\"7\" "
@@ -196,7 +178,7 @@ static void test_merge_in_place(void **state)
 	(void)state;
 	write_str(in[0], offload_report);
 	assert_int_equal(offload_junit_merge(in[0], in, 2, &err), 0);
-	out = slurp(in[0]);
+	out = slurp(in[0], NULL);
 	assert_non_null(strstr(out, "tests=\"6\" failures=\"2\" errors=\"0\""));
 	free(out);
 	assert_xsd_valid(in[0]);
@@ -218,7 +200,7 @@ static int merge_quietly(const char *out, const char *const *in, size_t n,
 	fflush(stderr);
 	assert_int_equal(dup2(saved, 2), 2);
 	close(saved);
-	*stderr_text = slurp(path_in("stderr.txt"));
+	*stderr_text = slurp(path_in("stderr.txt"), NULL);
 	return rc;
 }
 
@@ -251,7 +233,7 @@ static void test_merge_malformed_keeps_old_report(void **state)
 	assert_non_null(strstr(err.msg, "line 4: premature end of data"));
 	assert_string_equal(printed, "");
 	free(printed);
-	out = slurp(path_in("old.xml"));
+	out = slurp(path_in("old.xml"), NULL);
 	assert_string_equal(out, "previous report\n");
 	free(out);
 	assert_int_equal(count_entries(scratch, "old.xml.tmp"), 0);
@@ -377,7 +359,7 @@ static void test_merge_nothing(void **state)
 	(void)state;
 	assert_int_equal(offload_junit_merge(path_in("zero.xml"), NULL, 0, &err),
 			 0);
-	out = slurp(path_in("zero.xml"));
+	out = slurp(path_in("zero.xml"), NULL);
 	assert_non_null(strstr(out, "tests=\"0\" failures=\"0\" errors=\"0\""));
 	free(out);
 	assert_xsd_valid(path_in("zero.xml"));

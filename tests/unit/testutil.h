@@ -3,6 +3,7 @@
  * testutil.h - small helpers shared by the cmocka programs: removing a
  * scratch directory, and validating a JUnit file against the schema Jenkins
  * uses (../shared/data/junit-10.xsd, when it and xmllint are present).
+ * reading a whole file, and validating a JUnit file (see below).
  * Include after <cmocka.h>.
  */
 #ifndef OFFLOAD_TESTUTIL_H
@@ -10,6 +11,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +24,28 @@ static inline int testutil_rm_one(const char *p, const struct stat *st,
 	(void)st; (void)flag; (void)ftw;
 	remove(p);
 	return 0;
+}
+
+/* The whole file at `path`, NUL-terminated (caller frees); its length in
+ * *len when `len` is not NULL. */
+static inline char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *s;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	rewind(f);
+	s = malloc((size_t)n + 1);
+	assert_non_null(s);
+	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
+	s[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return s;
 }
 
 /* rm -rf `dir`, without following symlinks. */
