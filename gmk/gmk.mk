@@ -5,7 +5,7 @@
 # keeps everything but make's entry points hidden.
 
 GMK_SO := $(O)/gmk/offload.so
-GMK_OBJ := $(O)/obj/gmk/offload.o
+GMK_OBJ := $(O)/obj/gmk/offload.o $(O)/obj/gmk/cache.o
 
 .PHONY: gmk install-gmk uninstall-gmk
 
@@ -29,5 +29,10 @@ uninstall: uninstall-gmk
 uninstall-gmk:
 	rm -f $(DESTDIR)$(LIBDIR)/offload/offload.so
 	-rmdir $(DESTDIR)$(LIBDIR)/offload
+
+# The module finds the `offload` command beside it, else in this build
+# tree, else in BINDIR.
+$(O)/obj/gmk/offload.o: ALL_CFLAGS += -DOFFLOAD_BINDIR_DEFAULT='"$(BINDIR)"' \
+	-DOFFLOAD_BUILD_BINDIR='"$(abspath $(O))/bin"'
 
 -include $(GMK_OBJ:.o=.d)

@@ -282,14 +282,15 @@ struct offload_run_options {
 	offload_event_fn *on_event;   /* may be NULL */
 	void *data;
 	/*
-	 * Parallelism hook for a jobserver: called before a sandbox beyond the
-	 * first takes a batch; returns 1 when it may run now, 0 when not.
-	 * `release` is called when that sandbox is idle again.  NULL: always.
-	 * Called from worker threads, concurrently.
+	 * GNU make's jobserver (see offload_jobserver_open), or NULL: the
+	 * first sandbox runs on the caller's own job slot; every other one
+	 * takes a token before each batch (waiting for one while the queue
+	 * holds work) and gives it back when the batch ends.  Borrowed.
 	 */
-	int (*acquire_slot)(void *data);
-	void (*release_slot)(void *data);
-	void *slot_data;
+	struct offload_jobserver *jobserver;
+	/* Where the per-batch logs go; NULL: cfg->output_dir/logs.  Runs
+	 * that share an output_dir at the same time need their own. */
+	const char *log_dir;
 };
 
 #define OFFLOAD_RUN_OPTIONS_INIT { 0 }
@@ -379,6 +380,75 @@ OFFLOAD_API void offload_logged_cases_free(struct offload_logged_case *cases,
 OFFLOAD_API int offload_junit_merge(const char *out,
 				    const char *const *inputs, size_t n,
 				    struct offload_error *err);
+
+/* ------------------------------------------------------------------ */
+/* GNU make: MAKEFLAGS, the jobserver, test IDs as make words           */
+
+/* What a recipe learns from $(MAKEFLAGS). */
+struct offload_makeflags {
+	int dry;                  /* -n, -q or -t among make's one-letter flags */
+	int unlimited;            /* a bare -j: make sets no limit */
+	int pipe_r, pipe_w;       /* --jobserver-auth=R,W (make 4.3), else -1 */
+	char *fifo;               /* --jobserver-auth=fifo:PATH (make 4.4), owned */
+};
+
+/** Parse MAKEFLAGS text (NULL: none) into `mf` (need not be initialised;
+ * release it with offload_makeflags_release).  0 or OFFLOAD_ENOMEM. */
+OFFLOAD_API int offload_makeflags_parse(struct offload_makeflags *mf,
+					const char *makeflags);
+OFFLOAD_API void offload_makeflags_release(struct offload_makeflags *mf);
+
+struct offload_jobserver;
+
+/**
+ * Connect to the jobserver `mf` names.  OFFLOAD_EUSAGE with a message
+ * when it names none, or descriptors or a path that are not a jobserver
+ * (make 4.3 leaves --jobserver-auth in MAKEFLAGS for a recipe it did not
+ * hand the pipe to: use a `+` recipe).  The caller holds one implicit job
+ * slot (its recipe's) that is not counted here.  Close with
+ * offload_jobserver_close().
+ */
+OFFLOAD_API int offload_jobserver_open(struct offload_jobserver **jsp,
+				       const struct offload_makeflags *mf,
+				       struct offload_error *err);
+
+/**
+ * Take one token, waiting for it.  Returns 1 with a token held, 0 when
+ * `cancel_fd` (-1: none) became readable first, or -errno (-EPIPE: make
+ * is gone).  Thread-safe.
+ */
+OFFLOAD_API int offload_jobserver_acquire(struct offload_jobserver *js,
+					  int cancel_fd);
+
+/** Give one held token back (the same byte make gave).  0, or -errno
+ * after retrying; the loss is also remembered for offload_jobserver_close.
+ * Thread-safe. */
+OFFLOAD_API int offload_jobserver_release(struct offload_jobserver *js);
+
+/** Tokens held now.  Thread-safe. */
+OFFLOAD_API size_t offload_jobserver_held(struct offload_jobserver *js);
+
+/**
+ * Give back every token still held and free `js` (NULL is fine).  Returns
+ * 0, or an error naming how many tokens could not be written back during
+ * the whole life of `js`: make then runs with fewer slots, so say it.
+ */
+OFFLOAD_API int offload_jobserver_close(struct offload_jobserver *js,
+					struct offload_error *err);
+
+/**
+ * A test ID as one make word: bytes A-Z a-z 0-9 . _ / + - stand for
+ * themselves, every other byte (and '@') is written @XX (upper-case hex).
+ * New string (caller frees), NULL on ENOMEM.
+ */
+OFFLOAD_API char *offload_make_encode(const char *id);
+
+/**
+ * Decode the make word w[0..n) into a new string in *out (caller frees).
+ * OFFLOAD_EPARSE for an '@' not followed by two hex digits, or @00;
+ * OFFLOAD_ENOMEM.
+ */
+OFFLOAD_API int offload_make_decode(const char *w, size_t n, char **out);
 
 /** Shell-quote `s` for /bin/sh into a new string (caller frees); NULL on ENOMEM. */
 OFFLOAD_API char *offload_shell_quote(const char *s);

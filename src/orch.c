@@ -448,29 +448,63 @@ static int is_stopping(struct offload_run *run)
 	return r;
 }
 
+/*
+ * Which batch next, and on which job slot.  Sandbox 0 runs on the
+ * caller's own slot.  Under a jobserver every other sandbox first waits
+ * for work, then for a token, and only then takes a batch: a batch is
+ * never held by a sandbox without a slot while a slot sits idle, and a
+ * token is never held with nothing to run (it goes back if another
+ * sandbox took the last batch meanwhile).  Returns NULL when this
+ * sandbox is done; *token says whether a token is held for the batch.
+ */
+static struct batch *next_batch(struct worker *w, int *token)
+{
+	struct offload_run *run = w->run;
+	struct offload_jobserver *js = run->opts.jobserver;
+	char sink[64];
+
+	*token = 0;
+	if (!w->index || !js)
+		return queue_pop(&run->q);
+	while (queue_wait(&run->q)) {
+		struct batch *b;
+		int r = offload_jobserver_acquire(js, w->kill[0]);
+
+		if (r < 0)
+			return NULL;    /* make is gone: the others go on */
+		if (r == 0) {
+			/* A kill byte: a cancel (then `stopping` is set and
+			 * the queue closed), or one meant for the batch this
+			 * sandbox just finished. */
+			while (read(w->kill[0], sink, sizeof(sink)) > 0)
+				;
+			if (is_stopping(run))
+				return NULL;
+			continue;
+		}
+		if ((b = queue_trypop(&run->q))) {
+			*token = 1;
+			return b;
+		}
+		offload_jobserver_release(js);
+	}
+	return NULL;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct offload_run *run = w->run;
 	struct batch *b;
 	char sink[64];
+	int token;
 
-	while ((b = queue_pop(&run->q))) {
-		int slot = 0;
-
-		if (w->index && run->opts.acquire_slot) {
-			struct pollfd p = { .fd = w->kill[0], .events = POLLIN };
-
-			/* A jobserver token may come later; wait on cancel
-			 * meanwhile.  The kill byte of a cancel may have been
-			 * drained after the last batch: `stopping` stays set. */
-			while (!(slot = run->opts.acquire_slot(run->opts.slot_data)))
-				if (poll(&p, 1, 50) > 0 || is_stopping(run))
-					break;
-		}
+	while ((b = next_batch(w, &token))) {
 		run_batch(w, b);
-		if (slot && run->opts.release_slot)
-			run->opts.release_slot(run->opts.slot_data);
+		/* A failed write back is counted by the jobserver and said
+		 * by offload_jobserver_close(). */
+		if (token)
+			offload_jobserver_release(run->opts.jobserver);
 		/* Forget a kill meant for the batch just finished.  A cancel of
 		 * the whole run set `stopping` first, which the next batch sees. */
 		while (read(w->kill[0], sink, sizeof(sink)) > 0)
@@ -730,7 +764,8 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 	memset(rep, 0, sizeof(*rep));
 	if ((ret = offload_run_prepare(run, err)))
 		return ret;
-	if (buf_addf(&path, "%s/logs", cfg->output_dir))
+	if (run->opts.log_dir ? buf_adds(&path, run->opts.log_dir) :
+	    buf_addf(&path, "%s/logs", cfg->output_dir))
 		return err_set(err, OFFLOAD_ENOMEM, "out of memory");
 	run->log_dir = buf_detach(&path);
 	if ((ret = mkdir_p(run->log_dir))) {

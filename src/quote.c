@@ -62,3 +62,71 @@ int template_expand(struct buf *out, const char *tmpl,
 	}
 	return 0;
 }
+
+/* The make-word encoding: see offload.h and docs/make.md. */
+static int kept_in_make_word(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		(c >= '0' && c <= '9') || c == '.' || c == '_' || c == '/' ||
+		c == '+' || c == '-';
+}
+
+char *offload_make_encode(const char *id)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct buf b = BUF_INIT;
+	int ret = 0;
+
+	for (const unsigned char *u = (const unsigned char *)id; *u && !ret; u++) {
+		if (kept_in_make_word(*u)) {
+			ret = buf_addch(&b, (char)*u);
+		} else {
+			char e[3] = { '@', hex[*u >> 4], hex[*u & 15] };
+
+			ret = buf_add(&b, e, 3);
+		}
+	}
+	if (ret) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int offload_make_decode(const char *w, size_t n, char **out)
+{
+	char *r = malloc(n + 1), *o = r;
+
+	*out = NULL;
+	if (!r)
+		return OFFLOAD_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		int hi, lo;
+
+		if (w[i] != '@') {
+			*o++ = w[i];
+			continue;
+		}
+		if (n - i < 3 || (hi = hex_digit(w[i + 1])) < 0 ||
+		    (lo = hex_digit(w[i + 2])) < 0 || !(hi | lo)) {
+			free(r);
+			return OFFLOAD_EPARSE;
+		}
+		*o++ = (char)(hi << 4 | lo);
+		i += 2;
+	}
+	*o = '\0';
+	*out = r;
+	return 0;
+}

@@ -315,7 +315,9 @@ int queue_push(struct queue *q, struct batch *b)
 		}
 	}
 	q->items[q->head + q->nr++] = b;
-	pthread_cond_signal(&q->cv);
+	/* Everyone: a waiter in queue_wait() may need a jobserver token
+	 * first, while one in queue_pop() runs on its own slot. */
+	pthread_cond_broadcast(&q->cv);
 out:
 	pthread_mutex_unlock(&q->mu);
 	return ret;
@@ -328,6 +330,31 @@ struct batch *queue_pop(struct queue *q)
 	pthread_mutex_lock(&q->mu);
 	while (!q->nr && !q->closed)
 		pthread_cond_wait(&q->cv, &q->mu);
+	if (q->nr) {
+		b = q->items[q->head++];
+		q->nr--;
+	}
+	pthread_mutex_unlock(&q->mu);
+	return b;
+}
+
+int queue_wait(struct queue *q)
+{
+	int any;
+
+	pthread_mutex_lock(&q->mu);
+	while (!q->nr && !q->closed)
+		pthread_cond_wait(&q->cv, &q->mu);
+	any = q->nr != 0;
+	pthread_mutex_unlock(&q->mu);
+	return any;
+}
+
+struct batch *queue_trypop(struct queue *q)
+{
+	struct batch *b = NULL;
+
+	pthread_mutex_lock(&q->mu);
 	if (q->nr) {
 		b = q->items[q->head++];
 		q->nr--;

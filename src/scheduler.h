@@ -51,6 +51,12 @@ int queue_push(struct queue *q, struct batch *b);   /* locks */
 /* Block until a batch is available (returns it) or the queue is closed
  * and empty (returns NULL). */
 struct batch *queue_pop(struct queue *q);
+/* Block until the queue holds a batch (1) or is closed and empty (0),
+ * taking nothing: a worker that needs a jobserver token waits for work
+ * first, so that it never holds a token with nothing to run. */
+int queue_wait(struct queue *q);
+/* A batch if one is queued now, else NULL. */
+struct batch *queue_trypop(struct queue *q);
 /* Wake every waiter; later pops return NULL once empty.  drop: forget the
  * queued items too. */
 void queue_close(struct queue *q, int drop);

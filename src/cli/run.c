@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * run.c - `offload run`: progress while the tests run, the summary after,
- * and signal forwarding (SIGINT/SIGTERM/SIGHUP stop the run cleanly: the
- * library kills every test's process group and writes a report marked
- * interrupted; we exit 128+N).
+ * and signal forwarding (SIGINT/SIGTERM/SIGHUP/SIGQUIT stop the run
+ * cleanly: the library kills every test's process group and writes a
+ * report marked interrupted; we exit 128+N).
+ *
+ * Started from a make recipe (`--make`, as $(offload-run ...) of the Make
+ * module expands), it is one of make's jobs: it reads make's flags from
+ * MAKEFLAGS, runs nothing under -n/-q/-t, and runs sandboxes beyond the
+ * first only on jobserver tokens.  Any run started by make takes tokens
+ * when make handed it the jobserver (a `+` recipe).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,16 +21,28 @@
 #include "cli.h"
 
 static const char run_usage[] =
-"usage: offload run [options]\n"
+"usage: offload run [options] [ID...]\n"
 "  -c, --config FILE    configuration file (default: offload.ini)\n"
 "  -j, --parallel N     sandboxes to use (default: max_parallel)\n"
 "  -g, --group NAME     run only this group's tests\n"
+"      --junit FILE     write the JUnit report to FILE (logs beside it)\n"
 "      --fail-fast      stop at the first test that fails\n"
 "      --collect-only   discover and list the tests, run nothing\n"
 "  -v, --verbose        print every test's verdict as it is decided\n"
-"  -h, --help           this text\n";
+"      --make           run as a recipe of GNU make: follow make's -n/-q/-t\n"
+"                       and jobserver; IDs are make words (@XX encoding)\n"
+"      --flaky-fails    with --make: a flaky test fails the recipe\n"
+"      --ids-file FILE  with --make: more encoded IDs, read from FILE,\n"
+"                       which is then removed\n"
+"  -h, --help           this text\n"
+"IDs: run only these tests (an ID that is not discovered fails the run).\n";
 
 static struct offload_run *active_run;
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static volatile sig_atomic_t interrupted_by;
 
@@ -40,6 +59,7 @@ struct ui {
 	int verbose;
 	double last_ci;
 	int bar_shown;
+	int quiet_ticks;          /* no periodic progress lines (--make) */
 };
 
 static const char *verdict_name(enum offload_verdict v)
@@ -114,7 +134,8 @@ static void on_event(const struct offload_event *ev, void *data)
 	case OFFLOAD_EVENT_TICK:
 		if (ui->tty) {
 			show_progress(ui, &ev->progress);
-		} else if (ev->progress.elapsed - ui->last_ci >= 5.0) {
+		} else if (!ui->quiet_ticks &&
+			   ev->progress.elapsed - ui->last_ci >= 5.0) {
 			ui->last_ci = ev->progress.elapsed;
 			show_progress(ui, &ev->progress);
 		}
@@ -188,77 +209,372 @@ static int collect_only(struct offload_run *run)
 	return 0;
 }
 
-int cmd_run(int argc, char **argv)
+/* What `offload run` was asked for, beyond the library's options. */
+struct run_args {
+	const char *config;
+	const char *junit;        /* --junit */
+	int make;                 /* --make */
+	int flaky_fails;          /* --flaky-fails */
+	int only_collect;
+	char **ids;               /* owned: asked for on the command line */
+	size_t ids_nr, ids_alloc;
+	char *log_dir;            /* owned: beside --junit */
+};
+
+static void run_args_release(struct run_args *a)
+{
+	for (size_t i = 0; i < a->ids_nr; i++)
+		free(a->ids[i]);
+	free(a->ids);
+	free(a->log_dir);
+}
+
+static int add_id(struct run_args *a, const char *w, size_t n)
+{
+	char *id;
+
+	if (a->ids_nr == a->ids_alloc) {
+		size_t m = a->ids_alloc ? 2 * a->ids_alloc : 16;
+		char **v = realloc(a->ids, m * sizeof(*v));
+
+		if (!v)
+			goto nomem;
+		a->ids = v;
+		a->ids_alloc = m;
+	}
+	if (!a->make) {
+		if (!(id = strndup(w, n)))
+			goto nomem;
+	} else {
+		int ret = offload_make_decode(w, n, &id);
+
+		if (ret == OFFLOAD_EPARSE) {
+			cli_error("bad encoded test ID '%.*s' (an '@' must be followed by two hex digits, not 00)",
+				  (int)(n > 200 ? 200 : n), w);
+			return OFFLOAD_EXIT_USAGE;
+		}
+		if (ret)
+			goto nomem;
+	}
+	a->ids[a->ids_nr++] = id;
+	return 0;
+nomem:
+	cli_error("out of memory");
+	return OFFLOAD_EXIT_INTERNAL;
+}
+
+/* --ids-file FILE: blank-separated make words; FILE is removed (the Make
+ * module writes it for a list too long for one command line). */
+static int read_ids_file(struct run_args *a, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t alloc = 0;
+	ssize_t len;
+	int ret = 0;
+
+	if (!f) {
+		cli_error("cannot read IDs file '%s': %s", path, strerror(errno));
+		return OFFLOAD_EXIT_USAGE;
+	}
+	while (!ret && (len = getdelim(&line, &alloc, ' ', f)) >= 0) {
+		char *p = line, *end = line + len;
+
+		while (p < end && !ret) {
+			char *w;
+
+			while (p < end && (*p == ' ' || *p == '\t' || *p == '\n'))
+				p++;
+			w = p;
+			while (p < end && *p != ' ' && *p != '\t' && *p != '\n')
+				p++;
+			if (p > w)
+				ret = add_id(a, w, (size_t)(p - w));
+		}
+	}
+	if (!ret && ferror(f)) {
+		cli_error("cannot read IDs file '%s': %s", path, strerror(errno));
+		ret = OFFLOAD_EXIT_INTERNAL;
+	}
+	free(line);
+	fclose(f);
+	unlink(path);
+	return ret;
+}
+
+/* Under make -n, -q or -t: say what would run, run nothing. */
+static void dry_run(const struct run_args *a, const char *group)
+{
+	if (a->ids_nr)
+		printf("offload: would run %zu test%s of ", a->ids_nr,
+		       a->ids_nr == 1 ? "" : "s");
+	else
+		printf("offload: would run all tests of ");
+	cli_put_id(stdout, a->config);
+	if (group) {
+		fputs(" (group ", stdout);
+		cli_put_id(stdout, group);
+		putchar(')');
+	}
+	if (a->junit) {
+		fputs(", report ", stdout);
+		cli_put_id(stdout, a->junit);
+	}
+	putchar('\n');
+}
+
+/*
+ * How many sandboxes, and on which job slots.  Under a jobserver, up to
+ * `parallel` sandboxes, the first on our recipe's slot and the others on
+ * tokens.  make's jobserver named in MAKEFLAGS but not handed to us (a
+ * recipe without `+`) is not used.  With --make and no jobserver, make
+ * gave us one slot (plain make, -j1), except under a bare -j.
+ */
+static void use_make_slots(const struct run_args *a,
+			   struct offload_run_options *ro,
+			   struct offload_jobserver **js)
+{
+	struct offload_makeflags mf;
+	struct offload_error err = { 0 };
+	int ret;
+
+	*js = NULL;
+	if (offload_makeflags_parse(&mf, getenv("MAKEFLAGS")))
+		return;
+	if (mf.fifo || mf.pipe_r >= 0) {
+		ret = offload_jobserver_open(js, &mf, &err);
+		if (ret && a->make)
+			fprintf(stderr, "offload: warning: %s: running one test at a time\n",
+				err.msg);
+		if (ret && a->make)
+			ro->parallel = 1;
+	} else if (a->make && !mf.unlimited) {
+		ro->parallel = 1;
+	}
+	offload_makeflags_release(&mf);
+	ro->jobserver = *js;
+}
+
+/* Tests asked for by ID that discovery did not find: a stale list must
+ * not look green. */
+static size_t report_missing(const struct run_args *a, struct offload_run *run)
+{
+	const struct offload_test_list *t = offload_run_tests(run);
+	const char **have = malloc((t->nr + 1) * sizeof(*have));
+	size_t missing = 0;
+
+	if (!have)
+		return a->ids_nr;
+	memcpy(have, t->ids, t->nr * sizeof(*have));
+	qsort(have, t->nr, sizeof(*have), cmp_strp);
+	for (size_t i = 0; i < a->ids_nr; i++) {
+		if (bsearch(&a->ids[i], have, t->nr, sizeof(*have), cmp_strp))
+			continue;
+		if (!missing++)
+			printf("Not found (asked for, not discovered):\n");
+		if (missing <= 100) {
+			fputs("  ", stdout);
+			cli_put_id(stdout, a->ids[i]);
+			putchar('\n');
+		}
+	}
+	if (missing > 100)
+		printf("  ... and %zu more\n", missing - 100);
+	free(have);
+	return missing;
+}
+
+static void set_handlers(void (*fn)(int))
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+static int parse_run_args(int argc, char **argv, struct run_args *a,
+			  struct offload_run_options *ro, struct ui *ui)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "parallel", required_argument, NULL, 'j' },
 		{ "group", required_argument, NULL, 'g' },
+		{ "junit", required_argument, NULL, 'J' },
 		{ "fail-fast", no_argument, NULL, 'F' },
 		{ "collect-only", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "make", no_argument, NULL, 'M' },
+		{ "flaky-fails", no_argument, NULL, 'L' },
+		{ "ids-file", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct offload_run_options ro = OFFLOAD_RUN_OPTIONS_INIT;
-	struct offload_config cfg;
-	struct offload_report rep = { 0 };
-	struct offload_error err = { 0 };
-	struct offload_run *run = NULL;
-	const char *config = "offload.ini", *ci = getenv("CI");
-	struct ui ui = { 0 };
-	struct sigaction sa;
-	int c, only_collect = 0, ret;
+	const char *ids_file = NULL;
+	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "c:j:g:vh", opts, NULL)) != -1) {
 		char *end;
 		unsigned long n;
 
 		switch (c) {
-		case 'c': config = optarg; break;
+		case 'c': a->config = optarg; break;
 		case 'j':
 			n = strtoul(optarg, &end, 10);
 			if (!*optarg || *end || n < 1 || n > 4096 || optarg[0] == '-') {
 				cli_error("bad value '%s' for --parallel (expected 1 to 4096)", optarg);
 				return OFFLOAD_EXIT_USAGE;
 			}
-			ro.parallel = (unsigned)n;
+			ro->parallel = (unsigned)n;
 			break;
-		case 'g': ro.only_group = optarg; break;
-		case 'F': ro.fail_fast = 1; break;
-		case 'C': only_collect = 1; break;
-		case 'v': ui.verbose = 1; break;
-		case 'h': fputs(run_usage, stdout); return 0;
+		case 'g': ro->only_group = optarg; break;
+		case 'J': a->junit = optarg; break;
+		case 'F': ro->fail_fast = 1; break;
+		case 'C': a->only_collect = 1; break;
+		case 'v': ui->verbose = 1; break;
+		case 'M': a->make = 1; break;
+		case 'L': a->flaky_fails = 1; break;
+		case 'I': ids_file = optarg; break;
+		case 'h': fputs(run_usage, stdout); return -1;
 		default: fputs(run_usage, stderr); return OFFLOAD_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		cli_error("unexpected argument '%s'", argv[optind]);
+	if ((a->flaky_fails || ids_file) && !a->make) {
+		cli_error("--flaky-fails and --ids-file go with --make");
 		return OFFLOAD_EXIT_USAGE;
 	}
-	if ((ret = cli_load_config(&cfg, config)))
+	if (a->junit && !*a->junit) {
+		cli_error("empty --junit path");
+		return OFFLOAD_EXIT_USAGE;
+	}
+	for (int i = optind; i < argc; i++)
+		if ((ret = add_id(a, argv[i], strlen(argv[i]))))
+			return ret;
+	if (ids_file && (ret = read_ids_file(a, ids_file)))
 		return ret;
-	ui.tty = isatty(STDERR_FILENO) && !(ci && !strcmp(ci, "true"));
+	return 0;
+}
+
+/* --junit FILE: the report there, the history with it unless configured
+ * apart, and the logs in FILE.logs/ (FILE without its .xml), so that runs
+ * of one configuration with their own reports can run at once. */
+static int use_junit_path(struct run_args *a, struct offload_config *cfg,
+			  struct offload_run_options *ro)
+{
+	char *junit = realpath(a->junit, NULL), *hist = NULL;
+	size_t n;
+
+	if (!junit) {
+		/* Not there yet: absolute against the working directory. */
+		char *cwd = getcwd(NULL, 0);
+
+		if (cwd && a->junit[0] != '/' &&
+		    (junit = malloc(strlen(cwd) + strlen(a->junit) + 2)))
+			sprintf(junit, "%s/%s", cwd, a->junit);
+		else if (cwd)
+			junit = strdup(a->junit);
+		free(cwd);
+	}
+	if (!junit)
+		goto nomem;
+	if (cfg->history_path && !strcmp(cfg->history_path, cfg->junit_file) &&
+	    !(hist = strdup(junit)))
+		goto nomem;
+	n = strlen(junit);
+	if (n > 4 && !strcmp(junit + n - 4, ".xml"))
+		n -= 4;
+	if (!(a->log_dir = malloc(n + sizeof(".logs"))))
+		goto nomem;
+	memcpy(a->log_dir, junit, n);
+	strcpy(a->log_dir + n, ".logs");
+	ro->log_dir = a->log_dir;
+	if (hist) {
+		free(cfg->history_path);
+		cfg->history_path = hist;
+	}
+	free(cfg->junit_file);
+	cfg->junit_file = junit;
+	cfg->junit = 1;
+	return 0;
+nomem:
+	free(junit);
+	free(hist);
+	cli_error("out of memory");
+	return OFFLOAD_EXIT_INTERNAL;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct offload_run_options ro = OFFLOAD_RUN_OPTIONS_INIT;
+	struct offload_config cfg;
+	struct offload_report rep = { 0 };
+	struct offload_error err = { 0 };
+	struct offload_run *run = NULL;
+	struct offload_jobserver *js = NULL;
+	struct run_args a = { .config = "offload.ini" };
+	const char *ci = getenv("CI");
+	struct ui ui = { 0 };
+	int ret, cfg_loaded = 0;
+	size_t missing = 0;
+
+	ret = parse_run_args(argc, argv, &a, &ro, &ui);
+	if (ret) {
+		run_args_release(&a);
+		return ret < 0 ? 0 : ret;
+	}
+	if (a.make) {
+		struct offload_makeflags mf;
+
+		if (offload_makeflags_parse(&mf, getenv("MAKEFLAGS"))) {
+			cli_error("out of memory");
+			ret = OFFLOAD_EXIT_INTERNAL;
+			goto out;
+		}
+		if (mf.dry) {
+			dry_run(&a, ro.only_group);
+			offload_makeflags_release(&mf);
+			goto out;
+		}
+		offload_makeflags_release(&mf);
+	}
+	if ((ret = cli_load_config(&cfg, a.config)))
+		goto out;
+	cfg_loaded = 1;
+	if (a.junit && (ret = use_junit_path(&a, &cfg, &ro)))
+		goto out;
+	use_make_slots(&a, &ro, &js);
+	/* make's flags and jobserver are ours, not the tests': a test that
+	 * runs make must not find descriptors it was never given. */
+	unsetenv("MAKEFLAGS");
+	unsetenv("MFLAGS");
+	unsetenv("MAKELEVEL");
+	ui.tty = !a.make && isatty(STDERR_FILENO) && !(ci && !strcmp(ci, "true"));
+	ui.quiet_ticks = a.make && !ui.verbose;
 	ro.on_event = on_event;
 	ro.data = &ui;
+	if (a.ids_nr) {
+		ro.only_ids = (const char *const *)a.ids;
+		ro.only_ids_nr = a.ids_nr;
+	}
 
 	ret = offload_run_new(&run, &cfg, &ro, &err);
 	if (ret) {
 		cli_error("%s", err.msg[0] ? err.msg : offload_strerror(ret));
-		offload_config_release(&cfg);
-		return OFFLOAD_EXIT_INTERNAL;
+		ret = OFFLOAD_EXIT_INTERNAL;
+		goto out;
 	}
 	/* From here on a signal stops the run cleanly, discovery included. */
 	active_run = run;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	set_handlers(on_signal);
 
 	ret = offload_run_prepare(run, &err);
-	if (ret == OFFLOAD_ECANCELED) {
+	if (interrupted_by) {
+		/* Whatever discovery said: a signal is a signal. */
+		cli_error("interrupted by signal %d during discovery: no test ran",
+			  interrupted_by);
 		ret = 128 + interrupted_by;
 		goto out;
 	}
@@ -272,18 +588,16 @@ int cmd_run(int argc, char **argv)
 				OFFLOAD_EXIT_USAGE : OFFLOAD_EXIT_INTERNAL;
 		goto out;
 	}
-	if (interrupted_by) {	/* after discovery, before the run */
-		ret = 128 + interrupted_by;
-		goto out;
-	}
-	if (only_collect) {
+	if (a.only_collect) {
 		ret = collect_only(run);
 		goto out;
 	}
+	missing = report_missing(&a, run);
 	if (!offload_run_tests(run)->nr) {
 		/* Almost always a wrong glob or filter: never a green run. */
-		cli_error("no tests discovered (check paths and filters in '%s')",
-			  config);
+		if (!missing)
+			cli_error("no tests discovered (check paths and filters in '%s')",
+				  a.config);
 		ret = OFFLOAD_EXIT_FAILED;
 		goto out;
 	}
@@ -303,13 +617,24 @@ int cmd_run(int argc, char **argv)
 	fflush(stderr);
 	summary(&rep);
 	ret = rep.interrupted ? 128 + rep.interrupted : offload_report_exit_code(&rep);
+	if (missing && ret != OFFLOAD_EXIT_INTERNAL && !rep.interrupted)
+		ret = OFFLOAD_EXIT_FAILED;
+	if (a.make && ret == OFFLOAD_EXIT_FLAKY)
+		ret = a.flaky_fails ? OFFLOAD_EXIT_FAILED : OFFLOAD_EXIT_OK;
 out:
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
+	set_handlers(SIG_DFL);
 	active_run = NULL;
+	/* Every worker is joined: no token can be taken any more. */
+	if (js && offload_jobserver_close(js, &err)) {
+		fflush(stdout);
+		cli_error("%s", err.msg);
+		if (ret == OFFLOAD_EXIT_OK || ret == OFFLOAD_EXIT_FLAKY)
+			ret = OFFLOAD_EXIT_INTERNAL;
+	}
 	offload_report_release(&rep);
 	offload_run_free(run);
-	offload_config_release(&cfg);
+	if (cfg_loaded)
+		offload_config_release(&cfg);
+	run_args_release(&a);
 	return ret;
 }

@@ -3,7 +3,9 @@
 # t1002-make-args.sh - argument edge cases stop make the make way
 # ("FILE:LINE: *** offload: ...  Stop.", exit 2) and say what is wrong:
 # an empty argument, a missing configuration, a bad option, a bad encoded
-# ID; a message quoting '$' and parentheses is printed as it is.  The
+# ID; a message quoting '$' and parentheses is printed as it is.  What
+# only the run can know (an unknown group) fails the recipe (exit 3 of
+# `offload run`) with the message.  The
 # no-argument spelling $(offload-discover) is a variable reference and
 # expands to nothing (the documented trap).  A group argument selects
 # that group, and discovery runs once per make process for the same
@@ -77,7 +79,8 @@ mk 'all:
 	$(offload-run offload.ini,,group=nope)'
 run_make -f t.mk
 expect_rc 2
-expect_grep "^t.mk:3: \*\*\* offload: .*nope" "$ERR" "an unknown group is named"
+expect_grep "^offload: .*'nope'" "$ERR" "an unknown group is named"
+expect_grep "t.mk:3: all\] Error 3" "$ERR" "a configuration error is exit 3"
 
 # A group; the same arguments twice discover once.
 rm -f discover.log

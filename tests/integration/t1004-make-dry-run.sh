@@ -1,11 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# t1004-make-dry-run.sh - make -n and make -q expand recipes, so
-# $(offload-run) must not run tests then: under -n (also combined with
-# other flags, -kn) it prints what would run and no test starts, no report
-# is written; under -q nothing runs and make answers "not up to date";
-# under -t make expands the lines of a recipe that has a recursive line
-# (+ or $(MAKE)) but runs only that one: no test runs either.
+# t1004-make-dry-run.sh - $(offload-run) is a `+` line, which make runs
+# even under -n, -q and -t: the `offload run --make` it starts sees make's
+# flags and must run no test then.  Under -n (also combined with other
+# flags, -kn) it prints what would run and no test starts, no report is
+# written; under -q nothing runs and make answers "not up to date"; under
+# -t make touches the target and runs nothing.  The same holds in a
+# sub-make (+$(MAKE)), which make also runs under -n.
 . "${OFFLOAD_SRC:?}/tests/integration/lib.sh"
 
 use_make_module
@@ -25,7 +26,9 @@ some:
 	\$(offload-run offload.ini,tests/t1 tests/t2,group=all)
 touched:
 	\$(offload-run offload.ini)
-	+@echo recursive line ran
+	@echo plain line ran
+sub:
+	+\$(MAKE) -f t.mk stamp
 EOF2
 
 nothing_ran() {
@@ -39,12 +42,17 @@ nothing_ran() {
 
 run_make -f t.mk -n
 expect_rc 0
-expect_grep "^echo 'offload: would run all tests of offload.ini'$" "$OUT"
+expect_grep "^offload: would run all tests of offload.ini$" "$OUT"
 nothing_ran -n
+
+run_make -f t.mk -n sub
+expect_rc 0
+expect_grep "^offload: would run all tests of offload.ini$" "$OUT"
+nothing_ran "-n (sub-make)"
 
 run_make -f t.mk -kn some
 expect_rc 0
-expect_grep "^echo 'offload: would run 2 tests of offload.ini (group all)'$" "$OUT"
+expect_grep "^offload: would run 2 tests of offload.ini (group all)$" "$OUT"
 nothing_ran -kn
 
 run_make -f t.mk -q
@@ -53,8 +61,9 @@ nothing_ran -q
 
 run_make -f t.mk -t touched
 expect_rc 0
-expect_grep '^recursive line ran$' "$OUT" "make -t ran the recursive line"
+expect_no_grep '^plain line ran$' "$OUT" "make -t ran a recipe line"
 [ -f touched ] || fail "make -t did not touch the target"
+rm -f touched
 nothing_ran -t
 
 # The real thing, for contrast: the tests do run.
