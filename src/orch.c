@@ -893,6 +893,13 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 			emit(run, &ps, &ev);
 		}
 	}
+	/* Every batch is in (or the run is canceled): a sandbox still
+	 * waiting for a jobserver token stops waiting. */
+	pthread_mutex_lock(&run->mu);
+	run->stopping = 1;
+	pthread_mutex_unlock(&run->mu);
+	for (size_t i = 0; i < run->workers_nr; i++)
+		(void)!write(run->workers[i].kill[1], "d", 1);
 	for (size_t i = 0; i < workers_nr; i++)
 		if (run->workers[i].started)
 			pthread_join(run->workers[i].thread, NULL);
