@@ -6,6 +6,8 @@
 #   harness.sh valgrind      unit programs and one offload run under valgrind
 #   harness.sh dogfood [DIR] unit programs and scripts of build DIR, run by
 #                            the Make module of $O (tests/check.mk)
+#   harness.sh make44 MAKE   the Make module's scripts (tests/integration/t1*.sh)
+#                            under MAKE, GNU make 4.4 (tests/make44.sh builds it)
 #   harness.sh summary FILE  add up the recorded counts; print the last line
 # Counts go to $RESULTS (one "passed failed skipped label" line per part).
 # A part's failures print their output; the exit status is always that of
@@ -132,12 +134,42 @@ dogfood)
 		record "$part($label, via make module)"
 	done
 	;;
+make44)
+	# The same scripts as in `integration`, with MAKE_UNDER_TEST set and
+	# without the calling make's MAKEFLAGS (its jobserver is 4.3's pipe):
+	# what differs from Debian's make 4.3 is the fifo jobserver (t1011).
+	# No make 4.4 (tests/make44.sh failed) is one failure, not a pass.
+	mk=${2:-}
+	case $mk in /*) ;; ?*) mk=$(pwd)/$mk ;; esac
+	if [ -z "$mk" ] || ! "$mk" --version 2>/dev/null | head -n 1 | grep -q '^GNU Make 4\.4'; then
+		echo "--- FAIL make44: '$mk' is not GNU make 4.4 (tests/make44.sh DIR builds it)"
+		fail=1
+		record "make44($label)"
+		exit 0
+	fi
+	for t in "$ROOT"/tests/integration/t1[0-9]*.sh; do
+		[ -f "$t" ] || continue
+		name=$(basename "$t" .sh)
+		dir=$(mktemp -d "/tmp/offload-it.XXXXXX")
+		log="$dir.log"
+		(cd "$dir" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL TEST_DIR="$dir" \
+			MAKE_UNDER_TEST="$mk" timeout 300 sh "$t") >"$log" 2>&1
+		rc=$?
+		case $rc in
+		0) pass=$((pass + 1)) ;;
+		77) skip=$((skip + 1)); echo "--- skip $name (make 4.4): $(tail -n 1 "$log")" ;;
+		*) fail=$((fail + 1)); echo "--- FAIL $name under make 4.4 (exit $rc)"; tail -n 60 "$log" ;;
+		esac
+		rm -rf "$dir" "$log"
+	done
+	record "make44($label)"
+	;;
 summary)
 	awk '{ p += $1; f += $2; s += $3 }
 	     END { printf "%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0 || NR == 0) }' "$2"
 	;;
 *)
-	echo "usage: harness.sh unit|integration|valgrind|dogfood [DIR]|summary FILE" >&2
+	echo "usage: harness.sh unit|integration|valgrind|dogfood [DIR]|make44 MAKE|summary FILE" >&2
 	exit 2
 	;;
 esac

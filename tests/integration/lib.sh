@@ -254,10 +254,12 @@ less() {
 # sanitizer runtime first in the uninstrumented make process; a TSan one
 # cannot be loaded at all: skip).  Defines run_make ARG...: make in the
 # foreground, stdout in $OUT, stderr in $ERR, exit status in $rc; bounded.
+# The make is ${MAKE_UNDER_TEST:-make} (`make check-make44`: make 4.4.1).
 use_make_module() {
 	GMK=${OFFLOAD_BUILD_DIR:?}/gmk/offload.so
 	[ -f "$GMK" ] || die "no module '$GMK' (make gmk)"
-	command -v make >/dev/null 2>&1 || skip "GNU make is not installed"
+	command -v "${MAKE_UNDER_TEST:-make}" >/dev/null 2>&1 ||
+		skip "GNU make ('${MAKE_UNDER_TEST:-make}') is not installed"
 	case $(ldd "$GMK" 2>/dev/null) in
 	*libtsan*) skip "a TSan-built module cannot be loaded into make" ;;
 	*libasan*)
@@ -269,7 +271,7 @@ use_make_module() {
 
 run_make() {
 	rc=0
-	timeout -k 5 "${RUN_TIMEOUT:-60}" make --no-print-directory "$@" >"$OUT" 2>"$ERR" || rc=$?
+	timeout -k 5 "${RUN_TIMEOUT:-60}" "${MAKE_UNDER_TEST:-make}" --no-print-directory "$@" >"$OUT" 2>"$ERR" || rc=$?
 	[ "$rc" != 124 ] && [ "$rc" != 137 ] ||
 		fail "make $* did not finish within ${RUN_TIMEOUT:-60} s"
 }

@@ -28,7 +28,7 @@ EOF2
 interrupt() {
 	rm -rf test-results stamp
 	rc=
-	env --default-signal=INT,QUIT setsid make -j4 -f t.mk >"$OUT" 2>"$ERR" &
+	env --default-signal=INT,QUIT setsid "${MAKE_UNDER_TEST:-make}" -j4 -f t.mk >"$OUT" 2>"$ERR" &
 	pid=$!
 	(sleep 60; kill -KILL "-$pid") 2>/dev/null &
 	watchdog=$!
