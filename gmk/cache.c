@@ -103,8 +103,7 @@ static int walk_one(const char *path, const struct stat *st, int type,
 static int key_walk(struct key *k, const char *dir, const char *root,
 		    size_t root_len)
 {
-	char *path;
-	struct stat st;
+	char *path, *real;
 	int r;
 
 	if (root_len && root[0] == '/')
@@ -113,15 +112,18 @@ static int key_walk(struct key *k, const char *dir, const char *root,
 		sprintf(path, "%s/%.*s", dir, (int)root_len, root);
 	if (!path)
 		return -1;
-	if (lstat(path, &st)) {
+	/* Real paths, so that the output directory is recognised in the
+	 * walk whatever "./" or symbolic link led to it. */
+	if (!(real = realpath(path, NULL))) {
 		/* Not there (yet): its absence is part of the key. */
 		key_add(k, path, strlen(path) + 1);
 		free(path);
 		return 0;
 	}
-	walk.k = k;
-	r = nftw(path, walk_one, 32, FTW_PHYS | FTW_ACTIONRETVAL);
 	free(path);
+	walk.k = k;
+	r = nftw(real, walk_one, 32, FTW_PHYS | FTW_ACTIONRETVAL);
+	free(real);
 	return r == FTW_STOP ? -1 : 0;
 }
 
@@ -153,8 +155,11 @@ static int key_inputs(struct key *k, const struct offload_config *cfg)
 	const char *dir = cfg->working_dir, *p = cfg->paths;
 	int any = 0;
 
-	walk.skip = cfg->output_dir;
-	walk.skip_len = strlen(cfg->output_dir);
+	char *out = realpath(cfg->output_dir, NULL);
+	int ret = 0;
+
+	walk.skip = out ? out : cfg->output_dir;
+	walk.skip_len = strlen(walk.skip);
 	walk.entries = 0;
 	key_top_files(k, dir);
 	if (cfg->framework != OFFLOAD_FRAMEWORK_CUSTOM && p) {
@@ -181,14 +186,16 @@ static int key_inputs(struct key *k, const struct offload_config *cfg)
 				if (n > 1)
 					n--;    /* without the '/' */
 			}
-			if (key_walk(k, dir, n ? w : ".", n ? n : 1))
-				return -1;
+			if ((ret = key_walk(k, dir, n ? w : ".", n ? n : 1)))
+				goto out;
 			any = 1;
 		}
 	}
-	if (!any && key_walk(k, dir, ".", 1))
-		return -1;
-	return 0;
+	if (!any)
+		ret = key_walk(k, dir, ".", 1);
+out:
+	free(out);
+	return ret;
 }
 
 int discover_cache_key(const struct offload_config *cfg, const char *group,
@@ -216,6 +223,21 @@ int discover_cache_key(const struct offload_config *cfg, const char *group,
 	return 0;
 }
 
+/* Create the directories above `path`. */
+static void mkdir_above(const char *path)
+{
+	char *p = strdup(path);
+
+	if (!p)
+		return;
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		mkdir(p, 0777);
+		*s = '/';
+	}
+	free(p);
+}
+
 char *discover_cache_path(const struct offload_config *cfg, const char *group)
 {
 	struct key k;
@@ -229,6 +251,10 @@ char *discover_cache_path(const struct offload_config *cfg, const char *group)
 	if (path)
 		sprintf(path, "%s/.offload-cache/discover-%016llx",
 			cfg->output_dir, (unsigned long long)k.a);
+	/* Now, not after the key: a new directory changes its parent's
+	 * time, which may be an input. */
+	if (path)
+		mkdir_above(path);
 	return path;
 }
 
@@ -258,21 +284,6 @@ miss:
 	free(words);
 	fclose(f);
 	return NULL;
-}
-
-/* Create the directories above `path`. */
-static void mkdir_above(const char *path)
-{
-	char *p = strdup(path);
-
-	if (!p)
-		return;
-	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		mkdir(p, 0777);
-		*s = '/';
-	}
-	free(p);
 }
 
 void discover_cache_write(const char *path, const char *key,

@@ -11,7 +11,8 @@
 int discover_cache_key(const struct offload_config *cfg, const char *group,
 		       char out[33]);
 
-/* Where that discovery's words are kept (caller frees), NULL on ENOMEM. */
+/* Where that discovery's words are kept (caller frees), NULL on ENOMEM;
+ * the directories above it are created. */
 char *discover_cache_path(const struct offload_config *cfg, const char *group);
 
 /* The words kept at `path` under `key` (caller frees; length in *len), or

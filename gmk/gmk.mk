@@ -5,12 +5,18 @@
 # keeps everything but make's entry points hidden.
 
 GMK_SO := $(O)/gmk/offload.so
+GMK_MK := $(O)/gmk/offload.mk
 GMK_OBJ := $(O)/obj/gmk/offload.o $(O)/obj/gmk/cache.o
 
 .PHONY: gmk install-gmk uninstall-gmk
 
-gmk: $(GMK_SO)
-all: $(GMK_SO)
+gmk: $(GMK_SO) $(GMK_MK)
+all: $(GMK_SO) $(GMK_MK)
+
+# Beside the module, so that it loads the module it sits with.
+$(GMK_MK): gmk/offload.mk
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
 
 # -z nodelete: make after 4.4.1 may dlclose a loaded module before it
 # rebuilds it, while it still holds the function pointers we registered.
@@ -21,13 +27,14 @@ $(GMK_SO): $(GMK_OBJ) $(LIB_A) gmk/offload.map
 	  -Wl,-z,nodelete -o $@ $(GMK_OBJ) $(LIB_A) $(LIB_LIBS) $(LDLIBS)
 
 install: install-gmk
-install-gmk: $(GMK_SO)
+install-gmk: $(GMK_SO) $(GMK_MK)
 	install -d $(DESTDIR)$(LIBDIR)/offload
 	install -m 755 $(GMK_SO) $(DESTDIR)$(LIBDIR)/offload/offload.so
+	install -m 644 $(GMK_MK) $(DESTDIR)$(LIBDIR)/offload/offload.mk
 
 uninstall: uninstall-gmk
 uninstall-gmk:
-	rm -f $(DESTDIR)$(LIBDIR)/offload/offload.so
+	rm -f $(DESTDIR)$(LIBDIR)/offload/offload.so $(DESTDIR)$(LIBDIR)/offload/offload.mk
 	-rmdir $(DESTDIR)$(LIBDIR)/offload
 
 # The module finds the `offload` command beside it, else in this build

@@ -495,7 +495,9 @@ static char *fn_discover(const char *name, unsigned argc, char **argv)
 	}
 	if (ret)
 		goto fail;
-	if (keyed)
+	/* The key of what discovery left: it may have written into its
+	 * inputs (pytest's first __pycache__ changes its directory's time). */
+	if (keyed && !m->words.nomem && !discover_cache_key(&cfg, group, key))
 		discover_cache_write(cache, key, m->words.buf ? m->words.buf : "",
 				     m->words.len);
 remember:
