@@ -450,6 +450,19 @@ OFFLOAD_API char *offload_make_encode(const char *id);
  */
 OFFLOAD_API int offload_make_decode(const char *w, size_t n, char **out);
 
+/**
+ * Write `path` (atomically, parent directories created) as a JUnit report
+ * of one failed test case `name` in suite `suite`: <failure type="error">
+ * with `message` (may be NULL) and `text` (may be NULL; capped as any
+ * test's output).  For a step that ran no test, such as a build that
+ * failed, to show as failed in a merged report.  Strings stay the
+ * caller's.
+ */
+OFFLOAD_API int offload_junit_write_failure(const char *path, const char *suite,
+					    const char *name, const char *message,
+					    const char *text,
+					    struct offload_error *err);
+
 /** Shell-quote `s` for /bin/sh into a new string (caller frees); NULL on ENOMEM. */
 OFFLOAD_API char *offload_shell_quote(const char *s);
 

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "junit.h"
 #include "report.h"
 
 enum offload_verdict verdict_of(const struct offload_attempt *a, size_t nr)
@@ -85,4 +86,28 @@ void offload_report_release(struct offload_report *rep)
 		free(rep->warnings[i]);
 	free(rep->warnings);
 	memset(rep, 0, sizeof(*rep));
+}
+
+int offload_junit_write_failure(const char *path, const char *suite,
+				const char *name, const char *message,
+				const char *text, struct offload_error *err)
+{
+	/* A run of one test in one group, whose only attempt is an error:
+	 * junit_write() then writes it as every other failed test. */
+	struct offload_group group = { .name = (char *)suite };
+	struct offload_config cfg = { .groups = &group, .groups_nr = 1 };
+	struct offload_attempt att = {
+		.outcome = OFFLOAD_ATTEMPT_ERROR,
+		.message = (char *)message,
+		.output = (char *)text,
+	};
+	struct offload_result res = {
+		.id = (char *)name,
+		.verdict = OFFLOAD_FAILED,
+		.attempts = &att,
+		.attempts_nr = 1,
+	};
+	struct offload_report rep = { .results = &res, .nr = 1, .failed = 1 };
+
+	return junit_write(path, &cfg, &rep, err);
 }

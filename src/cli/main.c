@@ -20,6 +20,7 @@ static const char usage[] =
 "  init      write a starter offload.ini\n"
 "  logs      show the output of tests from the last report\n"
 "  merge     merge JUnit files into one report\n"
+"  report-error  write a report of one failed step (a failed build)\n"
 "\n"
 "common options:\n"
 "  -c, --config FILE   configuration file (default: offload.ini)\n"
@@ -73,6 +74,7 @@ int main(int argc, char **argv)
 		{ "run", cmd_run }, { "collect", cmd_collect },
 		{ "validate", cmd_validate }, { "init", cmd_init },
 		{ "logs", cmd_logs }, { "merge", cmd_merge },
+		{ "report-error", cmd_report_error },
 	};
 
 	if (argc < 2) {

@@ -130,4 +130,35 @@ expect_xpath 'count(//testcase[@name="tests/test_add"]/failure)' 1
 mk check-distributed
 [ "$rc" != 0 ] || fail "the second make forgot the failing test"
 [ "$(ran libcalc)" = 4 ] || fail "a failed component was not re-tested"
+
+# --- a build failure: the merged report names it -------------------------
+cp "$OFFLOAD_SRC/examples/monorepo/libcalc/tests/test_add.c" mono/libcalc/tests/test_add.c
+echo 'int broken(' >>mono/libcalc/tests/test_add.c
+: >"$LOG"
+mk check-distributed
+[ "$rc" != 0 ] || fail "make succeeded although libcalc does not build"
+xsd_check "$JUNIT"
+expect_xpath 'count(//testsuite[@name="libcalc"]/testcase)' 1
+expect_xpath 'count(//testcase[@name="build: build/libcalc/tests/test_add"]/failure)' 1
+expect_xpath 'count(//failure[contains(., "test_add.c")])' 1
+expect_xpath 'string(/testsuites/@failures)' 1
+cp "$OFFLOAD_SRC/examples/monorepo/libcalc/tests/test_add.c" mono/libcalc/tests/test_add.c
+mk check-distributed
+expect_rc 0
+[ "$(ran libcalc)" = 4 ] || fail "libcalc was not re-tested once it built again"
+expect_xpath 'string(/testsuites/@failures)' 0
+expect_xpath 'string(/testsuites/@tests)' 15
+
+# --- one target per test, through the module's cached discovery ---------
+[ "$VIA" = module ] || exit 0
+mk list-tests
+expect_rc 0
+[ "$(grep -c '^test/' "$OUT")" = 11 ] || fail "list-tests did not list 11 tests: $(cat "$OUT")"
+ls mono/build/test-results/pyutil/.offload-cache/discover-* >/dev/null 2>&1 ||
+	fail "no discovery cache for pyutil"
+: >"$LOG"
+mk test/scripts/slugify_basic
+expect_rc 0
+[ "$(cat "$LOG" | wc -l)" = 1 ] || fail "one test target ran $(wc -l <"$LOG") tests"
+xsd_check mono/build/one/scripts/slugify_basic.xml
 exit 0
