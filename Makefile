@@ -55,7 +55,7 @@ OFFLOAD := $(O)/bin/offload
 
 .PHONY: all deps check check-build check-plain check-unit check-integration check-valgrind check-asan check-tsan \
 	check-make44 check-make44-part \
-	demo bench install uninstall clean help
+	demo bench bench-make install uninstall clean help
 .DEFAULT_GOAL := all
 
 all: $(LIB_A) $(LIB_SO) $(OFFLOAD) $(PLUGIN) $(O)/liboffload.pc
@@ -170,6 +170,13 @@ demo: deps all
 
 bench: all
 	@tests/bench/exec-vs-xargs.sh $(abspath $(OFFLOAD))
+	@tests/bench/make-concurrency.sh $(O)
+
+# The Make module beside other recipes, under make 4.3 and 4.4.1.
+bench-make: all
+	@tests/bench/make-concurrency.sh $(O)
+	@tests/make44.sh $(MAKE44_DIR) >/dev/null && \
+	  tests/bench/make-concurrency.sh $(O) 3 $(abspath $(MAKE44_DIR))/make
 
 # ---- installation -------------------------------------------------------
 install: all
@@ -194,7 +201,7 @@ clean:
 	rm -rf $(O) test-results examples/*/test-results examples/*/build
 
 help:
-	@echo 'targets: all deps check check-plain check-unit check-integration check-valgrind check-asan check-tsan check-make44 demo bench install uninstall clean'
+	@echo 'targets: all deps check check-plain check-unit check-integration check-valgrind check-asan check-tsan check-make44 demo bench bench-make install uninstall clean'
 	@echo 'variables: O=DIR (build dir, default build) V=1 SANITIZE=address,undefined PREFIX DESTDIR'
 
 include gmk/gmk.mk

@@ -29,6 +29,9 @@
 #include "error.h"
 #include "offload.h"
 
+/* How long a token that appears is left to make's own jobs. */
+#define YIELD_MS 10
+
 struct offload_jobserver {
 	pthread_mutex_t mu;
 	int rfd;                  /* ours, O_NONBLOCK */
@@ -258,6 +261,12 @@ int offload_jobserver_acquire(struct offload_jobserver *js, int cancel_fd)
 			return 0;
 		if (!p[0].revents)
 			continue;
+		/* Let make go first: a job of make waiting for a slot (the
+		 * next step of a build chain) wakes with us, and takes the
+		 * token now if it wants it.  Tests can wait a moment;
+		 * make's critical path should not. */
+		if (poll(p + 1, cancel_fd >= 0 ? 1 : 0, YIELD_MS) > 0)
+			return 0;
 		n = read(js->rfd, &c, 1);
 		if (n == 1) {
 			int ret = push_held(js, c);
