@@ -55,7 +55,7 @@ run() {	# run NAME JOBS: append the wall time to NAME.times
 		exit 1
 	}
 	t1=$(now)
-	echo "$t1 - $t0" | bc >>"$1.times"
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >>"$1.times"
 }
 r=0
 while [ "$r" -lt "$rounds" ]; do
@@ -71,6 +71,6 @@ printf '%s, %s rounds, median wall time\n' "$("$mk" --version | head -n 1)" "$ro
 for m in A B C D P; do
 	t=$(median $m.times)
 	case $m in D) ideal=2 ;; *) ideal=4 ;; esac
-	printf '%s  %6.2f s  %.2fx ideal  %.2fx make-per-test\n' "$m" "$t" \
-		"$(echo "$t / $ideal" | bc -l)" "$(echo "$t / $p" | bc -l)"
+	awk -v m="$m" -v t="$t" -v i="$ideal" -v p="$p" 'BEGIN {
+		printf "%s  %6.2f s  %.2fx ideal  %.2fx make-per-test\n", m, t, t / i, t / p }'
 done
