@@ -60,6 +60,22 @@ struct entry {
 	int line;
 };
 
+/*
+ * A hash index over loader items (sections by name, keys by section and
+ * name), so that finding a section again or a duplicate key costs O(1)
+ * and a file with 100k sections loads in linear time.  Open addressing
+ * with linear probing; the table doubles when half full.
+ */
+struct islot {
+	size_t hash;
+	size_t item;              /* index + 1; 0: the slot is empty */
+};
+
+struct index {
+	struct islot *slot;       /* owned; NULL until the first insertion */
+	size_t nr, mask;          /* items; table size - 1 */
+};
+
 struct loader {
 	FILE *fp;
 	const char *file;         /* as given, for messages */
@@ -77,6 +93,9 @@ struct loader {
 	size_t sec_nr, sec_alloc;
 	struct entry *ent;
 	size_t ent_nr, ent_alloc;
+	struct index sec_index;   /* sec[] by name */
+	struct index key_index;   /* ent[] keys by section and name */
+	size_t groups_alloc;      /* of cfg->groups */
 	struct strvec warnings;
 	int framework_line;       /* line of [framework] type, 0 if unset */
 };
@@ -239,6 +258,77 @@ static void *grow(void *p, size_t *alloc, size_t nr, size_t size)
 	return p;
 }
 
+/* FNV-1a over `name`, seeded with `section` (NONE for section names). */
+static size_t hash_name(size_t section, const char *name)
+{
+	uint64_t h = 14695981039346656037ull ^ (uint64_t)section;
+
+	for (; *name; name++) {
+		h ^= (unsigned char)*name;
+		h *= 1099511628211ull;
+	}
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* Room for one more item in `ix`: 0 or OFFLOAD_ENOMEM. */
+static int index_reserve(struct index *ix)
+{
+	size_t size = ix->slot ? ix->mask + 1 : 0, n, i, j;
+	struct islot *t;
+
+	if (size && (ix->nr + 1) * 2 <= size)
+		return 0;
+	n = size ? size * 2 : 64;
+	if (n < size || !(t = calloc(n, sizeof(*t))))
+		return OFFLOAD_ENOMEM;
+	for (i = 0; i < size; i++) {
+		if (!ix->slot[i].item)
+			continue;
+		for (j = ix->slot[i].hash & (n - 1); t[j].item; j = (j + 1) & (n - 1))
+			;
+		t[j] = ix->slot[i];
+	}
+	free(ix->slot);
+	ix->slot = t;
+	ix->mask = n - 1;
+	return 0;
+}
+
+/*
+ * The slot of the item with this hash that `same` accepts, or the empty
+ * slot where such an item goes (fill it in and count it in ix->nr).  Call
+ * index_reserve() first.
+ */
+static struct islot *index_probe(const struct index *ix, size_t hash,
+				 int (*same)(const struct loader *, size_t,
+					     size_t, const char *),
+				 const struct loader *L, size_t section,
+				 const char *name)
+{
+	size_t i;
+
+	for (i = hash & ix->mask;; i = (i + 1) & ix->mask) {
+		struct islot *s = &ix->slot[i];
+
+		if (!s->item ||
+		    (s->hash == hash && same(L, s->item - 1, section, name)))
+			return s;
+	}
+}
+
+static int same_section(const struct loader *L, size_t i, size_t section,
+			const char *name)
+{
+	(void)section;
+	return !strcmp(L->sec[i].name, name);
+}
+
+static int same_key(const struct loader *L, size_t i, size_t section,
+		    const char *name)
+{
+	return L->ent[i].section == section && !strcmp(L->ent[i].name, name);
+}
+
 /* Append `s` to `b` with the hidden whitespace put back. */
 static int add_restored(struct buf *b, const char *s, size_t len)
 {
@@ -304,7 +394,8 @@ static int section_header(struct loader *L, const char *str, size_t first,
 	const char *end = memchr(start, ']', len - first - 1);
 	struct buf name = BUF_INIT;
 	struct section *s;
-	size_t i;
+	struct islot *slot;
+	size_t i, hash;
 
 	if (!end)
 		return fail(L, L->lineno, OFFLOAD_ECONFIG,
@@ -317,17 +408,24 @@ static int section_header(struct loader *L, const char *str, size_t first,
 	if (add_restored(&name, start, (size_t)(end - start)))
 		return nomem(L);
 
-	for (i = 0; i < L->sec_nr; i++)
-		if (!strcmp(L->sec[i].name, name.buf))
-			break;
-	if (i == L->sec_nr) {
+	if (index_reserve(&L->sec_index)) {
+		buf_release(&name);
+		return nomem(L);
+	}
+	hash = hash_name(NONE, name.buf);
+	slot = index_probe(&L->sec_index, hash, same_section, L, NONE,
+			   name.buf);
+	if (slot->item) {
+		i = slot->item - 1;
+	} else {
 		s = grow(L->sec, &L->sec_alloc, L->sec_nr, sizeof(*s));
 		if (!s) {
 			buf_release(&name);
 			return nomem(L);
 		}
 		L->sec = s;
-		s = &L->sec[L->sec_nr];
+		i = L->sec_nr;
+		s = &L->sec[i];
 		s->name = buf_detach(&name);
 		if (!s->name)
 			return nomem(L);
@@ -335,6 +433,9 @@ static int section_header(struct loader *L, const char *str, size_t first,
 		s->group = NONE;
 		s->warned = 0;
 		L->sec_nr++;
+		slot->hash = hash;
+		slot->item = i + 1;
+		L->sec_index.nr++;
 	}
 	buf_release(&name);
 	L->cur_section = i;
@@ -441,7 +542,8 @@ static int on_value(void *user, const char *section, const char *name,
 {
 	struct loader *L = user;
 	struct buf b = BUF_INIT;
-	size_t i;
+	struct islot *slot;
+	size_t hash;
 
 	(void)section; /* ours is L->cur_section: inih cuts long names */
 	if (L->code)
@@ -465,27 +567,33 @@ static int on_value(void *user, const char *section, const char *name,
 		fail(L, L->lineno, OFFLOAD_ECONFIG, "missing key name before '='");
 		return 0;
 	}
-	for (i = 0; i < L->ent_nr; i++) {
-		const struct entry *e = &L->ent[i];
+	if (index_reserve(&L->key_index)) {
+		buf_release(&b);
+		return nomem(L), 0;
+	}
+	hash = hash_name(L->cur_section, b.buf);
+	slot = index_probe(&L->key_index, hash, same_key, L, L->cur_section,
+			   b.buf);
+	if (slot->item) {
+		const struct entry *e = &L->ent[slot->item - 1];
 
-		if (e->name && e->section == L->cur_section &&
-		    !strcmp(e->name, b.buf)) {
-			if (L->cur_section == NONE)
-				fail(L, L->lineno, OFFLOAD_ECONFIG,
-				     "duplicate key '%s' (first set on line %d)",
-				     b.buf, e->line);
-			else
-				fail(L, L->lineno, OFFLOAD_ECONFIG,
-				     "duplicate key '%s' in [%s] (first set on line %d)",
-				     b.buf, L->sec[L->cur_section].name,
-				     e->line);
-			buf_release(&b);
-			return 0;
-		}
+		if (L->cur_section == NONE)
+			fail(L, L->lineno, OFFLOAD_ECONFIG,
+			     "duplicate key '%s' (first set on line %d)",
+			     b.buf, e->line);
+		else
+			fail(L, L->lineno, OFFLOAD_ECONFIG,
+			     "duplicate key '%s' in [%s] (first set on line %d)",
+			     b.buf, L->sec[L->cur_section].name, e->line);
+		buf_release(&b);
+		return 0;
 	}
 	/* b.len > 0, so buf_detach() hands over b's own storage. */
 	if (push_entry(L, L->cur_section, buf_detach(&b)))
 		return 0;
+	slot->hash = hash;
+	slot->item = L->ent_nr;
+	L->key_index.nr++;
 	if (add_restored(&L->ent[L->ent_nr - 1].value, value, strlen(value)))
 		return nomem(L), 0;
 	L->last_key = L->ent_nr - 1;
@@ -758,7 +866,7 @@ static int add_group(struct loader *L, struct section *s)
 	struct offload_config *cfg = L->cfg;
 	struct offload_group *g;
 
-	g = reallocarray(cfg->groups, cfg->groups_nr + 1, sizeof(*g));
+	g = grow(cfg->groups, &L->groups_alloc, cfg->groups_nr, sizeof(*g));
 	if (!g)
 		return nomem(L);
 	cfg->groups = g;
@@ -1037,6 +1145,8 @@ static void loader_release(struct loader *L)
 		buf_release(&L->ent[i].value);
 	}
 	free(L->ent);
+	free(L->sec_index.slot);
+	free(L->key_index.slot);
 	strvec_clear(&L->warnings);
 }
 

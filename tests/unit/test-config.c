@@ -339,6 +339,52 @@ static void test_duplicate_key(void **state)
 	offload_config_release(&cfg);
 }
 
+/*
+ * 100k groups, each with a key: every header and every key is looked up
+ * once, and a linear scan per lookup (as before) made this take 20 s.
+ * Not timed; under valgrind the quadratic version would not finish.
+ */
+static void test_many_groups(void **state)
+{
+	enum { N = 100000 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	char want[64];
+	size_t i;
+
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	fputs("[framework]\ntype = pytest\n", f);
+	for (i = 0; i < N; i++)
+		fprintf(f, "[group.g%zu]\nretry_count = %zu\n", i, i % 7);
+	fputs("[group.g0]\nfilters = x\nretry_cont = 1\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(load_text(text), 0);
+	assert_int_equal(cfg.groups_nr, N);
+	for (i = 0; i < N; i += 9999) {
+		snprintf(want, sizeof(want), "g%zu", i);
+		assert_string_equal(cfg.groups[i].name, want);
+		assert_int_equal(cfg.groups[i].retry_count, i % 7);
+	}
+	assert_string_equal(cfg.groups[0].filters, "x");
+	assert_int_equal(cfg.warnings_nr, 1);
+	expect_warning(0, "line 200005: unknown key 'retry_cont' in [group.g0] (did you mean 'retry_count'?)");
+	offload_config_release(&cfg);
+	free(text);
+
+	/* A duplicate far from its first setting names both lines. */
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	fputs("[framework]\ntype = pytest\n", f);
+	for (i = 0; i < N; i++)
+		fprintf(f, "[group.g%zu]\nretry_count = 1\n", i);
+	fputs("[group.g1]\nretry_count = 2\n", f);
+	assert_int_equal(fclose(f), 0);
+	expect_error(text, "line 200004: duplicate key 'retry_count' in [group.g1] (first set on line 6)");
+	free(text);
+}
+
 static void test_expansion(void **state)
 {
 	setenv("OFFLOAD_T_A", "abc", 1);
@@ -777,6 +823,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_key),
 		cmocka_unit_test(test_unknown_section),
 		cmocka_unit_test(test_duplicate_key),
+		cmocka_unit_test(test_many_groups),
 		cmocka_unit_test(test_expansion),
 		cmocka_unit_test(test_relative_paths),
 		cmocka_unit_test(test_long_line),
