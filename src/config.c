@@ -16,6 +16,7 @@
  * empty section, and tells continuation lines from new keys.  The first
  * pass yields the file's headers and keys in order; the second interprets
  * them: expansion of ${VAR}, typed values, defaults, path resolution.
+ * The settings written out load back to the same bytes (see put_str).
  */
 #include <errno.h>
 #include <limits.h>
@@ -594,6 +595,10 @@ static int on_value(void *user, const char *section, const char *name,
 	slot->hash = hash;
 	slot->item = L->ent_nr;
 	L->key_index.nr++;
+	/* Blanks hidden before a ';' that starts the value are still the
+	 * blanks after '=', which inih would have removed. */
+	while (*value == HIDDEN_SPACE || *value == HIDDEN_TAB)
+		value++;
 	if (add_restored(&L->ent[L->ent_nr - 1].value, value, strlen(value)))
 		return nomem(L), 0;
 	L->last_key = L->ent_nr - 1;
@@ -625,7 +630,10 @@ static int valid_env_name(const char *s)
 
 /*
  * ${VAR}, ${VAR:-default} and $$, once, left to right: what a variable
- * expands to is not looked at again.  Any other '$' is kept.
+ * expands to is not looked at again.  ${} (blanks allowed between the
+ * braces) is empty: it keeps blanks at either end of a value, and joins a
+ * value split with "${" at the end of a line and "}" at the start of the
+ * next, which the reader joins into "${ }".  Any other '$' is kept.
  */
 static int expand(struct loader *L, const struct entry *e, struct buf *out)
 {
@@ -639,6 +647,9 @@ static int expand(struct loader *L, const struct entry *e, struct buf *out)
 		} else if (p[1] == '$') {
 			r = buf_addch(out, '$');
 			p += 2;
+		} else if (p[2 + strspn(p + 2, " \t")] == '}') {
+			p += 2 + strspn(p + 2, " \t") + 1;
+			r = 0;
 		} else {
 			name = q = p + 2;
 			if (is_name_start(*q))
@@ -1265,48 +1276,102 @@ void offload_config_release(struct offload_config *cfg)
 /* Longest line the loader accepts (libinih's buffer less its NUL). */
 #define LINE_MAX_BYTES 199
 
+/* value[from..to) with '$' doubled; returns the bytes written. */
+static size_t put_escaped(FILE *out, const char *value, size_t from,
+			  size_t to)
+{
+	size_t n = 0;
+
+	for (; from < to; from++) {
+		if (value[from] == '$')
+			n++, fputc('$', out);
+		fputc(value[from], out);
+		n++;
+	}
+	return n;
+}
+
 /*
- * "key = value" with '$' doubled so that loading does not expand it again.
- * A value too long for one line is broken at single spaces into indented
- * continuation lines, which the loader joins with one space.
+ * "key = value" in a form that loads back byte for byte.  '$' is doubled,
+ * so that loading does not expand it again; a value that starts or ends
+ * with a blank gets an empty "${}" there, which keeps the blank from
+ * being trimmed; a value too long for one line is split wherever the line
+ * is full (never inside a "$$"), the line ending in "${" and the next,
+ * indented, starting with "}": the loader joins them into an empty
+ * "${ }".  No line is longer than LINE_MAX_BYTES.
  */
 static int put_str(FILE *out, const char *key, const char *value)
 {
-	struct buf esc = BUF_INIT;
-	const char *rest;
-	size_t width = strlen(key) + 3, len, room, i, cut;
+	size_t len = strlen(value), klen = strlen(key), left = len, col, i;
+	int lead = len && (value[0] == ' ' || value[0] == '\t');
+	int trail = len && (value[len - 1] == ' ' || value[len - 1] == '\t');
 
-	for (; *value; value++)
-		if (buf_addch(&esc, *value) ||
-		    (*value == '$' && buf_addch(&esc, '$'))) {
-			buf_release(&esc);
-			return OFFLOAD_ENOMEM;
-		}
-	rest = esc.buf;
-	len = esc.len;
-	fprintf(out, "%s =%s", key, len ? " " : "");
-	while (width + len > LINE_MAX_BYTES && width < LINE_MAX_BYTES) {
-		room = LINE_MAX_BYTES - width;
-		for (cut = 0, i = room; i > 0; i--) {
-			if (rest[i] == ' ' && rest[i - 1] != ' ' &&
-			    rest[i + 1] && rest[i + 1] != ' ' &&
-			    rest[i + 1] != '\t' && rest[i + 1] != ';' &&
-			    rest[i + 1] != '#') {
-				cut = i;
-				break;
-			}
-		}
-		if (!cut)
-			break; /* no place to break: the loader will say so */
-		fwrite(rest, 1, cut, out);
-		fputs("\n\t", out);
-		rest += cut + 1;
-		len -= cut + 1;
-		width = 1;
+	for (i = 0; i < len; i++)
+		left += value[i] == '$';	/* bytes still to write */
+	/* An env name may fill a line on its own: "NAME=" was its line. */
+	fputs(key, out);
+	fputs(klen + 2 <= LINE_MAX_BYTES ? " =" : "=", out);
+	col = klen + (klen + 2 <= LINE_MAX_BYTES ? 2 : 1);
+	if (!len) {
+		fputc('\n', out);
+		return 0;
 	}
-	fwrite(rest, 1, len, out);
-	fputc('\n', out);
-	buf_release(&esc);
+	/* Room for " ", the guard and one "$$" before a "${"?  Else start
+	 * on a continuation line (joined to an empty value without a space),
+	 * guarded: a '#' or ';' there would start a comment. */
+	if (col + 1 + 3 + 2 + 2 <= LINE_MAX_BYTES) {
+		fputc(' ', out);
+		col++;
+	} else {
+		fputs("\n\t", out);
+		col = 1;
+		lead = 1;
+	}
+	if (lead) {
+		fputs("${}", out);
+		col += 3;
+	}
+	i = 0;
+	for (;;) {
+		size_t room = LINE_MAX_BYTES - col, used = 0, cut = 0, j;
+
+		if (left + (trail ? 3 : 0) <= room)
+			break;
+		/* Break at a single space in the second half of the line if
+		 * there is one (the loader joins lines with a space), else
+		 * wherever the line is full, before "${". */
+		for (j = i; j < len; j++) {
+			size_t w = value[j] == '$' ? 2 : 1;
+
+			if (value[j] == ' ' && used >= room / 2 &&
+			    value[j - 1] != ' ' && value[j - 1] != '\t' &&
+			    j + 1 < len && !strchr(" \t;#", value[j + 1]))
+				cut = j;
+			if (used + w > room)
+				break;
+			used += w;
+		}
+		if (cut) {
+			left -= put_escaped(out, value, i, cut) + 1;
+			fputs("\n\t", out);
+			i = cut + 1;	/* the space, which the join restores */
+			col = 1;
+			continue;
+		}
+		for (j = i, used = 0; j < len; j++) {
+			size_t w = value[j] == '$' ? 2 : 1;
+
+			if (used + w + 2 > room)
+				break;
+			used += w;
+		}
+		left -= put_escaped(out, value, i, j);
+		fputs("${\n\t}", out);
+		i = j;
+		col = 2;
+	}
+	put_escaped(out, value, i, len);
+	fputs(trail ? "${}\n" : "\n", out);
 	return 0;
 }
 
