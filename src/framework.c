@@ -359,6 +359,7 @@ int match_results(struct batch_exec *b, const struct junit_case *cases,
 		  const char *missing_reason, const char *missing_output)
 {
 	struct slot *slots = NULL;
+	size_t unmatched = 0;
 	int r = 0;
 
 	if (b->nr && !(slots = malloc(b->nr * sizeof(*slots))))
@@ -381,13 +382,19 @@ int match_results(struct batch_exec *b, const struct junit_case *cases,
 		if (b->nr)
 			hit = bsearch(&key_slot, slots, b->nr, sizeof(*slots),
 				      slot_cmp);
-		if (!hit)
-			r = warn_unmatched(b, key);
-		else if (!b->res[hit->idx].have)	/* the first case decides */
-			r = case_to_outcome(&b->res[hit->idx], &cases[i]);
+		if (hit) {
+			if (!b->res[hit->idx].have)	/* the first case decides */
+				r = case_to_outcome(&b->res[hit->idx], &cases[i]);
+		} else if (++unmatched <= OFFLOAD_UNMATCHED_SHOWN) {
+			r = warn_unmatched(b, key);	/* the rest: counted */
+		}
 		free(key);
 	}
 	free(slots);
+	if (!r && unmatched > OFFLOAD_UNMATCHED_SHOWN)
+		r = strvec_pushf(&b->warnings,
+				 "batch %u: %zu more results matched no test of the batch",
+				 b->batch_no, unmatched - OFFLOAD_UNMATCHED_SHOWN);
 	if (!r && missing_reason)
 		r = batch_fill(b, OFFLOAD_ATTEMPT_ERROR, 0, missing_reason,
 			       missing_output);

@@ -96,8 +96,9 @@ int custom_run_batch(struct batch_exec *b, struct offload_error *err);
  * Shared helpers (framework.c).
  * match_results: assign JUnit cases to the batch's IDs.  key_of(case)
  * gives the ID a case claims (e.g. its offload_nodeid property, or
- * test_id_format applied); unmatched cases become warnings naming up to
- * three closest IDs of the batch.  Tests left without a case get
+ * test_id_format applied); the first OFFLOAD_UNMATCHED_SHOWN unmatched
+ * cases become warnings naming up to three closest IDs of the batch, and
+ * one more warning counts the rest.  Tests left without a case get
  * `missing_reason` (an ERROR attempt, with `missing_output` as output).
  */
 struct junit_case;
@@ -126,6 +127,9 @@ const char *pytest_plugin_dir(void);
  * more is a discovery error.  Bounds the memory the list takes (about
  * 40 bytes per ID plus the IDs themselves, within the 64 MiB above). */
 #define OFFLOAD_DISCOVERY_MAX_IDS 1000000
+/* Unmatched results of one batch warned about one by one; the rest are
+ * counted in one more warning. */
+#define OFFLOAD_UNMATCHED_SHOWN 10
 struct spawn_res;
 /* Split `s` into words like sh, without expansions; OFFLOAD_EPARSE for an
  * unterminated quote.  Words are appended to `out`. */

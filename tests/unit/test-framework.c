@@ -341,6 +341,35 @@ static void test_discover_limits(void **state)
 	strvec_clear(&ids);
 }
 
+/* A flood of unmatched results: ten warnings, then one that counts. */
+static void test_unmatched_flood(void **state)
+{
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct batch_exec b;
+	const char *ids[] = { "t1" };
+	char want[128];
+
+	f->cfg.framework = OFFLOAD_FRAMEWORK_CUSTOM;
+	f->cfg.test_id_format = (char *)"{name}";
+	f->cfg.run_command = (char *)
+		"{ echo '<testsuite>'; i=0; while [ $i -lt 5000 ]; do "
+		"echo \"<testcase name='x$i'/>\"; i=$((i + 1)); done; "
+		"echo \"<testcase name='t1'/></testsuite>\"; } > {result_file}";
+	batch_init(&b, f, 3, ids, 1);
+	assert_int_equal(framework_run_batch(&b, &err), 0);
+	assert_outcome(&b.res[0], OFFLOAD_ATTEMPT_PASSED, NULL);
+	assert_int_equal(b.warnings.nr, 11);
+	for (int i = 0; i < 10; i++) {
+		snprintf(want, sizeof(want),
+			 "batch 3: result 'x%d' matches no test of the batch (closest: 't1')", i);
+		assert_string_equal(b.warnings.v[i], want);
+	}
+	assert_string_equal(b.warnings.v[10],
+			    "batch 3: 4990 more results matched no test of the batch");
+	batch_exec_release(&b);
+}
+
 /* IDs that a careless shell command line would break. */
 static const char *nasty[] = { "it's", "$(touch pwned)", "a;b", "two\nlines" };
 
@@ -773,6 +802,7 @@ int main(void)
 		T(test_exec_cancel),
 		T(test_custom_discover),
 		T(test_discover_limits),
+		T(test_unmatched_flood),
 		T(test_custom_exit_status),
 		T(test_custom_result_file),
 		T(test_custom_stale_result_file),
