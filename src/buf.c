@@ -193,6 +193,38 @@ int capbuf_render(const struct capbuf *c, struct buf *out)
 	return 0;
 }
 
+size_t capbuf_tail(const struct capbuf *c, char *dst, size_t n)
+{
+	size_t ring_cap = c->cap - c->cap / 2, skip, done = 0;
+	/* The kept text in order: head, then the ring from its oldest byte. */
+	struct {
+		const char *p;
+		size_t len;
+	} part[3] = { { c->head.buf, c->head.len }, { NULL, 0 }, { NULL, 0 } };
+
+	if (c->ring_len && c->ring_len == ring_cap) {
+		part[1].p = c->ring + c->ring_pos;
+		part[1].len = ring_cap - c->ring_pos;
+		part[2].p = c->ring;
+		part[2].len = c->ring_pos;
+	} else if (c->ring_len) {
+		part[1].p = c->ring;
+		part[1].len = c->ring_len;
+	}
+	skip = c->head.len + c->ring_len;
+	skip = skip > n ? skip - n : 0;
+	for (int i = 0; i < 3; i++) {
+		size_t from = skip < part[i].len ? skip : part[i].len;
+
+		skip -= from;
+		if (part[i].len > from) {
+			memcpy(dst + done, part[i].p + from, part[i].len - from);
+			done += part[i].len - from;
+		}
+	}
+	return done;
+}
+
 void strvec_init(struct strvec *sv)
 {
 	sv->v = strvec_empty_;

@@ -53,6 +53,12 @@ unsigned long long capbuf_dropped(const struct capbuf *c);
  * "\n[offload: N bytes of output omitted]\n", then the tail.
  */
 int capbuf_render(const struct capbuf *c, struct buf *out);
+/*
+ * Copy the last bytes kept (at most n; the omission marker is not among
+ * them) to dst, not NUL-terminated; returns how many.  Allocates nothing,
+ * so quoting the end of 64 MB of output does not copy it all.
+ */
+size_t capbuf_tail(const struct capbuf *c, char *dst, size_t n);
 
 /* A NULL-terminated vector of owned strings (git's strvec). */
 struct strvec {

@@ -16,6 +16,7 @@
  * empty section, and tells continuation lines from new keys.  The first
  * pass yields the file's headers and keys in order; the second interprets
  * them: expansion of ${VAR}, typed values, defaults, path resolution.
+ * The settings written out load back to the same bytes (see put_str).
  */
 #include <errno.h>
 #include <limits.h>
@@ -60,6 +61,22 @@ struct entry {
 	int line;
 };
 
+/*
+ * A hash index over loader items (sections by name, keys by section and
+ * name), so that finding a section again or a duplicate key costs O(1)
+ * and a file with 100k sections loads in linear time.  Open addressing
+ * with linear probing; the table doubles when half full.
+ */
+struct islot {
+	size_t hash;
+	size_t item;              /* index + 1; 0: the slot is empty */
+};
+
+struct index {
+	struct islot *slot;       /* owned; NULL until the first insertion */
+	size_t nr, mask;          /* items; table size - 1 */
+};
+
 struct loader {
 	FILE *fp;
 	const char *file;         /* as given, for messages */
@@ -77,6 +94,9 @@ struct loader {
 	size_t sec_nr, sec_alloc;
 	struct entry *ent;
 	size_t ent_nr, ent_alloc;
+	struct index sec_index;   /* sec[] by name */
+	struct index key_index;   /* ent[] keys by section and name */
+	size_t groups_alloc;      /* of cfg->groups */
 	struct strvec warnings;
 	int framework_line;       /* line of [framework] type, 0 if unset */
 };
@@ -239,6 +259,77 @@ static void *grow(void *p, size_t *alloc, size_t nr, size_t size)
 	return p;
 }
 
+/* FNV-1a over `name`, seeded with `section` (NONE for section names). */
+static size_t hash_name(size_t section, const char *name)
+{
+	uint64_t h = 14695981039346656037ull ^ (uint64_t)section;
+
+	for (; *name; name++) {
+		h ^= (unsigned char)*name;
+		h *= 1099511628211ull;
+	}
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* Room for one more item in `ix`: 0 or OFFLOAD_ENOMEM. */
+static int index_reserve(struct index *ix)
+{
+	size_t size = ix->slot ? ix->mask + 1 : 0, n, i, j;
+	struct islot *t;
+
+	if (size && (ix->nr + 1) * 2 <= size)
+		return 0;
+	n = size ? size * 2 : 64;
+	if (n < size || !(t = calloc(n, sizeof(*t))))
+		return OFFLOAD_ENOMEM;
+	for (i = 0; i < size; i++) {
+		if (!ix->slot[i].item)
+			continue;
+		for (j = ix->slot[i].hash & (n - 1); t[j].item; j = (j + 1) & (n - 1))
+			;
+		t[j] = ix->slot[i];
+	}
+	free(ix->slot);
+	ix->slot = t;
+	ix->mask = n - 1;
+	return 0;
+}
+
+/*
+ * The slot of the item with this hash that `same` accepts, or the empty
+ * slot where such an item goes (fill it in and count it in ix->nr).  Call
+ * index_reserve() first.
+ */
+static struct islot *index_probe(const struct index *ix, size_t hash,
+				 int (*same)(const struct loader *, size_t,
+					     size_t, const char *),
+				 const struct loader *L, size_t section,
+				 const char *name)
+{
+	size_t i;
+
+	for (i = hash & ix->mask;; i = (i + 1) & ix->mask) {
+		struct islot *s = &ix->slot[i];
+
+		if (!s->item ||
+		    (s->hash == hash && same(L, s->item - 1, section, name)))
+			return s;
+	}
+}
+
+static int same_section(const struct loader *L, size_t i, size_t section,
+			const char *name)
+{
+	(void)section;
+	return !strcmp(L->sec[i].name, name);
+}
+
+static int same_key(const struct loader *L, size_t i, size_t section,
+		    const char *name)
+{
+	return L->ent[i].section == section && !strcmp(L->ent[i].name, name);
+}
+
 /* Append `s` to `b` with the hidden whitespace put back. */
 static int add_restored(struct buf *b, const char *s, size_t len)
 {
@@ -304,7 +395,8 @@ static int section_header(struct loader *L, const char *str, size_t first,
 	const char *end = memchr(start, ']', len - first - 1);
 	struct buf name = BUF_INIT;
 	struct section *s;
-	size_t i;
+	struct islot *slot;
+	size_t i, hash;
 
 	if (!end)
 		return fail(L, L->lineno, OFFLOAD_ECONFIG,
@@ -317,17 +409,24 @@ static int section_header(struct loader *L, const char *str, size_t first,
 	if (add_restored(&name, start, (size_t)(end - start)))
 		return nomem(L);
 
-	for (i = 0; i < L->sec_nr; i++)
-		if (!strcmp(L->sec[i].name, name.buf))
-			break;
-	if (i == L->sec_nr) {
+	if (index_reserve(&L->sec_index)) {
+		buf_release(&name);
+		return nomem(L);
+	}
+	hash = hash_name(NONE, name.buf);
+	slot = index_probe(&L->sec_index, hash, same_section, L, NONE,
+			   name.buf);
+	if (slot->item) {
+		i = slot->item - 1;
+	} else {
 		s = grow(L->sec, &L->sec_alloc, L->sec_nr, sizeof(*s));
 		if (!s) {
 			buf_release(&name);
 			return nomem(L);
 		}
 		L->sec = s;
-		s = &L->sec[L->sec_nr];
+		i = L->sec_nr;
+		s = &L->sec[i];
 		s->name = buf_detach(&name);
 		if (!s->name)
 			return nomem(L);
@@ -335,6 +434,9 @@ static int section_header(struct loader *L, const char *str, size_t first,
 		s->group = NONE;
 		s->warned = 0;
 		L->sec_nr++;
+		slot->hash = hash;
+		slot->item = i + 1;
+		L->sec_index.nr++;
 	}
 	buf_release(&name);
 	L->cur_section = i;
@@ -441,7 +543,8 @@ static int on_value(void *user, const char *section, const char *name,
 {
 	struct loader *L = user;
 	struct buf b = BUF_INIT;
-	size_t i;
+	struct islot *slot;
+	size_t hash;
 
 	(void)section; /* ours is L->cur_section: inih cuts long names */
 	if (L->code)
@@ -465,27 +568,37 @@ static int on_value(void *user, const char *section, const char *name,
 		fail(L, L->lineno, OFFLOAD_ECONFIG, "missing key name before '='");
 		return 0;
 	}
-	for (i = 0; i < L->ent_nr; i++) {
-		const struct entry *e = &L->ent[i];
+	if (index_reserve(&L->key_index)) {
+		buf_release(&b);
+		return nomem(L), 0;
+	}
+	hash = hash_name(L->cur_section, b.buf);
+	slot = index_probe(&L->key_index, hash, same_key, L, L->cur_section,
+			   b.buf);
+	if (slot->item) {
+		const struct entry *e = &L->ent[slot->item - 1];
 
-		if (e->name && e->section == L->cur_section &&
-		    !strcmp(e->name, b.buf)) {
-			if (L->cur_section == NONE)
-				fail(L, L->lineno, OFFLOAD_ECONFIG,
-				     "duplicate key '%s' (first set on line %d)",
-				     b.buf, e->line);
-			else
-				fail(L, L->lineno, OFFLOAD_ECONFIG,
-				     "duplicate key '%s' in [%s] (first set on line %d)",
-				     b.buf, L->sec[L->cur_section].name,
-				     e->line);
-			buf_release(&b);
-			return 0;
-		}
+		if (L->cur_section == NONE)
+			fail(L, L->lineno, OFFLOAD_ECONFIG,
+			     "duplicate key '%s' (first set on line %d)",
+			     b.buf, e->line);
+		else
+			fail(L, L->lineno, OFFLOAD_ECONFIG,
+			     "duplicate key '%s' in [%s] (first set on line %d)",
+			     b.buf, L->sec[L->cur_section].name, e->line);
+		buf_release(&b);
+		return 0;
 	}
 	/* b.len > 0, so buf_detach() hands over b's own storage. */
 	if (push_entry(L, L->cur_section, buf_detach(&b)))
 		return 0;
+	slot->hash = hash;
+	slot->item = L->ent_nr;
+	L->key_index.nr++;
+	/* Blanks hidden before a ';' that starts the value are still the
+	 * blanks after '=', which inih would have removed. */
+	while (*value == HIDDEN_SPACE || *value == HIDDEN_TAB)
+		value++;
 	if (add_restored(&L->ent[L->ent_nr - 1].value, value, strlen(value)))
 		return nomem(L), 0;
 	L->last_key = L->ent_nr - 1;
@@ -517,7 +630,10 @@ static int valid_env_name(const char *s)
 
 /*
  * ${VAR}, ${VAR:-default} and $$, once, left to right: what a variable
- * expands to is not looked at again.  Any other '$' is kept.
+ * expands to is not looked at again.  ${} (blanks allowed between the
+ * braces) is empty: it keeps blanks at either end of a value, and joins a
+ * value split with "${" at the end of a line and "}" at the start of the
+ * next, which the reader joins into "${ }".  Any other '$' is kept.
  */
 static int expand(struct loader *L, const struct entry *e, struct buf *out)
 {
@@ -531,6 +647,9 @@ static int expand(struct loader *L, const struct entry *e, struct buf *out)
 		} else if (p[1] == '$') {
 			r = buf_addch(out, '$');
 			p += 2;
+		} else if (p[2 + strspn(p + 2, " \t")] == '}') {
+			p += 2 + strspn(p + 2, " \t") + 1;
+			r = 0;
 		} else {
 			name = q = p + 2;
 			if (is_name_start(*q))
@@ -758,7 +877,7 @@ static int add_group(struct loader *L, struct section *s)
 	struct offload_config *cfg = L->cfg;
 	struct offload_group *g;
 
-	g = reallocarray(cfg->groups, cfg->groups_nr + 1, sizeof(*g));
+	g = grow(cfg->groups, &L->groups_alloc, cfg->groups_nr, sizeof(*g));
 	if (!g)
 		return nomem(L);
 	cfg->groups = g;
@@ -1037,6 +1156,8 @@ static void loader_release(struct loader *L)
 		buf_release(&L->ent[i].value);
 	}
 	free(L->ent);
+	free(L->sec_index.slot);
+	free(L->key_index.slot);
 	strvec_clear(&L->warnings);
 }
 
@@ -1155,48 +1276,102 @@ void offload_config_release(struct offload_config *cfg)
 /* Longest line the loader accepts (libinih's buffer less its NUL). */
 #define LINE_MAX_BYTES 199
 
+/* value[from..to) with '$' doubled; returns the bytes written. */
+static size_t put_escaped(FILE *out, const char *value, size_t from,
+			  size_t to)
+{
+	size_t n = 0;
+
+	for (; from < to; from++) {
+		if (value[from] == '$')
+			n++, fputc('$', out);
+		fputc(value[from], out);
+		n++;
+	}
+	return n;
+}
+
 /*
- * "key = value" with '$' doubled so that loading does not expand it again.
- * A value too long for one line is broken at single spaces into indented
- * continuation lines, which the loader joins with one space.
+ * "key = value" in a form that loads back byte for byte.  '$' is doubled,
+ * so that loading does not expand it again; a value that starts or ends
+ * with a blank gets an empty "${}" there, which keeps the blank from
+ * being trimmed; a value too long for one line is split wherever the line
+ * is full (never inside a "$$"), the line ending in "${" and the next,
+ * indented, starting with "}": the loader joins them into an empty
+ * "${ }".  No line is longer than LINE_MAX_BYTES.
  */
 static int put_str(FILE *out, const char *key, const char *value)
 {
-	struct buf esc = BUF_INIT;
-	const char *rest;
-	size_t width = strlen(key) + 3, len, room, i, cut;
+	size_t len = strlen(value), klen = strlen(key), left = len, col, i;
+	int lead = len && (value[0] == ' ' || value[0] == '\t');
+	int trail = len && (value[len - 1] == ' ' || value[len - 1] == '\t');
 
-	for (; *value; value++)
-		if (buf_addch(&esc, *value) ||
-		    (*value == '$' && buf_addch(&esc, '$'))) {
-			buf_release(&esc);
-			return OFFLOAD_ENOMEM;
-		}
-	rest = esc.buf;
-	len = esc.len;
-	fprintf(out, "%s =%s", key, len ? " " : "");
-	while (width + len > LINE_MAX_BYTES && width < LINE_MAX_BYTES) {
-		room = LINE_MAX_BYTES - width;
-		for (cut = 0, i = room; i > 0; i--) {
-			if (rest[i] == ' ' && rest[i - 1] != ' ' &&
-			    rest[i + 1] && rest[i + 1] != ' ' &&
-			    rest[i + 1] != '\t' && rest[i + 1] != ';' &&
-			    rest[i + 1] != '#') {
-				cut = i;
-				break;
-			}
-		}
-		if (!cut)
-			break; /* no place to break: the loader will say so */
-		fwrite(rest, 1, cut, out);
-		fputs("\n\t", out);
-		rest += cut + 1;
-		len -= cut + 1;
-		width = 1;
+	for (i = 0; i < len; i++)
+		left += value[i] == '$';	/* bytes still to write */
+	/* An env name may fill a line on its own: "NAME=" was its line. */
+	fputs(key, out);
+	fputs(klen + 2 <= LINE_MAX_BYTES ? " =" : "=", out);
+	col = klen + (klen + 2 <= LINE_MAX_BYTES ? 2 : 1);
+	if (!len) {
+		fputc('\n', out);
+		return 0;
 	}
-	fwrite(rest, 1, len, out);
-	fputc('\n', out);
-	buf_release(&esc);
+	/* Room for " ", the guard and one "$$" before a "${"?  Else start
+	 * on a continuation line (joined to an empty value without a space),
+	 * guarded: a '#' or ';' there would start a comment. */
+	if (col + 1 + 3 + 2 + 2 <= LINE_MAX_BYTES) {
+		fputc(' ', out);
+		col++;
+	} else {
+		fputs("\n\t", out);
+		col = 1;
+		lead = 1;
+	}
+	if (lead) {
+		fputs("${}", out);
+		col += 3;
+	}
+	i = 0;
+	for (;;) {
+		size_t room = LINE_MAX_BYTES - col, used = 0, cut = 0, j;
+
+		if (left + (trail ? 3 : 0) <= room)
+			break;
+		/* Break at a single space in the second half of the line if
+		 * there is one (the loader joins lines with a space), else
+		 * wherever the line is full, before "${". */
+		for (j = i; j < len; j++) {
+			size_t w = value[j] == '$' ? 2 : 1;
+
+			if (value[j] == ' ' && used >= room / 2 &&
+			    value[j - 1] != ' ' && value[j - 1] != '\t' &&
+			    j + 1 < len && !strchr(" \t;#", value[j + 1]))
+				cut = j;
+			if (used + w > room)
+				break;
+			used += w;
+		}
+		if (cut) {
+			left -= put_escaped(out, value, i, cut) + 1;
+			fputs("\n\t", out);
+			i = cut + 1;	/* the space, which the join restores */
+			col = 1;
+			continue;
+		}
+		for (j = i, used = 0; j < len; j++) {
+			size_t w = value[j] == '$' ? 2 : 1;
+
+			if (used + w + 2 > room)
+				break;
+			used += w;
+		}
+		left -= put_escaped(out, value, i, j);
+		fputs("${\n\t}", out);
+		i = j;
+		col = 2;
+	}
+	put_escaped(out, value, i, len);
+	fputs(trail ? "${}\n" : "\n", out);
 	return 0;
 }
 

@@ -359,6 +359,7 @@ int match_results(struct batch_exec *b, const struct junit_case *cases,
 		  const char *missing_reason, const char *missing_output)
 {
 	struct slot *slots = NULL;
+	size_t unmatched = 0;
 	int r = 0;
 
 	if (b->nr && !(slots = malloc(b->nr * sizeof(*slots))))
@@ -381,13 +382,19 @@ int match_results(struct batch_exec *b, const struct junit_case *cases,
 		if (b->nr)
 			hit = bsearch(&key_slot, slots, b->nr, sizeof(*slots),
 				      slot_cmp);
-		if (!hit)
-			r = warn_unmatched(b, key);
-		else if (!b->res[hit->idx].have)	/* the first case decides */
-			r = case_to_outcome(&b->res[hit->idx], &cases[i]);
+		if (hit) {
+			if (!b->res[hit->idx].have)	/* the first case decides */
+				r = case_to_outcome(&b->res[hit->idx], &cases[i]);
+		} else if (++unmatched <= OFFLOAD_UNMATCHED_SHOWN) {
+			r = warn_unmatched(b, key);	/* the rest: counted */
+		}
 		free(key);
 	}
 	free(slots);
+	if (!r && unmatched > OFFLOAD_UNMATCHED_SHOWN)
+		r = strvec_pushf(&b->warnings,
+				 "batch %u: %zu more results matched no test of the batch",
+				 b->batch_no, unmatched - OFFLOAD_UNMATCHED_SHOWN);
 	if (!r && missing_reason)
 		r = batch_fill(b, OFFLOAD_ATTEMPT_ERROR, 0, missing_reason,
 			       missing_output);
@@ -549,20 +556,19 @@ int split_words(const char *s, struct strvec *out)
 /* ------------------------------------------------------------------ */
 /* Discovery commands                                                  */
 
-/* The end of a command's output, on one line, for an error message. */
+/*
+ * The end of a command's output, on one line, for an error message.  Only
+ * the last few KB are looked at: the output may be 64 MB.
+ */
 static void tail_text(const struct capbuf *cb, char *dst, size_t n)
 {
-	struct buf all = BUF_INIT;
-	const char *p;
+	char raw[4096];
+	const char *p = raw;
 	size_t len, j = 0;
 
-	dst[0] = '\0';
-	if (capbuf_render(cb, &all))
-		return;
-	len = all.len;
-	while (len && strchr(" \t\r\n", all.buf[len - 1]))
+	len = capbuf_tail(cb, raw, sizeof(raw));
+	while (len && strchr(" \t\r\n", raw[len - 1]))
 		len--;
-	p = all.buf;
 	if (len > n - 1) {
 		p += len - (n - 1);
 		len = n - 1;
@@ -570,7 +576,19 @@ static void tail_text(const struct capbuf *cb, char *dst, size_t n)
 	for (size_t i = 0; i < len; i++)
 		dst[j++] = p[i] == '\n' || p[i] == '\r' ? ' ' : p[i];
 	dst[j] = '\0';
-	buf_release(&all);
+}
+
+int discovery_add_id(struct strvec *ids, size_t from, const char *id,
+		     size_t len, const struct offload_group *g,
+		     const char *what, struct offload_error *err)
+{
+	if (ids->nr - from >= OFFLOAD_DISCOVERY_MAX_IDS)
+		return err_set(err, OFFLOAD_EDISCOVER,
+			       "group '%s': %s listed more than %d tests, the limit for one group",
+			       g->name, what, OFFLOAD_DISCOVERY_MAX_IDS);
+	if (strvec_push_nodup(ids, strndup(id, len)))
+		return err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	return 0;
 }
 
 int discovery_run(const struct offload_config *cfg, int cancel_fd,
@@ -609,6 +627,13 @@ int discovery_run(const struct offload_config *cfg, int cancel_fd,
 		goto cleanup;
 	}
 	tail_text(res.err.total ? &res.err : &res.out, tail, sizeof(tail));
+	/* Too much output explains a timeout or a SIGPIPE: say that first. */
+	if (res.state != SPAWN_CANCELED && capbuf_dropped(&res.out)) {
+		r = err_set(err, OFFLOAD_EDISCOVER,
+			    "group '%s': %s printed more than %d MiB, the limit for discovery output",
+			    g->name, what, OFFLOAD_DISCOVERY_CAP >> 20);
+		goto cleanup;
+	}
 	switch (res.state) {
 	case SPAWN_EXITED:
 		break;
@@ -625,12 +650,6 @@ int discovery_run(const struct offload_config *cfg, int cancel_fd,
 	case SPAWN_CANCELED:
 		r = err_set(err, OFFLOAD_ECANCELED, "group '%s': %s canceled",
 			    g->name, what);
-		goto cleanup;
-	}
-	if (capbuf_dropped(&res.out)) {
-		r = err_set(err, OFFLOAD_EDISCOVER,
-			    "group '%s': %s printed more than %d MB", g->name,
-			    what, OFFLOAD_DISCOVERY_CAP / 2 / (1024 * 1024));
 		goto cleanup;
 	}
 	*status = res.status;

@@ -96,8 +96,9 @@ int custom_run_batch(struct batch_exec *b, struct offload_error *err);
  * Shared helpers (framework.c).
  * match_results: assign JUnit cases to the batch's IDs.  key_of(case)
  * gives the ID a case claims (e.g. its offload_nodeid property, or
- * test_id_format applied); unmatched cases become warnings naming up to
- * three closest IDs of the batch.  Tests left without a case get
+ * test_id_format applied); the first OFFLOAD_UNMATCHED_SHOWN unmatched
+ * cases become warnings naming up to three closest IDs of the batch, and
+ * one more warning counts the rest.  Tests left without a case get
  * `missing_reason` (an ERROR attempt, with `missing_output` as output).
  */
 struct junit_case;
@@ -118,7 +119,17 @@ const char *pytest_plugin_dir(void);
  * OFFLOAD_ENOMEM unless said otherwise.
  */
 #define OFFLOAD_MESSAGE_MAX 200                    /* bytes of an attempt's message */
-#define OFFLOAD_DISCOVERY_CAP (128 * 1024 * 1024)  /* discovery output kept */
+/* Bytes of output a discovery command may print (stdout; stderr is kept
+ * up to the same size): more is a discovery error.  Memory for one
+ * discovery is about this much, whatever the command prints. */
+#define OFFLOAD_DISCOVERY_CAP (64 * 1024 * 1024)
+/* IDs one group's discovery may list (before duplicates are removed):
+ * more is a discovery error.  Bounds the memory the list takes (about
+ * 40 bytes per ID plus the IDs themselves, within the 64 MiB above). */
+#define OFFLOAD_DISCOVERY_MAX_IDS 1000000
+/* Unmatched results of one batch warned about one by one; the rest are
+ * counted in one more warning. */
+#define OFFLOAD_UNMATCHED_SHOWN 10
 struct spawn_res;
 /* Split `s` into words like sh, without expansions; OFFLOAD_EPARSE for an
  * unterminated quote.  Words are appended to `out`. */
@@ -144,12 +155,22 @@ int res_output(const struct spawn_res *res, struct buf *out);
 /* "signal 11 (SIGSEGV)" into dst; returns dst. */
 const char *signal_text(int sig, char *dst, size_t n);
 /*
+ * Append id[0..len) to `ids` for group `g`, unless the group (its IDs
+ * being those from index `from`) has OFFLOAD_DISCOVERY_MAX_IDS already:
+ * then OFFLOAD_EDISCOVER, "group 'G': WHAT listed more than N tests".
+ * Or OFFLOAD_ENOMEM.
+ */
+int discovery_add_id(struct strvec *ids, size_t from, const char *id,
+		     size_t len, const struct offload_group *g,
+		     const char *what, struct offload_error *err);
+/*
  * Run a discovery command in cfg->provider_working_dir with the caller's
  * environment plus [provider.env]; its stdout goes to `out`, its exit
  * status to *status.  Returns 0 when it exited (err already describes a
  * non-zero status, quoting the end of its stderr, for callers that reject
- * it), else OFFLOAD_EDISCOVER (cannot start, signal, timeout, too much
- * output) or OFFLOAD_ENOMEM.
+ * it), else OFFLOAD_EDISCOVER (cannot start, signal, timeout, more than
+ * OFFLOAD_DISCOVERY_CAP bytes of output), OFFLOAD_ECANCELED or
+ * OFFLOAD_ENOMEM.
  */
 int discovery_run(const struct offload_config *cfg, int cancel_fd,
 		  const struct offload_group *g, char *const *argv,

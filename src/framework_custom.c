@@ -36,9 +36,12 @@ static const char *filters_lookup(const char *key, size_t len, void *data)
 	return NULL;
 }
 
-static int parse_lines(const char *text, struct strvec *ids)
+static int parse_lines(const char *text, const struct offload_group *g,
+		       struct strvec *ids, struct offload_error *err)
 {
 	const char *p = text;
+	size_t from = ids->nr;
+	int r;
 
 	while (*p) {
 		size_t n = strcspn(p, "\n"), m = n;
@@ -46,8 +49,9 @@ static int parse_lines(const char *text, struct strvec *ids)
 		while (m && p[m - 1] == '\r')
 			m--;
 		if (m && p[0] != '#' && strspn(p, " \t") < m &&
-		    strvec_push_nodup(ids, strndup(p, m)))
-			return OFFLOAD_ENOMEM;
+		    (r = discovery_add_id(ids, from, p, m, g,
+					  "discover_command", err)))
+			return r;
 		p += n + (p[n] == '\n');
 	}
 	return 0;
@@ -76,8 +80,8 @@ int custom_discover(const struct offload_config *cfg, int cancel_fd,
 	r = discovery_run(cfg, cancel_fd, g, argv, "discover_command", &out, &status, err);
 	if (!r && status)
 		r = OFFLOAD_EDISCOVER;	/* err says why */
-	if (!r && parse_lines(out.buf, ids))
-		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	if (!r)
+		r = parse_lines(out.buf, g, ids, err);
 	buf_release(&cmd);
 	buf_release(&out);
 	return r;

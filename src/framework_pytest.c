@@ -63,9 +63,12 @@ static int more_words(const char *what, const char *s, struct strvec *argv,
  * line and a summary ("3 tests collected in 0.01s").  Lines without "::"
  * before the blank line are warnings or file-level notes, not tests.
  */
-static int parse_collect(const char *text, struct strvec *ids)
+static int parse_collect(const char *text, const struct offload_group *g,
+			 struct strvec *ids, struct offload_error *err)
 {
 	const char *p = text;
+	size_t from = ids->nr;
+	int r;
 
 	while (*p) {
 		size_t n = strcspn(p, "\n");
@@ -76,8 +79,9 @@ static int parse_collect(const char *text, struct strvec *ids)
 		if (!m)
 			break;
 		if (memmem(p, m, "::", 2) &&
-		    strvec_push_nodup(ids, strndup(p, m)))
-			return OFFLOAD_ENOMEM;
+		    (r = discovery_add_id(ids, from, p, m, g,
+					  "pytest --collect-only", err)))
+			return r;
 		p += n + (p[n] == '\n');
 	}
 	return 0;
@@ -108,11 +112,10 @@ int pytest_discover(const struct offload_config *cfg, int cancel_fd,
 	} else if (!r) {
 		size_t before = ids->nr;
 
-		if (parse_collect(out.buf, ids))
-			r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+		r = parse_collect(out.buf, g, ids, err);
 		/* status 0 means pytest collected something: if no line was a
 		 * node ID, the output had another format (-qq: "file.py: 3") */
-		else if (ids->nr == before)
+		if (!r && ids->nr == before)
 			r = err_set(err, OFFLOAD_EDISCOVER,
 				    "group '%s': pytest --collect-only -q printed no "
 				    "node IDs (is -q already in addopts or command?)",

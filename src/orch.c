@@ -27,12 +27,15 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <dirent.h>
 #include <stddef.h>
 #include <unistd.h>
+#include "alloc.h"
 #include "buf.h"
 #include "error.h"
 #include "framework.h"
@@ -91,6 +94,8 @@ struct offload_run {
 	int wake[2];              /* workers -> orchestrator */
 	volatile sig_atomic_t interrupted;
 	int canceled;             /* orchestrator only */
+	struct offload_error oom; /* orchestrator only: the first result that
+				     memory ran out for; fails the run */
 	size_t counts[OFFLOAD_SKIPPED + 1];  /* decided tests by verdict */
 	int prepared;             /* offload_run_prepare succeeded */
 
@@ -513,6 +518,11 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Record attempt `o` of a test.  OFFLOAD_ENOMEM when it could not be
+ * recorded, or was recorded without its message or output (left NULL);
+ * the caller must not let either pass unsaid.
+ */
 static int add_attempt(struct tstate *t, const struct test_outcome *o,
 		       unsigned sandbox, unsigned batch)
 {
@@ -521,7 +531,7 @@ static int add_attempt(struct tstate *t, const struct test_outcome *o,
 	if (t->att_nr == t->att_alloc) {
 		size_t n = t->att_alloc ? t->att_alloc * 2 : 2;
 
-		a = realloc(t->att, n * sizeof(*a));
+		a = alloc_reallocarray(t->att, n, sizeof(*a));
 		if (!a)
 			return OFFLOAD_ENOMEM;
 		t->att = a;
@@ -532,9 +542,30 @@ static int add_attempt(struct tstate *t, const struct test_outcome *o,
 	a->secs = o->secs;
 	a->sandbox = sandbox;
 	a->batch = batch;
-	a->message = o->message ? strdup(o->message) : NULL;
-	a->output = o->output ? strdup(o->output) : NULL;
+	a->message = o->message ? alloc_strdup(o->message) : NULL;
+	a->output = o->output ? alloc_strdup(o->output) : NULL;
+	if ((o->message && !a->message) || (o->output && !a->output))
+		return OFFLOAD_ENOMEM;
 	return 0;
+}
+
+/*
+ * Out of memory while keeping results: remember the first such loss for
+ * offload_run_execute() to return, and stop the run (a run that has lost
+ * results must not look complete).
+ */
+__attribute__((format(printf, 2, 3)))
+static void lost_result(struct offload_run *run, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!run->oom.code) {
+		va_start(ap, fmt);
+		vsnprintf(run->oom.msg, sizeof(run->oom.msg), fmt, ap);
+		va_end(ap);
+		run->oom.code = OFFLOAD_ENOMEM;
+	}
+	cancel_all(run);
 }
 
 struct progress_state {
@@ -596,20 +627,22 @@ static size_t absorb(struct offload_run *run, struct progress_state *ps,
 	}
 	ps->batches_done++;
 	for (size_t i = 0; i < c->ex.warnings.nr; i++) {
-		char *w = strdup(c->ex.warnings.v[i]);
-		char **v = realloc(rep->warnings, (rep->warnings_nr + 1) * sizeof(*v));
+		char *w = alloc_strdup(c->ex.warnings.v[i]);
+		char **v = w ? alloc_reallocarray(rep->warnings,
+						  rep->warnings_nr + 1,
+						  sizeof(*v)) : NULL;
 
-		if (w && v) {
-			rep->warnings = v;
-			v[rep->warnings_nr++] = w;
-			ev.type = OFFLOAD_EVENT_WARNING;
-			ev.text = w;
-			emit(run, ps, &ev);
-		} else {
+		if (!v) {
 			free(w);
-			if (v)
-				rep->warnings = v;
+			lost_result(run, "out of memory keeping a warning of batch %u",
+				    b->no);
+			break;
 		}
+		rep->warnings = v;
+		v[rep->warnings_nr++] = w;
+		ev.type = OFFLOAD_EVENT_WARNING;
+		ev.text = w;
+		emit(run, ps, &ev);
 	}
 	for (size_t k = 0; k < c->ex.nr; k++) {
 		size_t t = c->tests[k];
@@ -637,7 +670,9 @@ static size_t absorb(struct offload_run *run, struct progress_state *ps,
 		}
 		if (!b->hedge)
 			ts->finished++;
-		add_attempt(ts, o, c->sandbox, b->no);
+		if (add_attempt(ts, o, c->sandbox, b->no))
+			lost_result(run, "out of memory recording an attempt of test '%s'",
+				    run->tests.ids[t]);
 		if (was) {
 			/* A late attempt (a retry still running when the
 			 * test passed) can turn passed into flaky. */
@@ -920,6 +955,8 @@ report:
 			goto out;
 		rep->junit_path = strdup(cfg->junit_file);
 	}
+	if (run->oom.code)	/* the report says what was kept */
+		ret = err_set(err, run->oom.code, "%s", run->oom.msg);
 out:
 	sandbox_pool_destroy(&run->pool);	/* idempotent */
 	if (q_ok) {

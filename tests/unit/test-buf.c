@@ -171,6 +171,39 @@ static void test_capbuf_small_kept_whole(void **state)
 	buf_release(&out);
 }
 
+/* `total` pattern bytes in `chunk`s under `cap`: every capbuf_tail(n). */
+static void check_tail(size_t cap, size_t total, size_t chunk)
+{
+	size_t head = cap / 2, kept = 0, len, i, n;
+	char all[64], got[64];
+	struct capbuf c;
+
+	capbuf_init(&c, cap);
+	feed(&c, total, chunk);
+	/* the kept bytes in order, without the marker */
+	for (i = 0; i < total; i++)
+		if (total <= cap || i < head || i >= total - (cap - head))
+			all[kept++] = pattern_byte(i);
+	for (n = 0; n < 40; n++) {
+		len = kept < n ? kept : n;
+		assert_int_equal(capbuf_tail(&c, got, n), len);
+		assert_memory_equal(got, all + kept - len, len);
+	}
+	capbuf_release(&c);
+}
+
+/* capbuf_tail gives the last n bytes kept, across head and ring. */
+static void test_capbuf_tail(void **state)
+{
+	static const size_t caps[] = { 0, 1, 16, 17 };
+
+	for (size_t k = 0; k < sizeof(caps) / sizeof(caps[0]); k++)
+		for (size_t total = 0; total < 50; total++) {
+			check_tail(caps[k], total, 1);
+			check_tail(caps[k], total, 5);
+		}
+}
+
 /* 1 MB in chunks of 1, 7 and 4096 bytes through a 16-byte cap. */
 static void test_capbuf_megabyte(void **state)
 {
@@ -341,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_buf_detach_empty),
 		cmocka_unit_test(test_capbuf_small_kept_whole),
 		cmocka_unit_test(test_capbuf_megabyte),
+		cmocka_unit_test(test_capbuf_tail),
 		cmocka_unit_test(test_capbuf_model),
 		cmocka_unit_test(test_capbuf_cap_zero),
 		cmocka_unit_test(test_capbuf_render_appends),

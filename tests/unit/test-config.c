@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "testutil.h"
 #include "offload.h"
 
 static char tmpdir[1024];       /* realpath of the scratch directory */
@@ -339,6 +340,52 @@ static void test_duplicate_key(void **state)
 	offload_config_release(&cfg);
 }
 
+/*
+ * 100k groups, each with a key: every header and every key is looked up
+ * once, and a linear scan per lookup (as before) made this take 20 s.
+ * Not timed; under valgrind the quadratic version would not finish.
+ */
+static void test_many_groups(void **state)
+{
+	enum { N = 100000 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	char want[64];
+	size_t i;
+
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	fputs("[framework]\ntype = pytest\n", f);
+	for (i = 0; i < N; i++)
+		fprintf(f, "[group.g%zu]\nretry_count = %zu\n", i, i % 7);
+	fputs("[group.g0]\nfilters = x\nretry_cont = 1\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(load_text(text), 0);
+	assert_int_equal(cfg.groups_nr, N);
+	for (i = 0; i < N; i += 9999) {
+		snprintf(want, sizeof(want), "g%zu", i);
+		assert_string_equal(cfg.groups[i].name, want);
+		assert_int_equal(cfg.groups[i].retry_count, i % 7);
+	}
+	assert_string_equal(cfg.groups[0].filters, "x");
+	assert_int_equal(cfg.warnings_nr, 1);
+	expect_warning(0, "line 200005: unknown key 'retry_cont' in [group.g0] (did you mean 'retry_count'?)");
+	offload_config_release(&cfg);
+	free(text);
+
+	/* A duplicate far from its first setting names both lines. */
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	fputs("[framework]\ntype = pytest\n", f);
+	for (i = 0; i < N; i++)
+		fprintf(f, "[group.g%zu]\nretry_count = 1\n", i);
+	fputs("[group.g1]\nretry_count = 2\n", f);
+	assert_int_equal(fclose(f), 0);
+	expect_error(text, "line 200004: duplicate key 'retry_count' in [group.g1] (first set on line 6)");
+	free(text);
+}
+
 static void test_expansion(void **state)
 {
 	setenv("OFFLOAD_T_A", "abc", 1);
@@ -356,8 +403,13 @@ static void test_expansion(void **state)
 		"V6 = a$b $ cost$ $1 $(x)\n"
 		"V7 = ${OFFLOAD_T_REF}\n"
 		"V8 = ${OFFLOAD_T_EMPTY}|${OFFLOAD_T_UNSET:-}|\n"
-		"V9 = ${OFFLOAD_T_UNSET:-a b}}\n"), 0);
-	assert_int_equal(cfg.env_nr, 9);
+		"V9 = ${OFFLOAD_T_UNSET:-a b}}\n"
+		/* ${} is empty: it keeps blanks, and a "${" ... "}" pair
+		 * splits a value without adding a space */
+		"V10 = ${}  pad\t${}\n"
+		"V11 = one${\n\t}two${\n  }  three ${ }${\t}\n"
+		"V12 = $${}\n"), 0);
+	assert_int_equal(cfg.env_nr, 12);
 	assert_string_equal(cfg.env[0].value, "abc/x");
 	assert_string_equal(cfg.env[1].value, "dflt");
 	assert_string_equal(cfg.env[2].value, "d2");
@@ -368,6 +420,9 @@ static void test_expansion(void **state)
 	assert_string_equal(cfg.env[6].value, "${OFFLOAD_T_A} $$");
 	assert_string_equal(cfg.env[7].value, "||");
 	assert_string_equal(cfg.env[8].value, "a b}");
+	assert_string_equal(cfg.env[9].value, "  pad\t");
+	assert_string_equal(cfg.env[10].value, "onetwo  three ");
+	assert_string_equal(cfg.env[11].value, "${}");
 	offload_config_release(&cfg);
 
 	/* Every value is expanded, paths too. */
@@ -506,12 +561,17 @@ static void test_semicolons_and_comments(void **state)
 		"  ; an indented comment, not a continuation\n"
 		"run_command = x ;\n"
 		"test_id_format = a # b\n"
+		"paths = ;x\n"
+		"run_args =\t ; y\n"
 		"[group.a]\n"), 0);
 	assert_int_equal(cfg.warnings_nr, 0);
 	assert_string_equal(cfg.discover_command,
 			    "printf 'a\\n' ; echo b ;echo c\t; true");
 	assert_string_equal(cfg.run_command, "x ;");
 	assert_string_equal(cfg.test_id_format, "a # b");
+	/* The blanks after '=' go, even before a ';'. */
+	assert_string_equal(cfg.paths, ";x");
+	assert_string_equal(cfg.run_args, "; y");
 	offload_config_release(&cfg);
 }
 
@@ -741,6 +801,140 @@ static void test_dump_reloads(void **state)
 			"[history]\npath = /h.xml\n");
 }
 
+/* Dump cfg to `path`; fail if a line is longer than the loader takes. */
+static char *dump_to(const char *path)
+{
+	char *text, *p, *nl;
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(offload_config_dump(&cfg, f), 0);
+	assert_int_equal(fclose(f), 0);
+	text = slurp(path, NULL);
+	for (p = text; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		assert_non_null(nl);
+		if (nl - p > 199)
+			fail_msg("dumped line of %d bytes: %.60s...",
+				 (int)(nl - p), p);
+	}
+	return text;
+}
+
+/*
+ * Values as hostile as a variable can make them (anything but control
+ * characters other than tab): long runs with no blank, blanks at both
+ * ends, " ; ", '#', '$' in every position relative to a line break,
+ * non-UTF-8.  validate's output must load back to the same bytes, and
+ * dumping that gives the same text again.
+ */
+static const char *const pieces[] = {
+	"x", "x", "x", "x", " ", "\t", ";", " ; ", "#", "$", "$$", "${",
+	"}", "${V}", "${ }", "\xff\xfe", "\xc3\xa9", "=", "[", "\\",
+};
+
+static void hostile_value(char *v, size_t want, unsigned *seed)
+{
+	size_t len = 0;
+
+	while (len < want) {
+		const char *p;
+
+		*seed = *seed * 1103515245u + 12345u;
+		p = pieces[(*seed >> 16) % (sizeof(pieces) / sizeof(pieces[0]))];
+		if (len + strlen(p) > want)
+			p = "y";
+		strcpy(v + len, p);
+		len += strlen(p);
+	}
+	v[len] = '\0';
+}
+
+static void round_trip(const char *value)
+{
+	static const char *const keys[] = {
+		"command", "paths", "run_args", "discover_command",
+		"run_command", "result_file", "test_id_format",
+	};
+	char path[1200], path2[1200], *text, *text2;
+	struct offload_config again;
+	FILE *f;
+	size_t i;
+
+	setenv("OFFLOAD_T_V", value, 1);
+	snprintf(cfgpath, sizeof(cfgpath), "%s/t.ini", tmpdir);
+	f = fopen(cfgpath, "w");
+	assert_non_null(f);
+	fputs("[offload]\nworking_dir = /${OFFLOAD_T_V}\n"
+	      "[provider]\nshell = ${OFFLOAD_T_V}.\n"
+	      "[provider.env]\nA = ${OFFLOAD_T_V}\n", f);
+	/* The longest name a line allows, its value on the next line. */
+	for (i = 0; i < 198; i++)
+		fputc(i ? 'N' : '_', f);
+	fputs("=\n\t${OFFLOAD_T_V}\n[framework]\ntype = pytest\n", f);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		fprintf(f, "%s = ${OFFLOAD_T_V}%s\n", keys[i],
+			i > 4 ? "." : "");
+	fputs("[group.g]\nfilters = ${OFFLOAD_T_V}\n"
+	      "[report]\noutput_dir = /o${OFFLOAD_T_V}\n"
+	      "junit_file = /j${OFFLOAD_T_V}\n"
+	      "[history]\npath = /h${OFFLOAD_T_V}\n", f);
+	assert_int_equal(fclose(f), 0);
+	if (offload_config_load(&cfg, cfgpath, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(cfg.warnings_nr, 0);
+	assert_string_equal(cfg.groups[0].filters, value);
+	assert_memory_equal(cfg.env[1].value, value, strlen(value) + 1);
+
+	snprintf(path, sizeof(path), "%s/dumped.ini", tmpdir);
+	text = dump_to(path);
+	if (offload_config_load(&again, path, &err))
+		fail_msg("%s\nvalue: '%s'\ndump:\n%s", err.msg, value, text);
+	assert_int_equal(again.warnings_nr, 0);
+	assert_same_config(&cfg, &again);
+	offload_config_release(&cfg);
+	cfg = again;
+	snprintf(path2, sizeof(path2), "%s/dumped2.ini", tmpdir);
+	text2 = dump_to(path2);
+	assert_string_equal(text, text2);
+	free(text);
+	free(text2);
+	offload_config_release(&cfg);
+	unsetenv("OFFLOAD_T_V");
+}
+
+static void test_dump_hostile_values(void **state)
+{
+	char *v = malloc(2048);
+	unsigned seed = 7;
+	size_t len;
+
+	assert_non_null(v);
+	/* A '$' at every offset around where lines break. */
+	for (len = 180; len < 420; len++) {
+		memset(v, 'x', len);
+		v[len] = '\0';
+		round_trip(v);
+		v[len - 1] = '$';
+		round_trip(v);
+		memset(v, '$', len);
+		round_trip(v);
+		memset(v, ' ', len);
+		round_trip(v);
+	}
+	round_trip(" ");
+	round_trip("\t");
+	round_trip(" ; ");
+	round_trip("# not a comment");
+	round_trip("  lead and trail\t ");
+	round_trip("\xff\xfe\xfd not UTF-8 \x80");
+	for (len = 0; len < 200; len++) {
+		hostile_value(v, 1 + (len * 37) % 1500, &seed);
+		round_trip(v);
+	}
+	free(v);
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag,
 			struct FTW *ftw)
 {
@@ -777,6 +971,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_key),
 		cmocka_unit_test(test_unknown_section),
 		cmocka_unit_test(test_duplicate_key),
+		cmocka_unit_test(test_many_groups),
 		cmocka_unit_test(test_expansion),
 		cmocka_unit_test(test_relative_paths),
 		cmocka_unit_test(test_long_line),
@@ -789,6 +984,7 @@ int main(void)
 		cmocka_unit_test(test_templates),
 		cmocka_unit_test(test_docs_example),
 		cmocka_unit_test(test_dump_reloads),
+		cmocka_unit_test(test_dump_hostile_values),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, setup, teardown);

@@ -303,6 +303,73 @@ static void test_custom_discover(void **state)
 	strvec_clear(&ids);
 }
 
+/*
+ * Discovery is bounded: more than 64 MiB of output, or more than a
+ * million IDs, is a discovery error naming the group and the command,
+ * not a list that takes gigabytes (2-byte lines cost ~40 bytes each).
+ */
+static void test_discover_limits(void **state)
+{
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct strvec ids = STRVEC_INIT;
+
+	f->cfg.framework = OFFLOAD_FRAMEWORK_CUSTOM;
+	/* 70 MB of 1000-byte lines (the same ID), then a clean exit. */
+	f->cfg.discover_command =
+		(char *)"yes \"$(printf '%01000d' 0)\" | head -c 70000000";
+	assert_int_equal(framework_discover(&f->cfg, &f->groups[0], -1, &ids, &err),
+			 OFFLOAD_EDISCOVER);
+	assert_string_equal(err.msg,
+		"group 'a': discover_command printed more than 64 MiB, the limit for discovery output");
+	strvec_clear(&ids);
+
+	f->cfg.discover_command = (char *)"seq 1 1000001";
+	assert_int_equal(framework_discover(&f->cfg, &f->groups[0], -1, &ids, &err),
+			 OFFLOAD_EDISCOVER);
+	assert_string_equal(err.msg,
+		"group 'a': discover_command listed more than 1000000 tests, the limit for one group");
+	strvec_clear(&ids);
+
+	/* The end of a large stderr is still quoted. */
+	f->cfg.discover_command =
+		(char *)"head -c 3000000 /dev/zero | tr '\\0' x >&2; echo ' the end' >&2; exit 4";
+	assert_int_equal(framework_discover(&f->cfg, &f->groups[0], -1, &ids, &err),
+			 OFFLOAD_EDISCOVER);
+	assert_non_null(strstr(err.msg, "status 4: xxx"));
+	assert_non_null(strstr(err.msg, "xx the end"));
+	strvec_clear(&ids);
+}
+
+/* A flood of unmatched results: ten warnings, then one that counts. */
+static void test_unmatched_flood(void **state)
+{
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct batch_exec b;
+	const char *ids[] = { "t1" };
+	char want[128];
+
+	f->cfg.framework = OFFLOAD_FRAMEWORK_CUSTOM;
+	f->cfg.test_id_format = (char *)"{name}";
+	f->cfg.run_command = (char *)
+		"{ echo '<testsuite>'; i=0; while [ $i -lt 5000 ]; do "
+		"echo \"<testcase name='x$i'/>\"; i=$((i + 1)); done; "
+		"echo \"<testcase name='t1'/></testsuite>\"; } > {result_file}";
+	batch_init(&b, f, 3, ids, 1);
+	assert_int_equal(framework_run_batch(&b, &err), 0);
+	assert_outcome(&b.res[0], OFFLOAD_ATTEMPT_PASSED, NULL);
+	assert_int_equal(b.warnings.nr, 11);
+	for (int i = 0; i < 10; i++) {
+		snprintf(want, sizeof(want),
+			 "batch 3: result 'x%d' matches no test of the batch (closest: 't1')", i);
+		assert_string_equal(b.warnings.v[i], want);
+	}
+	assert_string_equal(b.warnings.v[10],
+			    "batch 3: 4990 more results matched no test of the batch");
+	batch_exec_release(&b);
+}
+
 /* IDs that a careless shell command line would break. */
 static const char *nasty[] = { "it's", "$(touch pwned)", "a;b", "two\nlines" };
 
@@ -734,6 +801,8 @@ int main(void)
 		T(test_exec_batch),
 		T(test_exec_cancel),
 		T(test_custom_discover),
+		T(test_discover_limits),
+		T(test_unmatched_flood),
 		T(test_custom_exit_status),
 		T(test_custom_result_file),
 		T(test_custom_stale_result_file),
