@@ -11,11 +11,11 @@ RUNNER ?= $(abspath build)
 TESTED := $(OFFLOAD_TESTED)
 OFFLOAD_SRC ?= $(abspath .)
 
-load $(RUNNER)/gmk/offload.so
+include $(RUNNER)/gmk/offload.mk
 
-# The configurations expand ${OFFLOAD_TESTED} and ${OFFLOAD_SRC}: they are
-# read inside make, from make's own environment, so the caller sets them
-# (tests/harness.sh dogfood); exported make variables would not reach it.
+# The configurations expand ${OFFLOAD_TESTED} and ${OFFLOAD_SRC}, set by
+# the caller (tests/harness.sh dogfood).  Under make -j2 the two parts run
+# at once, sharing make's two job slots.
 .PHONY: unit integration
 unit integration:
 	$(offload-run $(OFFLOAD_SRC)/tests/$@.ini,,junit=$(TESTED)/test-results/$@.xml)
