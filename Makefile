@@ -41,12 +41,13 @@ LIB_LIBS := $(XML_LIBS) $(INIH_LIBS) -ldl -lm
 LIB_SRC := $(sort $(wildcard src/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
-HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
+HELPER_SRC := $(filter-out tests/helpers/signal-on-rename.c,$(sort $(wildcard tests/helpers/*.c)))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(O)/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
-HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(O)/tests/helpers/%)
+HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(O)/tests/helpers/%) \
+	$(O)/tests/helpers/signal-on-rename.so
 PLUGIN := $(O)/share/offload/pytest/offload_pytest_plugin.py
 
 LIB_A := $(O)/lib/liboffload.a
@@ -100,6 +101,11 @@ $(O)/tests/unit/%: tests/unit/%.c $(LIB_A)
 $(O)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
+# An LD_PRELOAD shim, without sanitizers (it is preloaded into them).
+$(O)/tests/helpers/%.so: tests/helpers/%.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) -shared -fPIC -O2 -Wall -o $@ $< -ldl
 
 # ---- dependencies from Debian -------------------------------------------
 DEB_PKGS := gcc make pkg-config libxml2-dev libxml2-utils libinih-dev \

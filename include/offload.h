@@ -322,6 +322,8 @@ OFFLOAD_API int offload_run_prepare(struct offload_run *run,
  * per sandbox, then write logs and the JUnit report (atomically).
  * Fills `rep` (caller releases it).  Returns 0 when the run finished or
  * was interrupted (see rep->interrupted), negative on internal failure.
+ * A run interrupted during discovery runs nothing: it writes a report
+ * with no test, marked interrupted, and returns 0.
  */
 OFFLOAD_API int offload_run_execute(struct offload_run *run,
 				    struct offload_report *rep,

@@ -980,7 +980,9 @@ static void write_suite(struct writer *jw, const struct offload_report *rep,
 		skipped += res->verdict == OFFLOAD_SKIPPED;
 		secs += result_secs(res);
 	}
-	if (!tests)
+	/* An empty suite only to say that the run was interrupted (during
+	 * discovery: no test at all). */
+	if (!tests && !interrupted)
 		return;
 	w_start(jw, "testsuite");
 	w_attr_esc(jw, "name", group);

@@ -797,8 +797,18 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 	struct offload_event ev = { 0 };
 
 	memset(rep, 0, sizeof(*rep));
-	if ((ret = offload_run_prepare(run, err)))
-		return ret;
+	if ((ret = offload_run_prepare(run, err))) {
+		/* Interrupted while discovering: the report says so, with no
+		 * test, rather than an earlier run's report looking current. */
+		if (ret != OFFLOAD_ECANCELED || !run->interrupted || !cfg->junit)
+			return ret;
+		rep->interrupted = run->interrupted;
+		if ((ret = junit_write(cfg->junit_file, cfg, rep, err)))
+			return ret;
+		if (!(rep->junit_path = strdup(cfg->junit_file)))
+			return err_set(err, OFFLOAD_ENOMEM, "out of memory");
+		return 0;
+	}
 	if (run->opts.log_dir ? buf_adds(&path, run->opts.log_dir) :
 	    buf_addf(&path, "%s/logs", cfg->output_dir))
 		return err_set(err, OFFLOAD_ENOMEM, "out of memory");
@@ -951,6 +961,12 @@ report:
 	rep->secs = now_secs() - ps.start;
 	if (cfg->junit) {
 		ret = junit_write(cfg->junit_file, cfg, rep, err);
+		/* A signal while the report was written: every result is in
+		 * it, but the run was stopped; write it again, marked. */
+		if (!ret && run->interrupted && !rep->interrupted) {
+			rep->interrupted = run->interrupted;
+			ret = junit_write(cfg->junit_file, cfg, rep, err);
+		}
 		if (ret)
 			goto out;
 		rep->junit_path = strdup(cfg->junit_file);

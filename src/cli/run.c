@@ -572,9 +572,13 @@ int cmd_run(int argc, char **argv)
 
 	ret = offload_run_prepare(run, &err);
 	if (interrupted_by) {
-		/* Whatever discovery said: a signal is a signal. */
-		cli_error("interrupted by signal %d during discovery: no test ran",
-			  interrupted_by);
+		/* Whatever discovery said: a signal is a signal.  The report
+		 * is replaced by one that says the run was interrupted. */
+		offload_run_interrupt(run, interrupted_by);
+		offload_run_execute(run, &rep, &err);
+		cli_error("interrupted by signal %d during discovery: no test ran%s%s",
+			  interrupted_by, rep.junit_path ? "; report: " : "",
+			  rep.junit_path ? rep.junit_path : "");
 		ret = 128 + interrupted_by;
 		goto out;
 	}
@@ -614,6 +618,10 @@ int cmd_run(int argc, char **argv)
 		ret = OFFLOAD_EXIT_INTERNAL;
 		goto out;
 	}
+	/* A signal after the tests ended (while the report was written, or
+	 * just after) is still a signal. */
+	if (!rep.interrupted && interrupted_by)
+		rep.interrupted = interrupted_by;
 	fflush(stderr);
 	summary(&rep);
 	ret = rep.interrupted ? 128 + rep.interrupted : offload_report_exit_code(&rep);
