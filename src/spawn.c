@@ -2,26 +2,45 @@
 /*
  * spawn.c - the only file that starts, waits for or kills processes.
  *
- * A child is started with posix_spawn in a new process group, with an empty
- * signal mask (GNU make blocks SIGCHLD, our worker threads block INT/TERM/
- * HUP/QUIT, and children would inherit both), default dispositions for the
- * signals a test expects to be able to receive, stdin from /dev/null and
- * stdout/stderr connected to pipes.  It does not interpret what the child
- * prints; callers do that with the captured buffers.
+ * A test is started by a keeper: a process of ours, forked (not exec'd)
+ * from the caller, that makes itself a child subreaper, starts the test
+ * with posix_spawn in a new process group, with an empty signal mask
+ * (GNU make blocks SIGCHLD, our worker threads block INT/TERM/HUP/QUIT,
+ * and children would inherit both), default dispositions for the signals
+ * a test expects to be able to receive, stdin from /dev/null, stdout/
+ * stderr connected to pipes and no other descriptor, waits for it, and
+ * when it ends kills every process it left behind, whatever process group
+ * or session that process moved to: orphans are re-parented to the keeper,
+ * which lists them in /proc/thread-self/children, SIGKILLs and reaps them
+ * until none is left.  It then writes the test's wait status (or why it
+ * could not start it) to a status pipe, and the engine SIGKILLs and reaps
+ * it (see keeper_end for why it does not exit).  The caller itself is
+ * never made a subreaper: inside GNU make, which reaps with waitpid(-1),
+ * every orphan of the system would become make's.  It does not interpret
+ * what the child prints; callers do that with the captured buffers.
  *
  * DESIGN: spawn_run() is called from many worker threads at once, so there
  * is no shared state: every fd is created close-on-exec (another thread may
  * be spawning at that moment and must not inherit our pipe ends, or our
  * reader would never see EOF), and each call waits on its own child only.
- * It never calls waitpid(-1) or wait(): inside GNU make that would steal
- * make's children.  One poll() loop per child watches the two pipes (drained
- * continuously, so a child printing 100 MB never blocks, and kept in capped
- * buffers), a pidfd that becomes readable when the child exits (kernels
- * without pidfd_open: a 20 ms tick plus waitid(WNOWAIT)), the caller's
- * cancel fd and a monotonic deadline.  The child is reaped only after its
- * process group has been SIGKILLed: while the zombie is unreaped, its pid
- * (and so the group id) cannot be reused, which makes kill(-pid) safe and
- * takes down any grandchild the test left behind.
+ * Keepers do not exec, so close-on-exec does not protect them: a keeper
+ * closes every descriptor but its own first thing, which bounds how long
+ * it holds another thread's pipes.  Between fork and exit a keeper makes
+ * only async-signal-safe calls (the caller is multithreaded): everything
+ * it needs is prepared before the fork, with all signals blocked so that
+ * none of the caller's handlers can run in it.  It never unblocks a signal
+ * and takes the few it acts on with sigwaitinfo: SIGTERM (TERM the test's
+ * group), KEEPER_KILL (SIGKILL it; also its parent-death signal) and
+ * SIGCHLD.  The engine signals only its keeper, an unreaped child, never
+ * a group: pids are not reused under it.  The keeper reaps the test only
+ * after SIGKILLing its group, while the zombie still holds the group id.
+ *
+ * The engine never calls waitpid(-1) or wait(): inside GNU make that would
+ * steal make's children.  One poll() loop per child watches the two pipes
+ * (drained continuously, so a child printing 100 MB never blocks, and kept
+ * in capped buffers), the status pipe (readable when the keeper is done,
+ * or at EOF if it was killed from outside), the caller's cancel fd and a
+ * monotonic deadline.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,9 +50,11 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "error.h"
 #include "spawn.h"
@@ -41,19 +62,33 @@
 extern char **environ;
 
 #define DEFAULT_GRACE_MS 1000
-#define NOPIDFD_TICK_MS 20
-/* After the group is killed, how long to wait for the pipes to reach EOF:
- * a process outside the group (a daemon that called setsid) may hold them. */
+/* After the keeper exits, how long to wait for the pipes to reach EOF: a
+ * process it could not kill (one that escaped through another subreaper
+ * or a PID namespace) may hold them. */
 #define DRAIN_MS 200
 #define CAPTURE_CAP ((size_t)64 << 20)
 #define STDERR_QUOTE 400	/* leaves room in offload_error.msg */
+/* Engine -> keeper: SIGKILL the test.  Also the keeper's parent-death
+ * signal.  (SIGTERM means SIGTERM.) */
+#define KEEPER_KILL SIGUSR1
+
+/*
+ * The keeper's one message on its status pipe, written when it is done
+ * (it then waits to be killed) (a single write of a few bytes to a pipe: atomic).
+ */
+enum { KEEPER_STATUS = 1, KEEPER_ECHDIR, KEEPER_ESPAWN };
+struct keeper_msg {
+	int what;		/* KEEPER_* */
+	int value;		/* the test's wait status, or an errno */
+};
 
 struct child {
 	const struct spawn_req *req;
 	struct spawn_res *res;
-	pid_t pid;
-	int pidfd;                /* -1: use waitid polling */
+	pid_t pid;                /* the keeper's */
 	int fd[2];                /* read ends of stdout/stderr pipes, -1 at EOF */
+	int status_fd;            /* read end of the keeper's status pipe */
+	struct keeper_msg msg;    /* what it said; what == 0: nothing */
 	int nomem;                /* a capture buffer could not grow */
 };
 
@@ -181,22 +216,238 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* Everything the keeper needs, prepared before the fork. */
+struct keeper {
+	const char *prog;         /* the resolved program */
+	char *const *argv, *const *envp;
+	const char *cwd;          /* NULL: unchanged */
+	posix_spawnattr_t attr;   /* group, signal mask and defaults */
+	int out, err, status;     /* write ends of the three pipes */
+	pid_t parent;             /* the caller's pid */
+};
+
+#define KEEPER_STATUS_FD 3
+/* How long a keeper keeps trying to reap what it killed (a process stuck
+ * in the kernel cannot die): past it, the keeper exits anyway. */
+#define KEEPER_REAP_SECS 10
+
+/*
+ * Say how it ended on the status pipe `fd`, then wait for the engine's
+ * SIGKILL.  The keeper never exits by itself: it is a fork of a
+ * multithreaded process, and a memory checker that follows forks
+ * (valgrind) would check the caller's heap at its exit, with the other
+ * threads gone, and report their memory as lost.  If the caller is gone,
+ * nobody will kill it: it exits (its parent-death signal also says so).
+ */
+__attribute__((noreturn))
+static void keeper_end(const struct keeper *k, int fd, int what, int value)
+{
+	struct keeper_msg m = { what, value };
+	sigset_t set;
+
+	/* Nobody to tell if the engine is gone: EPIPE (SIGPIPE is blocked). */
+	if (what)
+		(void)!write(fd, &m, sizeof(m));
+	sigemptyset(&set);
+	sigaddset(&set, KEEPER_KILL);
+	while (getppid() == k->parent && sigwaitinfo(&set, NULL) != KEEPER_KILL)
+		;
+	_exit(127);
+}
+
+/*
+ * SIGKILL every child of the keeper: the orphans of the test, re-parented
+ * to it whatever process group or session they were in.  Returns how many
+ * were signalled, or -1 if /proc cannot list them.  Async-signal-safe.
+ */
+static int keeper_kill_children(void)
+{
+	char buf[4096];
+	int fd = open("/proc/thread-self/children", O_RDONLY | O_CLOEXEC);
+	int n = 0, digits = 0;
+	long pid = 0;
+	ssize_t len;
+
+	if (fd < 0)
+		return -1;
+	/* "PID PID ... ": a number may straddle two reads. */
+	while ((len = read(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < len; i++) {
+			if (buf[i] >= '0' && buf[i] <= '9') {
+				pid = pid * 10 + (buf[i] - '0');
+				digits = 1;
+			} else if (digits) {
+				kill((pid_t)pid, SIGKILL);
+				n++;
+				pid = 0;
+				digits = 0;
+			}
+		}
+	}
+	if (digits) {
+		kill((pid_t)pid, SIGKILL);
+		n++;
+	}
+	close(fd);
+	return len < 0 ? -1 : n;
+}
+
+/*
+ * Kill and reap every remaining child until there is none (ECHILD), /proc
+ * cannot list them, or KEEPER_REAP_SECS have passed.  A child that forks
+ * while being killed only adds an orphan for the next round: its children
+ * are re-parented to us before its own death is reported.
+ */
+static void keeper_reap_all(void)
+{
+	struct timespec now, end;
+	sigset_t chld;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += KEEPER_REAP_SECS;
+	for (;;) {
+		struct timespec left;
+		int n = keeper_kill_children();
+		pid_t p;
+
+		while ((p = waitpid(-1, NULL, WNOHANG)) > 0)
+			;
+		if (p < 0 || n < 0)
+			return;		/* none left, or no way to find them */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left.tv_sec = end.tv_sec - now.tv_sec;
+		left.tv_nsec = end.tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_nsec += 1000000000L;
+			left.tv_sec--;
+		}
+		if (left.tv_sec < 0)
+			return;
+		/* SIGCHLD is blocked, so a death since waitpid is pending. */
+		sigtimedwait(&chld, NULL, &left);
+	}
+}
+
+/*
+ * Reap the keeper's children that died while the test runs (orphans that
+ * exited), so that a test forking daemons in a loop does not fill the pid
+ * table with zombies.  Returns 1 once the test itself has exited; it is
+ * left unreaped, so that its group id stays ours.
+ */
+static int keeper_reap_orphans(pid_t test)
+{
+	for (;;) {
+		siginfo_t si;
+
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) || !si.si_pid)
+			return 0;
+		if (si.si_pid == test)
+			return 1;
+		waitpid(si.si_pid, NULL, 0);
+	}
+}
+
+/*
+ * The keeper, in the child of fork(): start the test, relay the engine's
+ * signals to its group, and when it has ended kill everything it left.
+ * Only async-signal-safe calls from here on.  All signals are blocked (the
+ * caller blocked them before the fork) and stay so.
+ */
+__attribute__((noreturn))
+static void keeper_main(const struct keeper *k)
+{
+	sigset_t acts;
+	pid_t test;
+	int rc, fd, status = 0;
+
+	/*
+	 * Its own group, so that signals for the caller's group (a
+	 * terminal's ^C) do not reach it: they are the engine's business.
+	 */
+	setpgid(0, 0);
+	/* If the caller dies (even of SIGKILL), the test dies with it. */
+	if (prctl(PR_SET_PDEATHSIG, KEEPER_KILL) || getppid() != k->parent)
+		_exit(127);	/* nobody to tell or to wait for */
+	/* Without it (Linux < 3.4), only the test's group is killed. */
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+	/* 0-2 for the test, the status pipe on 3 (close-on-exec), and
+	 * nothing else: not even another thread's pipe ends. */
+	if (dup2(k->out, 1) < 0 || dup2(k->err, 2) < 0)
+		keeper_end(k, k->status, KEEPER_ESPAWN, errno);
+	if (k->status != KEEPER_STATUS_FD &&
+	    dup3(k->status, KEEPER_STATUS_FD, O_CLOEXEC) < 0)
+		keeper_end(k, k->status, KEEPER_ESPAWN, errno);
+	close(0);
+	fd = open("/dev/null", O_RDONLY);
+	if (fd < 0 || (fd != 0 && (dup2(fd, 0) < 0 || close(fd))))
+		keeper_end(k, KEEPER_STATUS_FD, KEEPER_ESPAWN, errno);
+	if (close_range(KEEPER_STATUS_FD + 1, ~0U, 0)) {
+		struct rlimit rl;
+
+		/* Linux < 5.9 */
+		if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur > (1 << 20))
+			rl.rlim_cur = 1 << 20;
+		for (fd = KEEPER_STATUS_FD + 1; fd < (int)rl.rlim_cur; fd++)
+			close(fd);
+	}
+	if (k->cwd && chdir(k->cwd))
+		keeper_end(k, KEEPER_STATUS_FD, KEEPER_ECHDIR, errno);
+
+	/* glibc reports a failed exec as the return value. */
+	rc = posix_spawn(&test, k->prog, NULL, &k->attr, k->argv, k->envp);
+	if (rc)
+		keeper_end(k, KEEPER_STATUS_FD, KEEPER_ESPAWN, rc);
+	/* The pipes reach EOF once the test and its descendants are gone. */
+	close(0);
+	close(1);
+	close(2);
+
+	sigemptyset(&acts);
+	sigaddset(&acts, SIGCHLD);
+	sigaddset(&acts, SIGTERM);
+	sigaddset(&acts, KEEPER_KILL);
+	for (;;) {
+		int sig = sigwaitinfo(&acts, NULL);
+
+		/* The test is unreaped, so its group id is still ours. */
+		if (sig == SIGTERM || sig == KEEPER_KILL) {
+			sig = sig == SIGTERM ? SIGTERM : SIGKILL;
+			kill(-test, sig);
+			kill(test, sig);	/* in case it left its group */
+		}
+		if (keeper_reap_orphans(test))
+			break;
+	}
+	/* The group first, while the zombie holds its id (this is all we
+	 * can do where /proc does not list children), then the rest. */
+	kill(-test, SIGKILL);
+	while (waitpid(test, &status, 0) < 0 && errno == EINTR)
+		;
+	keeper_reap_all();
+	keeper_end(k, KEEPER_STATUS_FD, KEEPER_STATUS, status);
+}
+
 static int start_child(struct child *c, struct offload_error *err)
 {
 	const struct spawn_req *req = c->req;
 	const char *argv0 = req->argv[0];
-	char *const *envp = req->envp ? req->envp : environ;
-	int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
+	int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, st[2] = { -1, -1 };
+	struct keeper k = {
+		.argv = req->argv, .envp = req->envp ? req->envp : environ,
+		.cwd = req->cwd, .parent = getpid(),
+	};
 	struct buf prog = BUF_INIT;
-	struct stat st;
-	sigset_t set;
+	struct stat sb;
+	sigset_t set, old;
 	int rc;
 
 	if (req->cwd) {
-		int e = stat(req->cwd, &st) ? errno :
-			!S_ISDIR(st.st_mode) ? ENOTDIR : 0;
+		int e = stat(req->cwd, &sb) ? errno :
+			!S_ISDIR(sb.st_mode) ? ENOTDIR : 0;
 
 		if (e) {
 			rc = err_set(err, OFFLOAD_ESPAWN, "cannot run '%s' in '%s': %s",
@@ -210,70 +461,60 @@ static int start_child(struct child *c, struct offload_error *err)
 			     "cannot run '%s': %s", argv0, offload_strerror(rc));
 		goto cleanup_fds;
 	}
+	k.prog = prog.buf;
 
-	if ((rc = make_pipe(out)) || (rc = make_pipe(errp))) {
+	if ((rc = make_pipe(out)) || (rc = make_pipe(errp)) || (rc = make_pipe(st))) {
 		err_set(err, rc, "cannot run '%s': pipe: %s", argv0, strerror(-rc));
 		goto cleanup_fds;
 	}
+	k.out = out[1];
+	k.err = errp[1];
+	k.status = st[1];
 
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+	posix_spawnattr_init(&k.attr);
+	posix_spawnattr_setflags(&k.attr, POSIX_SPAWN_SETPGROUP |
 				 POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setpgroup(&k.attr, 0);
 	sigemptyset(&set);
-	posix_spawnattr_setsigmask(&attr, &set);
+	posix_spawnattr_setsigmask(&k.attr, &set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGPIPE);
 	sigaddset(&set, SIGCHLD);
-	posix_spawnattr_setsigdefault(&attr, &set);
+	sigaddset(&set, KEEPER_KILL);
+	posix_spawnattr_setsigdefault(&k.attr, &set);
 
-	rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (!rc)
-		rc = posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	if (!rc)
-		rc = posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
-	/* Descriptors the caller leaked without O_CLOEXEC (GNU make's
-	 * jobserver pipe, for one) are not the test's business. */
-	if (!rc)
-		rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	if (!rc && req->cwd)
-		rc = posix_spawn_file_actions_addchdir_np(&fa, req->cwd);
+	/* No handler of the caller's may run in the keeper: block all. */
+	sigfillset(&set);
+	pthread_sigmask(SIG_SETMASK, &set, &old);
+	c->pid = fork();
+	if (!c->pid)
+		keeper_main(&k);
+	rc = c->pid < 0 ? -errno : 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	posix_spawnattr_destroy(&k.attr);
 	if (rc) {
-		err_set(err, -rc, "cannot run '%s': %s", argv0, strerror(rc));
-		rc = -rc;
-		goto cleanup;
-	}
-
-	/* glibc reports a failed chdir or exec as the return value. */
-	rc = posix_spawn(&c->pid, prog.buf, &fa, &attr, req->argv, envp);
-	if (rc) {
-		if (req->cwd)
-			err_set(err, OFFLOAD_ESPAWN, "cannot run '%s' in '%s': %s",
-				argv0, req->cwd, strerror(rc));
-		else
-			err_set(err, OFFLOAD_ESPAWN, "cannot run '%s': %s",
-				argv0, strerror(rc));
+		err_set(err, OFFLOAD_ESPAWN, "cannot run '%s': fork: %s", argv0,
+			strerror(-rc));
 		rc = OFFLOAD_ESPAWN;
 		c->pid = 0;
 	}
 
-cleanup:
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
 cleanup_fds:
 	buf_release(&prog);
 	close_fd(&out[1]);
 	close_fd(&errp[1]);
+	close_fd(&st[1]);
 	if (rc) {
 		close_fd(&out[0]);
 		close_fd(&errp[0]);
+		close_fd(&st[0]);
 	}
 	c->fd[0] = out[0];
 	c->fd[1] = errp[0];
+	c->status_fd = st[0];
 	return rc;
 }
 
@@ -303,14 +544,13 @@ static void drain(struct child *c, int i)
 }
 
 /*
- * Signal the child's process group, and the child itself in case it moved
- * to another group (setpgid): the kill must always reach it, or we would
- * wait for it forever.
+ * Have the keeper send `sig` (SIGTERM or SIGKILL) to the test's process
+ * group and to the test itself, in case it moved to another group.  Only
+ * the keeper is signalled: it is our unreaped child, so its pid is ours.
  */
 static void kill_child(const struct child *c, int sig)
 {
-	kill(-c->pid, sig);
-	kill(c->pid, sig);
+	kill(c->pid, sig == SIGKILL ? KEEPER_KILL : sig);
 }
 
 static int ms_until(double t, double now)
@@ -324,50 +564,27 @@ static int ms_until(double t, double now)
 	return (int)ms + 1;	/* round up: waking early would spin */
 }
 
-static int pidfd_works;
-static pthread_once_t pidfd_once = PTHREAD_ONCE_INIT;
+/*
+ * Read the keeper's message: 1 when it is done (the message, or EOF if it
+ * was killed from outside), 0 if it has not spoken yet.
+ */
+static int read_status(struct child *c)
+{
+	ssize_t n;
+
+	while ((n = read(c->status_fd, &c->msg, sizeof(c->msg))) < 0 && errno == EINTR)
+		;
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	if (n != (ssize_t)sizeof(c->msg))
+		c->msg.what = 0;	/* EOF (or, impossibly, a short read) */
+	return 1;
+}
 
 /*
- * Probe once: otherwise an unsupported syscall would fail (and make
- * valgrind warn) on every spawn.
+ * The poll loop: returns when the keeper is done (the test and its
+ * descendants are dead and reaped; the keeper is not).
  */
-static void pidfd_probe(void)
-{
-#ifdef SYS_pidfd_open
-	int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
-
-	if (fd >= 0) {
-		close(fd);
-		pidfd_works = 1;
-	}
-#endif
-}
-
-/* A pidfd for `pid` (readable when it exits), or -1 to poll with waitid. */
-static int pidfd_open_(pid_t pid)
-{
-	pthread_once(&pidfd_once, pidfd_probe);
-	/* A test knob to exercise the fallback on kernels that have pidfds. */
-	if (!pidfd_works || getenv("OFFLOAD_TEST_NO_PIDFD"))
-		return -1;
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);	/* always CLOEXEC */
-#else
-	return -1;
-#endif
-}
-
-static int has_exited(struct child *c)
-{
-	siginfo_t si;
-
-	memset(&si, 0, sizeof(si));
-	if (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT))
-		return errno != EINTR;	/* ECHILD: nothing left to wait for */
-	return si.si_pid == c->pid;
-}
-
-/* The poll loop: returns when the child has exited (it is not reaped yet). */
 static void supervise(struct child *c)
 {
 	const struct spawn_req *req = c->req;
@@ -379,18 +596,14 @@ static void supervise(struct child *c)
 
 	for (;;) {
 		struct pollfd pfd[4];
-		int n = 0, i_pid = -1, i_cancel = -1, timeout = -1, exited = 0;
+		int n = 0, i_status, i_cancel = -1, timeout = -1;
 		double now;
 
 		for (int i = 0; i < 2; i++)
 			if (c->fd[i] >= 0)
 				pfd[n++] = (struct pollfd){ .fd = c->fd[i], .events = POLLIN };
-		if (c->pidfd >= 0) {
-			i_pid = n;
-			pfd[n++] = (struct pollfd){ .fd = c->pidfd, .events = POLLIN };
-		} else {
-			timeout = NOPIDFD_TICK_MS;
-		}
+		i_status = n;
+		pfd[n++] = (struct pollfd){ .fd = c->status_fd, .events = POLLIN };
 		if (cancel_fd >= 0 && !kill_at) {
 			i_cancel = n;
 			pfd[n++] = (struct pollfd){ .fd = cancel_fd, .events = POLLIN };
@@ -414,9 +627,11 @@ static void supervise(struct child *c)
 				continue;
 			/*
 			 * Cannot wait any more (should not happen): make sure
-			 * the child ends, and fall back to a blocking reap.
+			 * the test ends, and wait for the keeper's word.
 			 */
 			kill_child(c, SIGKILL);
+			fcntl(c->status_fd, F_SETFL, 0);
+			read_status(c);
 			return;
 		}
 
@@ -443,23 +658,16 @@ static void supervise(struct child *c)
 			killed = 1;
 		}
 
-		if (i_pid >= 0)
-			exited = pfd[i_pid].revents != 0;
-		else
-			exited = has_exited(c);
-		if (exited)
+		if (pfd[i_status].revents && read_status(c))
 			return;
 	}
 }
 
-/* After the exit: no survivors in the group, the rest of the output. */
+/* After the keeper's word (it killed all it could): the rest of the output. */
 static void finish_output(struct child *c)
 {
-	double end;
+	double end = now_secs() + DRAIN_MS / 1000.0;
 
-	/* The zombie still holds the pid, so the group id is still ours. */
-	kill(-c->pid, SIGKILL);
-	end = now_secs() + DRAIN_MS / 1000.0;
 	for (;;) {
 		struct pollfd pfd[2];
 		int n = 0;
@@ -483,8 +691,8 @@ static void finish_output(struct child *c)
 int spawn_run(const struct spawn_req *req, struct spawn_res *res,
 	      struct offload_error *err)
 {
-	struct child c = { .req = req, .res = res, .pidfd = -1,
-			   .fd = { -1, -1 } };
+	struct child c = { .req = req, .res = res, .fd = { -1, -1 },
+			   .status_fd = -1 };
 	double start = now_secs();
 	int status, rc = 0;
 
@@ -505,11 +713,10 @@ int spawn_run(const struct spawn_req *req, struct spawn_res *res,
 
 	if ((rc = start_child(&c, err)))
 		goto out;
-	c.pidfd = pidfd_open_(c.pid);
 	supervise(&c);
+	/* Done (or killed from outside): it waits for this to end. */
+	kill(c.pid, SIGKILL);
 	finish_output(&c);
-	close_fd(&c.pidfd);
-
 	while (waitpid(c.pid, &status, 0) < 0) {
 		if (errno == EINTR)
 			continue;
@@ -517,6 +724,20 @@ int spawn_run(const struct spawn_req *req, struct spawn_res *res,
 			     req->argv[0], strerror(errno));
 		goto out;
 	}
+	if (c.msg.what == KEEPER_ECHDIR || c.msg.what == KEEPER_ESPAWN) {
+		if (req->cwd)	/* as before: chdir or exec, in that directory */
+			err_set(err, OFFLOAD_ESPAWN, "cannot run '%s' in '%s': %s",
+				req->argv[0], req->cwd, strerror(c.msg.value));
+		else
+			err_set(err, OFFLOAD_ESPAWN, "cannot run '%s': %s",
+				req->argv[0], strerror(c.msg.value));
+		rc = OFFLOAD_ESPAWN;
+		goto out;
+	}
+	/* No message: the keeper was killed from outside (KILL is the only
+	 * signal it does not block); say that as what ended the test. */
+	if (c.msg.what == KEEPER_STATUS)
+		status = c.msg.value;
 	if (WIFSIGNALED(status)) {
 		if (res->state == SPAWN_EXITED)
 			res->state = SPAWN_SIGNALED;
@@ -528,6 +749,7 @@ int spawn_run(const struct spawn_req *req, struct spawn_res *res,
 		rc = err_set(err, OFFLOAD_ENOMEM, "cannot keep the output of '%s': %s",
 			     req->argv[0], offload_strerror(OFFLOAD_ENOMEM));
 out:
+	close_fd(&c.status_fd);
 	res->secs = now_secs() - start;
 	return rc;
 }
