@@ -2,13 +2,16 @@
 /*
  * spawn.h - the only module that starts, waits for or kills processes.
  *
- * A child runs under a keeper process (a fork of the caller that is a child
- * subreaper: see spawn.c), in its own process group, started with
- * posix_spawn, with an empty signal mask and default dispositions for
- * INT/TERM/HUP/QUIT/PIPE, stdin from /dev/null, stdout and stderr captured
- * through O_CLOEXEC pipes into capped buffers, and no other descriptor
- * (even ones the caller left without O_CLOEXEC, like GNU make's jobserver
- * pipe).  Only the keeper's own pid is ever waited for (never
+ * A child runs under a keeper process (a child subreaper: see spawn.c), in
+ * its own process group, started with posix_spawn, with an empty signal
+ * mask and default dispositions for INT/TERM/HUP/QUIT/PIPE, stdin from
+ * /dev/null, stdout and stderr captured through O_CLOEXEC pipes into
+ * capped buffers, and no other descriptor (even ones the caller left
+ * without O_CLOEXEC, like GNU make's jobserver pipe).  Each calling thread
+ * has its own keeper from its first spawn on (a fork of the caller: one
+ * more child process and one more close-on-exec socket), SIGKILLed and
+ * reaped when the thread exits, killed by the kernel when the process
+ * ends.  Only the keeper's own pid is ever waited for (never
  * waitpid(-1): inside GNU make that steals make's children), and the
  * caller is never made a subreaper.
  */

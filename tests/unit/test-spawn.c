@@ -114,6 +114,10 @@ static void assert_text(const struct capbuf *cb, const char *want)
 	free(s);
 }
 
+/*
+ * Descriptors open in this process.  Call it after a spawn in this thread:
+ * a thread's keeper keeps one socket open from its first spawn on.
+ */
 static int count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -181,8 +185,11 @@ static void test_exit_codes(void **state)
 {
 	struct offload_error err = { 0 };
 	struct spawn_res res;
-	int fds = count_fds();
+	int fds;
 
+	assert_int_equal(run_fake(&res, &err, "pass", NULL), 0);
+	spawn_res_release(&res);
+	fds = count_fds();
 	assert_int_equal(run_fake(&res, &err, "pass", NULL), 0);
 	assert_int_equal(res.state, SPAWN_EXITED);
 	assert_int_equal(res.status, 0);
@@ -233,8 +240,11 @@ static void test_exec_failure(void **state)
 	struct spawn_req req = { .argv = argv1, .cancel_fd = -1 };
 	struct offload_error err = { 0 };
 	struct spawn_res res;
-	int fds = count_fds();
+	int fds;
 
+	assert_int_equal(run_fake(&res, &err, "pass", NULL), 0);
+	spawn_res_release(&res);
+	fds = count_fds();
 	assert_int_equal(run_req(&req, &res, &err), OFFLOAD_ESPAWN);
 	assert_int_equal(err.code, OFFLOAD_ESPAWN);
 	assert_string_equal(err.msg,
@@ -702,6 +712,61 @@ static void test_caller_death_kills_test(void **state)
 	}
 }
 
+/* The pid of the calling thread's keeper: the parent of what it runs. */
+static long keeper_pid(void)
+{
+	struct spawn_req req = { .argv = (char *[]){ "/bin/sh", "-c", "echo $PPID", NULL },
+				 .cancel_fd = -1 };
+	struct offload_error err = { 0 };
+	struct spawn_res res;
+	long pid = -1;
+	char *out;
+
+	assert_int_equal(run_req(&req, &res, &err), 0);
+	out = text(&res.out);
+	assert_int_equal(sscanf(out, "%ld", &pid), 1);
+	free(out);
+	spawn_res_release(&res);
+	return pid;
+}
+
+/*
+ * A thread's keeper serves all its spawns; one killed from outside is
+ * replaced at the next spawn, and the test that was running when it died
+ * is reported killed by its signal (it is out of reach: see design.md).
+ */
+static void test_keeper_killed(void **state)
+{
+	struct spawn_req req = {
+		.argv = (char *[]){ "/bin/sh", "-c", "echo $$; kill -9 $PPID; exec \"$0\" hang",
+				    fake, NULL },
+		.cancel_fd = -1, .timeout_secs = 60,
+	};
+	struct offload_error err = { 0 };
+	struct spawn_res res;
+	long k1 = keeper_pid(), k2, orphan = -1;
+	siginfo_t si;
+	char *out;
+
+	assert_int_equal(keeper_pid(), k1);	/* reused */
+	assert_int_equal(kill((pid_t)k1, SIGKILL), 0);
+	/* Dead (our child, a zombie until spawn.c reaps it), not dying: a
+	 * run sent to a dying keeper would end as the next case does. */
+	assert_int_equal(waitid(P_PID, (id_t)k1, &si, WEXITED | WNOWAIT), 0);
+	k2 = keeper_pid();			/* replaced */
+	assert_int_not_equal(k2, k1);
+
+	assert_int_equal(run_req(&req, &res, &err), 0);
+	out = text(&res.out);
+	assert_int_equal(sscanf(out, "%ld", &orphan), 1);
+	free(out);
+	kill((pid_t)orphan, SIGKILL);
+	assert_int_equal(res.state, SPAWN_SIGNALED);
+	assert_int_equal(res.status, SIGKILL);
+	spawn_res_release(&res);
+	assert_int_not_equal(keeper_pid(), k2);
+}
+
 /*
  * A failed exec is reported as such, not as a test that exited 127 (the
  * keeper passes posix_spawn's error back).  A file that is executable but
@@ -862,6 +927,7 @@ int main(void)
 		cmocka_unit_test(test_double_fork_daemon_killed),
 		cmocka_unit_test(test_caller_death_kills_test),
 		cmocka_unit_test(test_exec_format_error),
+		cmocka_unit_test(test_keeper_killed),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_capture_quotes_end_of_stderr),
