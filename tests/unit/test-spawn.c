@@ -349,6 +349,49 @@ static void test_stdin_is_devnull(void **state)
 	spawn_res_release(&res);
 }
 
+/*
+ * Arguments and environment far larger than a socket buffer reach the
+ * test whole (they travel to the keeper in pieces).
+ */
+static void test_big_env(void **state)
+{
+	enum { VARS = 6, LEN = 100 * 1000 };	/* one string: < 128 KiB */
+	char *envp[VARS + 1], *arg, *want, *got;
+	char *argv[] = { fake, "env", "V5", "echo", NULL, NULL };
+	struct spawn_req req = { .argv = argv, .envp = envp, .cancel_fd = -1 };
+	struct offload_error err = { 0 };
+	struct spawn_res res;
+
+	for (int i = 0; i < VARS; i++) {
+		envp[i] = malloc(LEN + 4);
+		assert_non_null(envp[i]);
+		snprintf(envp[i], 4, "V%d=", i);
+		memset(envp[i] + 3, 'a' + i, LEN);
+		envp[i][LEN + 3] = '\0';
+	}
+	envp[VARS] = NULL;
+	arg = malloc(LEN + 1);
+	assert_non_null(arg);
+	memset(arg, 'z', LEN);
+	arg[LEN] = '\0';
+	argv[4] = arg;
+	want = malloc(2 * LEN + 3);
+	assert_non_null(want);
+	snprintf(want, 2 * LEN + 3, "%s\n%s\n", envp[5] + 3, arg);
+
+	assert_int_equal(run_req(&req, &res, &err), 0);
+	assert_int_equal(res.state, SPAWN_EXITED);
+	assert_int_equal(res.status, 0);
+	got = text(&res.out);
+	assert_true(!strcmp(got, want));
+	free(got);
+	spawn_res_release(&res);
+	for (int i = 0; i < VARS; i++)
+		free(envp[i]);
+	free(arg);
+	free(want);
+}
+
 /* A descriptor we leaked without O_CLOEXEC (as GNU make leaves its
  * jobserver pipe) must not reach the test. */
 static void test_no_inherited_fds(void **state)
@@ -913,6 +956,7 @@ int main(void)
 		cmocka_unit_test(test_child_path),
 		cmocka_unit_test(test_cwd_env),
 		cmocka_unit_test(test_stdin_is_devnull),
+		cmocka_unit_test(test_big_env),
 		cmocka_unit_test(test_no_inherited_fds),
 		cmocka_unit_test(test_own_process_group),
 		cmocka_unit_test(test_timeout),
