@@ -2,12 +2,18 @@
 /*
  * spawn.h - the only module that starts, waits for or kills processes.
  *
- * A child runs in its own process group, started with posix_spawn, with an
- * empty signal mask and default dispositions for INT/TERM/HUP/QUIT/PIPE,
- * stdin from /dev/null, stdout and stderr captured through O_CLOEXEC pipes
- * into capped buffers, and no other descriptor (even ones the caller left
- * without O_CLOEXEC, like GNU make's jobserver pipe).  Only the child's own pid is ever waited for (never
- * waitpid(-1): inside GNU make that steals make's children).
+ * A child runs under a keeper process (a child subreaper: see spawn.c), in
+ * its own process group, started with posix_spawn, with an empty signal
+ * mask and default dispositions for INT/TERM/HUP/QUIT/PIPE, stdin from
+ * /dev/null, stdout and stderr captured through O_CLOEXEC pipes into
+ * capped buffers, and no other descriptor (even ones the caller left
+ * without O_CLOEXEC, like GNU make's jobserver pipe).  Each calling thread
+ * has its own keeper from its first spawn on (a fork of the caller: one
+ * more child process and one more close-on-exec socket), SIGKILLed and
+ * reaped when the thread exits, killed by the kernel when the process
+ * ends.  Only the keeper's own pid is ever waited for (never
+ * waitpid(-1): inside GNU make that steals make's children), and the
+ * caller is never made a subreaper.
  */
 #ifndef OFFLOAD_SPAWN_H
 #define OFFLOAD_SPAWN_H
@@ -43,8 +49,10 @@ struct spawn_res {
 
 /*
  * Run req->argv to completion (or timeout/cancel).  When the child exits,
- * whatever is left of its process group is killed too, so no grandchild
- * outlives the call.  Returns 0 with *res filled (release it even on
+ * every descendant it left is killed and reaped too, whatever process
+ * group or session it moved to (setpgid, setsid, a double fork), so no
+ * grandchild outlives the call; so does the child if the calling thread
+ * dies.  Returns 0 with *res filled (release it even on
  * error), or OFFLOAD_ESPAWN / -errno with err naming argv[0] (e.g. exec
  * failure: "cannot run 'x': No such file or directory").
  * Thread-safe: many threads may spawn at once.

@@ -25,6 +25,13 @@
  *   pid                print "pid N pgid N session N" for this process
  *   daemon PIDFILE     like spawn-grandchild, but the grandchild calls
  *                      setsid() first, so it escapes the process group
+ *   setpgid-child PIDFILE
+ *                      like spawn-grandchild, but the grandchild calls
+ *                      setpgid(0, 0) first: a new group, same session
+ *   double-fork PIDFILE
+ *                      daemonise the classic way: a child calls setsid()
+ *                      and forks the grandchild (which writes PIDFILE and
+ *                      waits forever), then exits, orphaning it
  *   env NAME           print NAME's value, or "(unset)", and a newline
  *   pwd                print the working directory and a newline
  *   read-stdin         read stdin to EOF, print "stdin: N bytes"
@@ -145,7 +152,10 @@ static void flaky(const char *statefile)
 		die("cannot create '%s'", statefile);
 }
 
-static void spawn_grandchild(const char *pidfile, int new_session)
+/* How spawn_grandchild's grandchild leaves (or not) the test's group. */
+enum escape { STAY, NEW_SESSION, NEW_GROUP, DOUBLE_FORK };
+
+static void spawn_grandchild(const char *pidfile, enum escape how)
 {
 	int p[2];
 	pid_t pid;
@@ -161,8 +171,17 @@ static void spawn_grandchild(const char *pidfile, int new_session)
 		int fd;
 
 		close(p[0]);
-		if (new_session && setsid() < 0)
+		if ((how == NEW_SESSION || how == DOUBLE_FORK) && setsid() < 0)
 			_exit(2);
+		if (how == NEW_GROUP && setpgid(0, 0))
+			_exit(2);
+		if (how == DOUBLE_FORK) {
+			pid = fork();
+			if (pid < 0)
+				_exit(2);
+			if (pid)
+				_exit(0);	/* the grandchild is an orphan */
+		}
 		snprintf(tmp, sizeof(tmp), "%s.tmp", pidfile);
 		snprintf(num, sizeof(num), "%ld\n", (long)getpid());
 		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -227,7 +246,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "flaky")) {
 			flaky(need(argc, argv, ++i));
 		} else if (!strcmp(a, "spawn-grandchild")) {
-			spawn_grandchild(need(argc, argv, ++i), 0);
+			spawn_grandchild(need(argc, argv, ++i), STAY);
 		} else if (!strcmp(a, "ignore-term")) {
 			signal(SIGTERM, SIG_IGN);
 			if (i + 1 == argc)
@@ -238,7 +257,11 @@ int main(int argc, char **argv)
 			printf("pid %ld pgid %ld session %ld\n", (long)getpid(),
 			       (long)getpgrp(), (long)getsid(0));
 		} else if (!strcmp(a, "daemon")) {
-			spawn_grandchild(need(argc, argv, ++i), 1);
+			spawn_grandchild(need(argc, argv, ++i), NEW_SESSION);
+		} else if (!strcmp(a, "setpgid-child")) {
+			spawn_grandchild(need(argc, argv, ++i), NEW_GROUP);
+		} else if (!strcmp(a, "double-fork")) {
+			spawn_grandchild(need(argc, argv, ++i), DOUBLE_FORK);
 		} else if (!strcmp(a, "env")) {
 			const char *v = getenv(need(argc, argv, ++i));
 

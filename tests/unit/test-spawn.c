@@ -2,7 +2,9 @@
 /*
  * test-spawn.c - spawn.c against the real fake-test helper: exit codes,
  * signals, exec failures, cwd/env/stdin, timeouts and cancellation that
- * kill the whole process group, output floods, orphans, threads.
+ * kill the whole process group, output floods, threads, and descendants
+ * that left the group (setpgid, setsid, double fork) or outlived the
+ * caller: none survives.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "spawn.h"
@@ -111,6 +114,10 @@ static void assert_text(const struct capbuf *cb, const char *want)
 	free(s);
 }
 
+/*
+ * Descriptors open in this process.  Call it after a spawn in this thread:
+ * a thread's keeper keeps one socket open from its first spawn on.
+ */
 static int count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -161,12 +168,28 @@ static int pid_is_dead(long pid)
 	return 0;
 }
 
+/*
+ * Is `pid` gone already?  The keeper reaps every descendant before
+ * spawn_run returns, so there is nothing to wait for.  A survivor is
+ * killed, so that a failing check leaves nothing behind.
+ */
+static int pid_gone_now(long pid)
+{
+	if (kill((pid_t)pid, 0) && errno == ESRCH)
+		return 1;
+	kill((pid_t)pid, SIGKILL);
+	return 0;
+}
+
 static void test_exit_codes(void **state)
 {
 	struct offload_error err = { 0 };
 	struct spawn_res res;
-	int fds = count_fds();
+	int fds;
 
+	assert_int_equal(run_fake(&res, &err, "pass", NULL), 0);
+	spawn_res_release(&res);
+	fds = count_fds();
 	assert_int_equal(run_fake(&res, &err, "pass", NULL), 0);
 	assert_int_equal(res.state, SPAWN_EXITED);
 	assert_int_equal(res.status, 0);
@@ -217,8 +240,11 @@ static void test_exec_failure(void **state)
 	struct spawn_req req = { .argv = argv1, .cancel_fd = -1 };
 	struct offload_error err = { 0 };
 	struct spawn_res res;
-	int fds = count_fds();
+	int fds;
 
+	assert_int_equal(run_fake(&res, &err, "pass", NULL), 0);
+	spawn_res_release(&res);
+	fds = count_fds();
 	assert_int_equal(run_req(&req, &res, &err), OFFLOAD_ESPAWN);
 	assert_int_equal(err.code, OFFLOAD_ESPAWN);
 	assert_string_equal(err.msg,
@@ -321,6 +347,49 @@ static void test_stdin_is_devnull(void **state)
 	assert_int_equal(res.state, SPAWN_EXITED);
 	assert_text(&res.out, "stdin: 0 bytes\n");
 	spawn_res_release(&res);
+}
+
+/*
+ * Arguments and environment far larger than a socket buffer reach the
+ * test whole (they travel to the keeper in pieces).
+ */
+static void test_big_env(void **state)
+{
+	enum { VARS = 6, LEN = 100 * 1000 };	/* one string: < 128 KiB */
+	char *envp[VARS + 1], *arg, *want, *got;
+	char *argv[] = { fake, "env", "V5", "echo", NULL, NULL };
+	struct spawn_req req = { .argv = argv, .envp = envp, .cancel_fd = -1 };
+	struct offload_error err = { 0 };
+	struct spawn_res res;
+
+	for (int i = 0; i < VARS; i++) {
+		envp[i] = malloc(LEN + 4);
+		assert_non_null(envp[i]);
+		snprintf(envp[i], 4, "V%d=", i);
+		memset(envp[i] + 3, 'a' + i, LEN);
+		envp[i][LEN + 3] = '\0';
+	}
+	envp[VARS] = NULL;
+	arg = malloc(LEN + 1);
+	assert_non_null(arg);
+	memset(arg, 'z', LEN);
+	arg[LEN] = '\0';
+	argv[4] = arg;
+	want = malloc(2 * LEN + 3);
+	assert_non_null(want);
+	snprintf(want, 2 * LEN + 3, "%s\n%s\n", envp[5] + 3, arg);
+
+	assert_int_equal(run_req(&req, &res, &err), 0);
+	assert_int_equal(res.state, SPAWN_EXITED);
+	assert_int_equal(res.status, 0);
+	got = text(&res.out);
+	assert_true(!strcmp(got, want));
+	free(got);
+	spawn_res_release(&res);
+	for (int i = 0; i < VARS; i++)
+		free(envp[i]);
+	free(arg);
+	free(want);
 }
 
 /* A descriptor we leaked without O_CLOEXEC (as GNU make leaves its
@@ -575,47 +644,206 @@ static void test_grandchild_killed(void **state)
 	assert_true(pid_is_dead(pid));
 }
 
-static void test_daemon_does_not_block(void **state)
+/*
+ * Descendants that left the test's process group, by each way out: a new
+ * group, a new session holding the test's stdout (the call must not wait
+ * for its end of the pipe either), a classic daemon (setsid, fork, the
+ * middle process exits).  All are killed and reaped before the call
+ * returns, after a normal exit as after a timeout.
+ */
+static void run_escaper(const char *how, int timeout)
 {
-	const char *pidfile = scratch_path("daemon.pid");
+	const char *pidfile = scratch_path("escaper.pid");
+	struct spawn_req req = {
+		.argv = (char *[]){ fake, (char *)how, (char *)pidfile, "echo",
+				    "done", timeout ? "hang" : "pass", NULL },
+		.cancel_fd = -1, .timeout_secs = timeout ? 0.3 : 60,
+	};
 	struct offload_error err = { 0 };
 	struct spawn_res res;
 	long pid;
 
-	/*
-	 * A grandchild that left the group keeps the pipes open: the call
-	 * must still return soon after the child exits.
-	 */
-	assert_int_equal(run_fake(&res, &err, "daemon", pidfile, "echo", "done",
-				  NULL), 0);
-	assert_int_equal(res.status, 0);
-	assert_true(res.secs < 10);
-	assert_text(&res.out, "done\n");
-	spawn_res_release(&res);
+	unlink(pidfile);
+	assert_int_equal(run_req(&req, &res, &err), 0);
 	pid = read_pid(pidfile);
 	assert_true(pid > 1);
-	kill((pid_t)pid, SIGKILL);	/* out of reach of spawn.c by design */
-	assert_true(pid_is_dead(pid));
+	if (!pid_gone_now(pid))
+		fail_msg("'%s' grandchild %ld outlived the test", how, pid);
+	assert_int_equal(res.state, timeout ? SPAWN_TIMEDOUT : SPAWN_EXITED);
+	assert_int_equal(res.status, timeout ? SIGTERM : 0);
+	assert_text(&res.out, "done\n");
+	spawn_res_release(&res);
 }
 
-static void test_no_pidfd_fallback(void **state)
+static void test_setpgid_grandchild_killed(void **state)
 {
-	struct spawn_req req = { .argv = (char *[]){ fake, "hang", NULL },
-				 .cancel_fd = -1, .timeout_secs = 0.2 };
+	run_escaper("setpgid-child", 0);
+	run_escaper("setpgid-child", 1);
+}
+
+static void test_setsid_grandchild_killed(void **state)
+{
+	run_escaper("daemon", 0);
+	run_escaper("daemon", 1);
+}
+
+static void test_double_fork_daemon_killed(void **state)
+{
+	run_escaper("double-fork", 0);
+	run_escaper("double-fork", 1);
+}
+
+/*
+ * The caller dies (even of SIGKILL) while a test runs: the test and what
+ * it started die too, instead of running on unowned.  The caller here is
+ * a forked copy of this program, killed once the test is ready.
+ */
+/* The parent of `pid`, from /proc/PID/stat ("pid (comm) state ppid"). */
+static long parent_of(long pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	long ppid = -1;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	p = strrchr(buf, ')');
+	assert_non_null(p);
+	assert_int_equal(sscanf(p + 2, "%*c %ld", &ppid), 1);
+	return ppid;
+}
+
+static void test_caller_death_kills_test(void **state)
+{
+	char fifo[8192], buf[16];
+	const char *pidfile = scratch_path("orphan.pid");
+	pid_t caller;
+	long gc, test;
+	int fd, status, dead;
+
+	snprintf(fifo, sizeof(fifo), "%s/caller-fifo", scratch);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	caller = fork();
+	assert_true(caller >= 0);
+	if (!caller) {
+		struct offload_error err = { 0 };
+		struct spawn_res res;
+
+		run_fake(&res, &err, "setpgid-child", pidfile, "ready", fifo,
+			 "hang", NULL);
+		_exit(1);	/* not reached: killed while the test hangs */
+	}
+	fd = open(fifo, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 5);
+	close(fd);
+	unlink(fifo);
+	gc = read_pid(pidfile);
+	test = parent_of(gc);	/* the test is still running */
+	assert_int_equal(kill(caller, SIGKILL), 0);
+	assert_int_equal(waitpid(caller, &status, 0), caller);
+	/* Killed by the keeper and reaped by it or by init: bounded poll. */
+	dead = pid_is_dead(test);
+	dead += pid_is_dead(gc);
+	if (dead != 2) {
+		kill((pid_t)test, SIGKILL);
+		kill((pid_t)gc, SIGKILL);
+		fail_msg("test %ld or its child %ld outlived the caller", test, gc);
+	}
+}
+
+/* The pid of the calling thread's keeper: the parent of what it runs. */
+static long keeper_pid(void)
+{
+	struct spawn_req req = { .argv = (char *[]){ "/bin/sh", "-c", "echo $PPID", NULL },
+				 .cancel_fd = -1 };
 	struct offload_error err = { 0 };
 	struct spawn_res res;
-
-	setenv("OFFLOAD_TEST_NO_PIDFD", "1", 1);
-	assert_int_equal(run_fake(&res, &err, "echo", "x", "exit", "3", NULL), 0);
-	assert_int_equal(res.state, SPAWN_EXITED);
-	assert_int_equal(res.status, 3);
-	assert_text(&res.out, "x\n");
-	spawn_res_release(&res);
+	long pid = -1;
+	char *out;
 
 	assert_int_equal(run_req(&req, &res, &err), 0);
-	assert_int_equal(res.state, SPAWN_TIMEDOUT);
+	out = text(&res.out);
+	assert_int_equal(sscanf(out, "%ld", &pid), 1);
+	free(out);
 	spawn_res_release(&res);
-	unsetenv("OFFLOAD_TEST_NO_PIDFD");
+	return pid;
+}
+
+/*
+ * A thread's keeper serves all its spawns; one killed from outside is
+ * replaced at the next spawn, and the test that was running when it died
+ * is reported killed by its signal (it is out of reach: see design.md).
+ */
+static void test_keeper_killed(void **state)
+{
+	struct spawn_req req = {
+		.argv = (char *[]){ "/bin/sh", "-c", "echo $$; kill -9 $PPID; exec \"$0\" hang",
+				    fake, NULL },
+		.cancel_fd = -1, .timeout_secs = 60,
+	};
+	struct offload_error err = { 0 };
+	struct spawn_res res;
+	long k1 = keeper_pid(), k2, orphan = -1;
+	siginfo_t si;
+	char *out;
+
+	assert_int_equal(keeper_pid(), k1);	/* reused */
+	assert_int_equal(kill((pid_t)k1, SIGKILL), 0);
+	/* Dead (our child, a zombie until spawn.c reaps it), not dying: a
+	 * run sent to a dying keeper would end as the next case does. */
+	assert_int_equal(waitid(P_PID, (id_t)k1, &si, WEXITED | WNOWAIT), 0);
+	k2 = keeper_pid();			/* replaced */
+	assert_int_not_equal(k2, k1);
+
+	assert_int_equal(run_req(&req, &res, &err), 0);
+	out = text(&res.out);
+	assert_int_equal(sscanf(out, "%ld", &orphan), 1);
+	free(out);
+	kill((pid_t)orphan, SIGKILL);
+	assert_int_equal(res.state, SPAWN_SIGNALED);
+	assert_int_equal(res.status, SIGKILL);
+	spawn_res_release(&res);
+	assert_int_not_equal(keeper_pid(), k2);
+}
+
+/*
+ * A failed exec is reported as such, not as a test that exited 127 (the
+ * keeper passes posix_spawn's error back).  A file that is executable but
+ * not a program passes the checks made before spawning.
+ */
+static void test_exec_format_error(void **state)
+{
+	const char *bad = scratch_path("not-a-program");
+	struct spawn_req req = { .argv = (char *[]){ (char *)bad, NULL },
+				 .cancel_fd = -1 };
+	struct offload_error err = { 0 };
+	struct spawn_res res;
+	const char *preload = getenv("LD_PRELOAD");
+	char want[16384];
+	int fd;
+
+	/* valgrind runs posix_spawn's vfork as a fork: it cannot tell. */
+	if (preload && strstr(preload, "vgpreload"))
+		skip();
+	fd = open(bad, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "\x7f""ELF?", 5), 5);
+	close(fd);
+	assert_int_equal(run_req(&req, &res, &err), OFFLOAD_ESPAWN);
+	snprintf(want, sizeof(want), "cannot run '%s': %s", bad, strerror(ENOEXEC));
+	assert_string_equal(err.msg, want);
+	spawn_res_release(&res);
+
+	req.cwd = scratch;
+	assert_int_equal(run_req(&req, &res, &err), OFFLOAD_ESPAWN);
+	snprintf(want, sizeof(want), "cannot run '%s' in '%s': %s", bad, scratch,
+		 strerror(ENOEXEC));
+	assert_string_equal(err.msg, want);
+	spawn_res_release(&res);
 }
 
 static void *spawn_many(void *arg)
@@ -728,6 +956,7 @@ int main(void)
 		cmocka_unit_test(test_child_path),
 		cmocka_unit_test(test_cwd_env),
 		cmocka_unit_test(test_stdin_is_devnull),
+		cmocka_unit_test(test_big_env),
 		cmocka_unit_test(test_no_inherited_fds),
 		cmocka_unit_test(test_own_process_group),
 		cmocka_unit_test(test_timeout),
@@ -737,8 +966,12 @@ int main(void)
 		cmocka_unit_test(test_canceled_before_start),
 		cmocka_unit_test(test_flood),
 		cmocka_unit_test(test_grandchild_killed),
-		cmocka_unit_test(test_daemon_does_not_block),
-		cmocka_unit_test(test_no_pidfd_fallback),
+		cmocka_unit_test(test_setpgid_grandchild_killed),
+		cmocka_unit_test(test_setsid_grandchild_killed),
+		cmocka_unit_test(test_double_fork_daemon_killed),
+		cmocka_unit_test(test_caller_death_kills_test),
+		cmocka_unit_test(test_exec_format_error),
+		cmocka_unit_test(test_keeper_killed),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_capture_quotes_end_of_stderr),
