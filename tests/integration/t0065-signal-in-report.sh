@@ -29,7 +29,7 @@ expect_xpath 'count(//property[@name="offload.interrupted"][@value="SIGINT"])' 1
 cat >offload.ini <<'EOF2'
 [framework]
 type = custom
-discover_command = kill -INT $$PPID; exit 0
+discover_command = kill -INT $$(awk '{ print $$4 }' /proc/$$PPID/stat); exit 0
 run_command = true {tests}
 
 [group.all]
