@@ -493,8 +493,16 @@ static char *fn_discover(const char *name, unsigned argc, char **argv)
 		make_error("%s: interrupted by signal %d", name, ret);
 		return NULL;
 	}
-	if (ret)
+	if (ret == OFFLOAD_EDISCOVER) {
+		/* The tests are broken (a collection error), not the
+		 * Makefile: say it and list no test, so that `make clean`
+		 * and the build still work; the test run fails and writes
+		 * a report that says why.  Not cached. */
+		make_warning("%s; listing no test", msg);
+		keyed = 0;
+	} else if (ret) {
 		goto fail;
+	}
 	/* The key of what discovery left: it may have written into its
 	 * inputs (pytest's first __pycache__ changes its directory's time). */
 	if (keyed && !m->words.nomem && !discover_cache_key(&cfg, group, key))

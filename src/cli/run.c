@@ -384,7 +384,25 @@ static size_t report_missing(const struct run_args *a, struct offload_run *run)
 	return missing;
 }
 
-static void set_handlers(void (*fn)(int))
+/* The report of a run whose discovery failed: one failed case,
+ * "discovery", in the group's suite, with discovery's message. */
+static void discovery_failed(const struct offload_config *cfg,
+			     const char *group, const char *msg)
+{
+	struct offload_error err = { 0 };
+
+	if (!cfg->junit)
+		return;
+	if (!group)
+		group = cfg->groups_nr == 1 ? cfg->groups[0].name : "offload";
+	if (offload_junit_write_failure(cfg->junit_file, group, "discovery",
+					"test discovery failed", msg, &err))
+		cli_error("%s", err.msg);
+	else
+		fprintf(stderr, "offload: report: %s\n", cfg->junit_file);
+}
+
+static void set_handlers(void (*fn)(int), int keep_ignored)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	struct sigaction sa;
@@ -392,8 +410,17 @@ static void set_handlers(void (*fn)(int))
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = fn;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+
+		/* A recipe of a make that ignores a signal (a make started
+		 * in the background of a script ignores SIGINT) ignores it
+		 * too, as make's other jobs do. */
+		if (keep_ignored && !sigaction(sigs[i], NULL, &old) &&
+		    old.sa_handler == SIG_IGN)
+			continue;
 		sigaction(sigs[i], &sa, NULL);
+	}
 }
 
 static int parse_run_args(int argc, char **argv, struct run_args *a,
@@ -568,7 +595,7 @@ int cmd_run(int argc, char **argv)
 	}
 	/* From here on a signal stops the run cleanly, discovery included. */
 	active_run = run;
-	set_handlers(on_signal);
+	set_handlers(on_signal, a.make);
 
 	ret = offload_run_prepare(run, &err);
 	if (interrupted_by) {
@@ -584,10 +611,13 @@ int cmd_run(int argc, char **argv)
 	}
 	if (ret) {
 		cli_error("%s", err.msg[0] ? err.msg : offload_strerror(ret));
-		/* A discovery failure (a collection error) is the tests' fault. */
-		if (ret == OFFLOAD_EDISCOVER)
+		/* A discovery failure (a collection error) is the tests' fault,
+		 * and the report says so rather than keep an earlier green. */
+		if (ret == OFFLOAD_EDISCOVER) {
+			if (!a.only_collect)
+				discovery_failed(&cfg, ro.only_group, err.msg);
 			ret = OFFLOAD_EXIT_FAILED;
-		else
+		} else
 			ret = ret == OFFLOAD_ECONFIG || ret == OFFLOAD_EUSAGE ?
 				OFFLOAD_EXIT_USAGE : OFFLOAD_EXIT_INTERNAL;
 		goto out;
@@ -630,7 +660,7 @@ int cmd_run(int argc, char **argv)
 	if (a.make && ret == OFFLOAD_EXIT_FLAKY)
 		ret = a.flaky_fails ? OFFLOAD_EXIT_FAILED : OFFLOAD_EXIT_OK;
 out:
-	set_handlers(SIG_DFL);
+	set_handlers(SIG_DFL, a.make);
 	active_run = NULL;
 	/* Every worker is joined: no token can be taken any more. */
 	if (js && offload_jobserver_close(js, &err)) {
