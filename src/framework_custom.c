@@ -176,7 +176,7 @@ static int by_result_file(struct batch_exec *b, const struct spawn_res *res,
 	if (!fresh(path, start)) {
 		r = buf_addf(&why, "no result: result file '%s' was not written "
 			     "by this batch", path);
-	} else if (junit_read(path, &cases, &nr, &jerr) == OFFLOAD_ENOMEM) {
+	} else if (junit_read(path, -1, &cases, &nr, &jerr) == OFFLOAD_ENOMEM) {
 		r = OFFLOAD_ENOMEM;
 	} else if (jerr.code) {
 		r = buf_addf(&why, "result file unreadable: %s", jerr.msg);

@@ -524,7 +524,7 @@ int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 			     "no result: ", ended.buf);
 	if (r)
 		goto nomem;
-	jr = junit_read(result.buf, &cases, &cases_nr, &serr);
+	jr = junit_read(result.buf, -1, &cases, &cases_nr, &serr);
 	if (jr == OFFLOAD_ENOMEM)
 		goto nomem;
 	/* a missing file after a normal exit is worth quoting; after a crash
