@@ -243,6 +243,31 @@ int batch_fill(struct batch_exec *b, enum offload_outcome o, double secs,
 	return 0;
 }
 
+/*
+ * Output becomes a C string here: a NUL byte would end it, and what
+ * follows would be lost.  It is written "\x00", the way the report
+ * writes every other control byte (docs/junit.md).
+ */
+static int show_nuls(struct buf *b)
+{
+	struct buf t = BUF_INIT;
+	const char *p = b->buf, *end = b->buf + b->len, *z;
+
+	if (!memchr(p, '\0', b->len))
+		return 0;
+	for (; (z = memchr(p, '\0', (size_t)(end - p))); p = z + 1)
+		if (buf_add(&t, p, (size_t)(z - p)) || buf_add(&t, "\\x00", 4))
+			goto nomem;
+	if (buf_add(&t, p, (size_t)(end - p)))
+		goto nomem;
+	buf_release(b);
+	*b = t;
+	return 0;
+nomem:
+	buf_release(&t);
+	return OFFLOAD_ENOMEM;
+}
+
 int res_output(const struct spawn_res *res, struct buf *out)
 {
 	struct buf o = BUF_INIT, e = BUF_INIT;
@@ -252,6 +277,10 @@ int res_output(const struct spawn_res *res, struct buf *out)
 	r = capbuf_render(&res->out, &o);
 	if (!r)
 		r = capbuf_render(&res->err, &e);
+	if (!r)
+		r = show_nuls(&o);
+	if (!r)
+		r = show_nuls(&e);
 	parts[0] = o.buf;
 	parts[1] = e.buf;
 	if (!r)

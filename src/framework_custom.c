@@ -180,10 +180,19 @@ static int by_result_file(struct batch_exec *b, const struct spawn_res *res,
 	if (!fresh(path, start)) {
 		r = buf_addf(&why, "no result: result file '%s' was not written "
 			     "by this batch", path);
-	} else if (junit_read(path, &cases, &nr, &jerr) == OFFLOAD_ENOMEM) {
-		r = OFFLOAD_ENOMEM;
-	} else if (jerr.code) {
-		r = buf_addf(&why, "result file unreadable: %s", jerr.msg);
+	} else {
+		int jr = junit_read(path, b->cancel_fd, &cases, &nr, &jerr);
+
+		if (jr == OFFLOAD_ECANCELED) {
+			/* the run is stopping: no attempt, as if killed */
+			b->canceled = 1;
+			junit_cases_free(cases, nr);
+			return 0;
+		}
+		if (jr == OFFLOAD_ENOMEM)
+			r = OFFLOAD_ENOMEM;
+		else if (jr)
+			r = buf_addf(&why, "result file unreadable: %s", jerr.msg);
 	}
 	/* a crash or a timeout explains missing results better */
 	if (!r && res->state == SPAWN_TIMEDOUT) {

@@ -493,16 +493,8 @@ int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 		r = batch_fill(b, OFFLOAD_ATTEMPT_ERROR, 0, serr.msg, NULL);
 		goto done;
 	}
-	if (res.state == SPAWN_CANCELED) {
-		/* The run is stopping: tests that finished before the cancel
-		 * keep their results (from the progress file; a half-written
-		 * JUnit file proves nothing), the others get no attempt. */
-		b->canceled = 1;
-		if (progress_read(progress.buf, &prog) ||
-		    match_results(b, prog.v, prog.nr, pytest_key, NULL, NULL, NULL))
-			goto nomem;
-		goto logs;
-	}
+	if (res.state == SPAWN_CANCELED)
+		goto canceled;
 	if (res_output(&res, &output))
 		goto nomem;
 	/* `ended` says how pytest ended when it did not end normally */
@@ -527,9 +519,11 @@ int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 			     "no result: ", ended.buf);
 	if (r)
 		goto nomem;
-	jr = junit_read(result.buf, &cases, &cases_nr, &serr);
+	jr = junit_read(result.buf, b->cancel_fd, &cases, &cases_nr, &serr);
 	if (jr == OFFLOAD_ENOMEM)
 		goto nomem;
+	if (jr == OFFLOAD_ECANCELED)
+		goto canceled;
 	/* a missing file after a normal exit is worth quoting; after a crash
 	 * or a timeout the status already says it all */
 	if (jr && !ended.len) {
@@ -555,6 +549,15 @@ int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 	r = match_results(b, cases, cases_nr, pytest_key, NULL,
 			  unreached.len ? unreached.buf : why.buf, output.buf);
 	if (r)
+		goto nomem;
+	goto logs;
+canceled:
+	/* The run is stopping: tests that finished before the cancel keep
+	 * their results (from the progress file; a half-written or half-read
+	 * JUnit file proves nothing), the others get no attempt. */
+	b->canceled = 1;
+	if (progress_read(progress.buf, &prog) ||
+	    match_results(b, prog.v, prog.nr, pytest_key, NULL, NULL, NULL))
 		goto nomem;
 logs:
 	if (capbuf_render(&res.out, &lo) || capbuf_render(&res.err, &le))

@@ -116,7 +116,7 @@ int history_load(const char *path, const struct offload_config *cfg,
 	if (!path || (stat(path, &st) < 0 && errno == ENOENT))
 		return 0;
 
-	if (junit_read(path, &cases, &nr, &err)) {
+	if (junit_read(path, -1, &cases, &nr, &err)) {
 		if (err.code == OFFLOAD_ENOMEM) {
 			rc = OFFLOAD_ENOMEM;
 		} else if (warning) {

@@ -2,13 +2,18 @@
 /*
  * junit.c - JUnit XML in and out; the only file that includes libxml2.
  *
- * Reading is a single streaming pass with xmlTextReader over whatever a
- * runner wrote: every <testcase> is collected wherever it is nested, and
- * unknown elements and attributes are skipped, because real runners
- * (pytest xunit1/xunit2, Surefire, gtest, custom scripts) each add their
- * own.  The parser never loads the network or external DTDs and never
- * substitutes entities.  Its errors go to a per-reader handler, so nothing
- * is printed and concurrent readers on worker threads do not share state.
+ * Reading is a single streaming pass with libxml2's SAX2 push parser over
+ * whatever a runner wrote: every <testcase> is collected wherever it is
+ * nested, and unknown elements and attributes are skipped, because real
+ * runners (pytest xunit1/xunit2, Surefire, gtest, custom scripts) each add
+ * their own.  A result file is untrusted input: it reaches the parser only
+ * through xin_read()/xin_fill(), which refuse what is not a regular file,
+ * cut long text and bound everything else the parser would have to hold
+ * (see "Input" below and docs/junit.md), and give up when the run is
+ * canceled.  The parser never loads the network or external DTDs and
+ * never substitutes entities.  Its errors go to a per-parser handler, and
+ * libxml2's global ones are silenced around every use, so nothing is
+ * printed and concurrent readers on worker threads do not share state.
  *
  * Writing produces the merged report with xmlTextWriter into a temporary
  * file next to the target, renamed over it only when complete: a reader
@@ -18,8 +23,8 @@
  * the file must stay well-formed XML 1.0.
  *
  * Merging (offload_junit_merge) joins finished reports: it parses each
- * one whole and copies its <testsuite> subtrees into a new document,
- * written the same atomic way.
+ * one whole (through the same bounded input) and copies its <testsuite>
+ * subtrees into a new document, written the same atomic way.
  *
  * This module does not decide verdicts (report.c, orch.c do) nor match
  * cases to test IDs (framework.c does).
@@ -28,8 +33,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +46,6 @@
 
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
-#include <libxml/xmlreader.h>
 #include <libxml/xmlwriter.h>
 
 #include "buf.h"
@@ -58,6 +64,51 @@ static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
 static void xml_init(void)
 {
 	xmlInitParser();
+}
+
+/*
+ * libxml2 reports some errors (I/O, encodings, the writer's) not to a
+ * parser context's handler but to this thread's generic handlers, which
+ * print to stderr.  The library never prints: around each use of
+ * libxml2, this thread's handlers are swapped for silent ones, and put
+ * back afterwards in case the host program uses libxml2 too.  Our own
+ * per-context handlers still get the parsers' errors (libxml2 prefers
+ * them to these).
+ */
+struct xml_quiet {
+	xmlGenericErrorFunc generic;
+	void *generic_ctx;
+	xmlStructuredErrorFunc structured;
+	void *structured_ctx;
+};
+
+static void ignore_generic(void *ctx, const char *fmt, ...)
+{
+	(void)ctx;
+	(void)fmt;
+}
+
+static void ignore_structured(void *ctx, xmlErrorPtr e)
+{
+	(void)ctx;
+	(void)e;
+}
+
+static void xml_quiet_on(struct xml_quiet *q)
+{
+	pthread_once(&xml_once, xml_init);
+	q->generic = xmlGenericError;
+	q->generic_ctx = xmlGenericErrorContext;
+	q->structured = xmlStructuredError;
+	q->structured_ctx = xmlStructuredErrorContext;
+	xmlSetGenericErrorFunc(NULL, ignore_generic);
+	xmlSetStructuredErrorFunc(NULL, ignore_structured);
+}
+
+static void xml_quiet_off(const struct xml_quiet *q)
+{
+	xmlSetGenericErrorFunc(q->generic_ctx, q->generic);
+	xmlSetStructuredErrorFunc(q->structured_ctx, q->structured);
 }
 
 /* ------------------------------------------------------------------ */
@@ -141,6 +192,551 @@ char *junit_escape(const char *s)
 }
 
 /* ------------------------------------------------------------------ */
+/* Input: what libxml2 is given to parse                               */
+
+/*
+ * libxml2 is handed a result file through xin_fill() (or xin_read(), its
+ * read-callback form), never a path or an fd of its own, because the
+ * file is untrusted and libxml2's own limits are either too generous
+ * (10 MB text nodes and attribute values) or, for some inputs,
+ * super-linear (a start tag with 200,000 attributes: its duplicate check
+ * is quadratic; a 16 MB one: past 10 MB its push parser rescans its
+ * buffer for every chunk).  xin_fill() reads the file in XIN_CHUNK pieces
+ * and passes each through a small tokenizer that knows just enough XML
+ * to bound what the parser holds and does at once:
+ *
+ *   - every text run, CDATA section, comment, processing instruction
+ *     and attribute value is cut after XIN_CONTENT_CAP bytes (never
+ *     inside a UTF-8 sequence or an entity reference), and a cut text,
+ *     CDATA section or attribute value says so with a note;
+ *   - the start tags of the open elements (the current one and its
+ *     ancestors) may hold XIN_OPEN_TAGS_CAP bytes and XIN_OPEN_ATTRS
+ *     attributes together, and nest XIN_DEPTH_MAX deep;
+ *   - a document type declaration with an internal subset is refused:
+ *     that is where entities are declared, and an entity is how a
+ *     kilobyte file expands to gigabytes;
+ *   - at most XIN_MAX_BYTES are read from one file;
+ *   - a UTF-16, UCS-4 or EBCDIC file is refused (the tokenizer reads
+ *     ASCII-compatible bytes);
+ *   - before each chunk, `cancel_fd` is polled, so that an interrupted
+ *     run does not wait for a parse to finish.
+ *
+ * The parser's dictionary of names gets a limit too (XIN_NAMES_CAP, set
+ * where the parser is made): a million distinct element names would
+ * otherwise cost a minute and tens of MB.
+ *
+ * Whatever is refused stops the input there: libxml2 sees the end of
+ * the file, the cases complete before it are kept, and the error
+ * message is ours.  Input that breaks no limit reaches libxml2 byte for
+ * byte, so its line numbers and messages stay exact.  XIN_CHUNK must
+ * stay below XIN_CONTENT_CAP: a chunk then starts at most one cut, and
+ * its output never outgrows x->out.
+ */
+#define XIN_CHUNK (64 * 1024)
+#define XIN_CONTENT_CAP JUNIT_READ_CAP
+#define XIN_OPEN_TAGS_CAP (4 * 1024 * 1024)
+#define XIN_OPEN_ATTRS 1024
+#define XIN_DEPTH_MAX 256
+#define XIN_MAX_BYTES (1ULL << 30)
+#define XIN_NAMES_CAP (1024 * 1024)
+#define ATTR_TRUNCATED_NOTE " [offload: attribute truncated]"
+
+enum xin_state {
+	X_TEXT,         /* character data (or whitespace outside the root) */
+	X_LT,           /* after '<' */
+	X_BANG,         /* after "<!", deciding what follows */
+	X_STAG,         /* in a start tag, outside attribute values */
+	X_AVAL,         /* in a quoted attribute value */
+	X_ETAG,         /* in an end tag */
+	X_COMMENT,
+	X_CDATA,
+	X_PI,
+	X_DOCTYPE,
+	X_DECL,         /* any other "<!...>": malformed, libxml2 says so */
+};
+
+struct xin {
+	const char *path;
+	int fd;                   /* owned; -1 when closed */
+	int cancel_fd;            /* borrowed; -1: none */
+	int err;                  /* 0, OFFLOAD_EPARSE or OFFLOAD_ECANCELED */
+	char msg[256];            /* with err: the whole message */
+	int eof;
+	unsigned long long total; /* bytes read from the file */
+	unsigned long line;       /* line of the chunk's first byte */
+	unsigned char *raw;       /* XIN_CHUNK bytes read */
+	char *out;                /* what libxml2 gets: XIN_CHUNK + notes */
+	size_t out_len, out_pos;
+
+	/* the tokenizer */
+	enum xin_state state;
+	size_t run;               /* content bytes kept in this run */
+	size_t tail;              /* kept past the cap to end a character */
+	int cutting;              /* the rest of the run is dropped */
+	int in_ref;               /* inside "&...;" */
+	unsigned char quote;      /* X_AVAL, X_DOCTYPE: the open quote */
+	unsigned char prev;       /* X_STAG: the last byte outside quotes */
+	int marks;                /* '-', ']' or '?' just seen, in a row */
+	char bang[8];
+	size_t bang_len;
+	size_t tag_bytes, tag_attrs;      /* the tag being read */
+	size_t depth, open_bytes, open_attrs;
+	struct { size_t bytes, attrs; } open[XIN_DEPTH_MAX];
+};
+
+static void xin_refuse(struct xin *x, const unsigned char *p, size_t i,
+		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Stop the input with an error of ours at byte i of the chunk p. */
+static void xin_refuse(struct xin *x, const unsigned char *p, size_t i,
+		       const char *fmt, ...)
+{
+	unsigned long line = x->line;
+	char what[160];
+	va_list ap;
+
+	if (x->err)
+		return;
+	while (p && i-- > 0)
+		line += p[i] == '\n';
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	x->err = OFFLOAD_EPARSE;
+	if (p)
+		snprintf(x->msg, sizeof(x->msg), "junit '%s' line %lu: %s",
+			 x->path, line, what);
+	else
+		snprintf(x->msg, sizeof(x->msg), "junit '%s': %s", x->path,
+			 what);
+}
+
+static void xin_emit(struct xin *x, unsigned char c)
+{
+	x->out[x->out_len++] = (char)c;
+}
+
+static void xin_emits(struct xin *x, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(x->out + x->out_len, s, n);
+	x->out_len += n;
+}
+
+static void xin_new_run(struct xin *x, enum xin_state state)
+{
+	x->state = state;
+	x->run = x->tail = 0;
+	x->cutting = x->in_ref = 0;
+	x->marks = 0;
+}
+
+/*
+ * Whether content byte c is kept: 1 yes, 0 no (the run is being cut),
+ * -1 no, and the cut starts here (the caller says so).  Past the cap,
+ * a UTF-8 sequence or an entity reference already begun is finished
+ * first, so that what libxml2 sees stays well-formed.
+ */
+static int xin_keep(struct xin *x, unsigned char c, int refs)
+{
+	if (x->cutting)
+		return 0;
+	if (x->run >= XIN_CONTENT_CAP) {
+		int finish = (c & 0xc0) == 0x80 ? x->tail < 3 :
+			     x->in_ref && c != '&' ? x->tail < 32 : 0;
+
+		if (!finish) {
+			x->cutting = 1;
+			return -1;
+		}
+		x->tail++;
+	}
+	x->run++;
+	if (refs && c == '&')
+		x->in_ref = 1;
+	else if (refs && c == ';')
+		x->in_ref = 0;
+	return 1;
+}
+
+/* A byte of a tag (start tag, end tag, declaration) was kept. */
+static int xin_tag_byte(struct xin *x, const unsigned char *p, size_t i)
+{
+	if (++x->tag_bytes + x->open_bytes <= XIN_OPEN_TAGS_CAP)
+		return 0;
+	xin_refuse(x, p, i, "refused: start tags larger than %d MiB "
+		   "(counting the enclosing elements')",
+		   XIN_OPEN_TAGS_CAP >> 20);
+	return -1;
+}
+
+static int xin_bang_is(const struct xin *x, const char *word)
+{
+	return x->bang_len <= strlen(word) &&
+	       !memcmp(x->bang, word, x->bang_len);
+}
+
+/* Pass the chunk p[0..n) through the tokenizer into x->out. */
+static void xin_filter(struct xin *x, const unsigned char *p, size_t n)
+{
+	size_t i;
+	int k;
+
+	for (i = 0; i < n && !x->err; i++) {
+		unsigned char c = p[i];
+
+		switch (x->state) {
+		case X_TEXT:
+			if (c == '<') {
+				xin_emit(x, c);
+				x->state = X_LT;
+				x->tag_bytes = 1;
+				x->tag_attrs = 0;
+				break;
+			}
+			if (x->cutting) {
+				/* Skip to the next markup at once. */
+				const unsigned char *lt = memchr(p + i, '<', n - i);
+
+				i = (lt ? (size_t)(lt - p) : n) - 1;
+				break;
+			}
+			k = xin_keep(x, c, 1);
+			if (k > 0)
+				xin_emit(x, c);
+			else if (k < 0 && x->depth)
+				xin_emits(x, TRUNCATED_NOTE);
+			break;
+		case X_LT:
+			xin_emit(x, c);
+			if (xin_tag_byte(x, p, i))
+				break;
+			if (c == '/') {
+				x->state = X_ETAG;
+			} else if (c == '!') {
+				x->state = X_BANG;
+				x->bang_len = 0;
+			} else if (c == '?') {
+				xin_new_run(x, X_PI);
+			} else {
+				x->state = X_STAG;
+				x->prev = c;
+			}
+			break;
+		case X_BANG:
+			xin_emit(x, c);
+			if (xin_tag_byte(x, p, i))
+				break;
+			x->bang[x->bang_len++] = (char)c;
+			if (x->bang_len == 2 && xin_bang_is(x, "--"))
+				xin_new_run(x, X_COMMENT);
+			else if (x->bang_len == 7 && xin_bang_is(x, "[CDATA["))
+				xin_new_run(x, X_CDATA);
+			else if (x->bang_len == 7 && xin_bang_is(x, "DOCTYPE")) {
+				x->state = X_DOCTYPE;
+				x->quote = 0;
+			} else if (!xin_bang_is(x, "--") &&
+				   !xin_bang_is(x, "[CDATA[") &&
+				   !xin_bang_is(x, "DOCTYPE"))
+				x->state = c == '>' ? X_TEXT : X_DECL;
+			if (x->state == X_TEXT)
+				xin_new_run(x, X_TEXT);
+			break;
+		case X_STAG:
+			xin_emit(x, c);
+			if (xin_tag_byte(x, p, i))
+				break;
+			if (c == '"' || c == '\'') {
+				x->quote = c;
+				xin_new_run(x, X_AVAL);
+			} else if (c == '>') {
+				if (x->prev != '/') {
+					if (x->depth == XIN_DEPTH_MAX) {
+						xin_refuse(x, p, i, "refused: elements "
+							   "nested deeper than %d",
+							   XIN_DEPTH_MAX);
+						break;
+					}
+					x->open[x->depth].bytes = x->tag_bytes;
+					x->open[x->depth].attrs = x->tag_attrs;
+					x->open_bytes += x->tag_bytes;
+					x->open_attrs += x->tag_attrs;
+					x->depth++;
+				}
+				xin_new_run(x, X_TEXT);
+			} else if (c == '=' &&
+				   ++x->tag_attrs + x->open_attrs > XIN_OPEN_ATTRS) {
+				xin_refuse(x, p, i, "refused: more than %d "
+					   "attributes (counting the enclosing "
+					   "elements')", XIN_OPEN_ATTRS);
+			}
+			x->prev = c;
+			break;
+		case X_AVAL:
+			if (c == x->quote) {
+				xin_emit(x, c);
+				x->state = X_STAG;
+				x->prev = c;
+				xin_tag_byte(x, p, i);
+				break;
+			}
+			if (x->cutting) {
+				const unsigned char *q = memchr(p + i, x->quote, n - i);
+
+				i = (q ? (size_t)(q - p) : n) - 1;
+				break;
+			}
+			k = xin_keep(x, c, 1);
+			if (k > 0) {
+				xin_emit(x, c);
+				xin_tag_byte(x, p, i);
+			} else if (k < 0) {
+				xin_emits(x, ATTR_TRUNCATED_NOTE);
+				x->tag_bytes += strlen(ATTR_TRUNCATED_NOTE);
+			}
+			break;
+		case X_ETAG:
+			xin_emit(x, c);
+			if (xin_tag_byte(x, p, i))
+				break;
+			if (c == '>') {
+				if (x->depth) {
+					x->depth--;
+					x->open_bytes -= x->open[x->depth].bytes;
+					x->open_attrs -= x->open[x->depth].attrs;
+				}
+				xin_new_run(x, X_TEXT);
+			}
+			break;
+		case X_COMMENT:
+		case X_CDATA:
+		case X_PI: {
+			/* Each ends with its own mark: "-->", "]]>", "?>". */
+			unsigned char mark = x->state == X_COMMENT ? '-' :
+					     x->state == X_CDATA ? ']' : '?';
+			int need = x->state == X_PI ? 1 : 2;
+
+			if (c == '>' && x->marks >= need) {
+				if (x->cutting)
+					xin_emits(x, x->state == X_COMMENT ? "-->" :
+						  x->state == X_CDATA ? "]]>" : "?>");
+				else
+					xin_emit(x, c);
+				xin_new_run(x, X_TEXT);
+				break;
+			}
+			x->marks = c == mark ? x->marks + 1 : 0;
+			k = xin_keep(x, c, 0);
+			if (k > 0)
+				xin_emit(x, c);
+			else if (k < 0 && x->state == X_CDATA)
+				xin_emits(x, TRUNCATED_NOTE);
+			else if (k < 0 && x->state == X_COMMENT)
+				xin_emit(x, ' ');   /* never "--->" */
+			break;
+		}
+		case X_DOCTYPE:
+			xin_emit(x, c);
+			if (xin_tag_byte(x, p, i))
+				break;
+			if (x->quote) {
+				if (c == x->quote)
+					x->quote = 0;
+			} else if (c == '"' || c == '\'') {
+				x->quote = c;
+			} else if (c == '[') {
+				xin_refuse(x, p, i, "refused: document type "
+					   "declaration with an internal subset "
+					   "(entities are never expanded)");
+			} else if (c == '>') {
+				xin_new_run(x, X_TEXT);
+			}
+			break;
+		case X_DECL:
+			xin_emit(x, c);
+			if (!xin_tag_byte(x, p, i) && c == '>')
+				xin_new_run(x, X_TEXT);
+			break;
+		}
+	}
+}
+
+/* cancel_fd readable or hung up: the run is stopping. */
+static int xin_canceled(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return fd >= 0 && poll(&pfd, 1, 0) > 0 &&
+	       (pfd.revents & (POLLIN | POLLHUP | POLLERR));
+}
+
+/*
+ * The file starts the way libxml2 recognises an encoding that is not
+ * ASCII-compatible (xmlDetectCharEncoding): a UTF-16 byte order mark,
+ * or "<" or "<?" in UTF-16, UCS-4 or EBCDIC.  The tokenizer reads bytes
+ * and would not see the markup of such a file.
+ */
+static int xin_wide(const unsigned char *p, size_t n)
+{
+	static const char *const starts[] = {
+		"\x00\x00\x00\x3c", "\x3c\x00\x00\x00", "\x00\x00\x3c\x00",
+		"\x00\x3c\x00\x00", "\x4c\x6f\xa7\x94", "\x3c\x00\x3f\x00",
+		"\x00\x3c\x00\x3f",
+	};
+	size_t i;
+
+	if (n >= 2 && ((p[0] == 0xfe && p[1] == 0xff) ||
+		       (p[0] == 0xff && p[1] == 0xfe)))
+		return 1;
+	for (i = 0; n >= 4 && i < sizeof(starts) / sizeof(starts[0]); i++)
+		if (!memcmp(p, starts[i], 4))
+			return 1;
+	return 0;
+}
+
+/*
+ * Refill x->out with what libxml2 gets next; returns the number of bytes,
+ * 0 at the end of the input or when it stopped (then x->err says why).
+ */
+static size_t xin_fill(struct xin *x)
+{
+	ssize_t n;
+	size_t k;
+
+	x->out_len = x->out_pos = 0;
+	while (!x->out_len) {
+		if (x->err || x->eof)
+			return 0;
+		if (xin_canceled(x->cancel_fd)) {
+			x->err = OFFLOAD_ECANCELED;
+			snprintf(x->msg, sizeof(x->msg),
+				 "junit '%s': reading canceled", x->path);
+			return 0;
+		}
+		do
+			n = read(x->fd, x->raw, XIN_CHUNK);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			x->err = OFFLOAD_EPARSE;
+			snprintf(x->msg, sizeof(x->msg),
+				 "cannot read junit '%s': %s", x->path,
+				 strerror(errno));
+			return 0;
+		}
+		if (n == 0) {
+			x->eof = 1;
+			return 0;
+		}
+		if (!x->total && xin_wide(x->raw, (size_t)n)) {
+			xin_refuse(x, NULL, 0, "refused: UTF-16, UTF-32 or "
+				   "EBCDIC (result files are read as UTF-8)");
+			return 0;
+		}
+		x->total += (size_t)n;
+		if (x->total > XIN_MAX_BYTES) {
+			xin_refuse(x, NULL, 0, "refused: larger than %llu GiB "
+				   "(the rest is not read)", XIN_MAX_BYTES >> 30);
+			return 0;
+		}
+		xin_filter(x, x->raw, (size_t)n);
+		for (k = 0; k < (size_t)n; k++)
+			x->line += x->raw[k] == '\n';
+	}
+	return x->out_len;
+}
+
+/* libxml2's read callback (the tree parser of merges): 0 at the end. */
+static int xin_read(void *ctx, char *dst, int len)
+{
+	struct xin *x = ctx;
+	size_t k;
+
+	if (x->out_pos == x->out_len && !xin_fill(x))
+		return x->err ? -1 : 0;
+	k = x->out_len - x->out_pos;
+	if (k > (size_t)len)
+		k = (size_t)len;
+	memcpy(dst, x->out + x->out_pos, k);
+	x->out_pos += k;
+	return (int)k;
+}
+
+/* libxml2 closes its input when done; the fd stays ours. */
+static int xin_close(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+/*
+ * Open `path` for xin_read(): a regular file only.  O_NONBLOCK so that a
+ * FIFO cannot block the open() itself (with no writer it would wait
+ * forever); cleared again for the reads.
+ */
+static int xin_open(struct xin *x, const char *path, int cancel_fd,
+		    struct offload_error *err)
+{
+	struct stat st;
+	int flags, rc;
+
+	memset(x, 0, sizeof(*x));
+	x->path = path;
+	x->cancel_fd = cancel_fd;
+	x->line = 1;
+	x->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (x->fd < 0)
+		return err_set(err, OFFLOAD_EPARSE, "cannot read junit '%s': %s",
+			       path, strerror(errno));
+	if (fstat(x->fd, &st) < 0) {
+		rc = err_set(err, OFFLOAD_EPARSE, "cannot read junit '%s': %s",
+			path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = err_set(err, OFFLOAD_EPARSE, "cannot read junit '%s': %s", path,
+			S_ISDIR(st.st_mode) ? "is a directory" :
+			S_ISFIFO(st.st_mode) ? "not a regular file (a FIFO)" :
+			S_ISSOCK(st.st_mode) ? "not a regular file (a socket)" :
+			"not a regular file (a device)");
+		goto fail;
+	}
+	flags = fcntl(x->fd, F_GETFL);
+	if (flags < 0 || fcntl(x->fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+		rc = err_set(err, OFFLOAD_EPARSE, "cannot read junit '%s': %s",
+			path, strerror(errno));
+		goto fail;
+	}
+	x->raw = malloc(XIN_CHUNK);
+	x->out = malloc(XIN_CHUNK + 256);
+	if (!x->raw || !x->out) {
+		rc = err_set(err, OFFLOAD_ENOMEM, "cannot read junit '%s': %s", path,
+			"out of memory");
+		goto fail;
+	}
+	return 0;
+fail:
+	free(x->raw);
+	free(x->out);
+	close(x->fd);
+	x->fd = -1;
+	x->raw = NULL;
+	x->out = NULL;
+	return rc;
+}
+
+static void xin_release(struct xin *x)
+{
+	if (x->fd >= 0)
+		close(x->fd);
+	x->fd = -1;
+	free(x->raw);
+	free(x->out);
+	x->raw = NULL;
+	x->out = NULL;
+}
+
+/* ------------------------------------------------------------------ */
 /* Reading                                                             */
 
 /* A text field with a cap, so that huge outputs cost bounded memory. */
@@ -194,9 +790,16 @@ struct reader {
 	struct buf header;        /* pending log header, written before text */
 	int header_forced;        /* write the header even without text */
 
+	/* the SAX parser's events */
+	xmlParserCtxtPtr ctxt;
+	int depth;                /* elements open */
+	int rc;                   /* first error of ours (ENOMEM): stop */
+	struct buf qname;         /* "prefix:name" of an undeclared prefix */
+
 	/* first error reported by libxml2 */
 	int err_line;
 	char err_msg[300];
+	int fatal;                /* an error stopped the parser */
 };
 
 static void reader_error(void *arg, xmlErrorPtr e)
@@ -205,17 +808,27 @@ static void reader_error(void *arg, xmlErrorPtr e)
 	xmlParserCtxtPtr ctxt;
 	size_t n;
 
+	if (e && e->level == XML_ERR_FATAL)
+		rd->fatal = 1;
 	if (!e || rd->err_msg[0] || e->level < XML_ERR_ERROR)
 		return;
 	rd->err_line = e->line;
 	snprintf(rd->err_msg, sizeof(rd->err_msg), "%s",
 		 e->message ? e->message : "parse error");
+	/* Out of "memory" in the dictionary of names: our limit. */
+	ctxt = e->domain == XML_FROM_PARSER ? e->ctxt : NULL;
+	if (e->code == XML_ERR_NO_MEMORY && ctxt && ctxt->dict &&
+	    xmlDictGetUsage(ctxt->dict) >= XIN_NAMES_CAP) {
+		snprintf(rd->err_msg, sizeof(rd->err_msg), "refused: more "
+			 "than %d MiB of distinct names (of elements, "
+			 "attributes, namespaces)", XIN_NAMES_CAP >> 20);
+		return;
+	}
 	/*
 	 * The reader's push parser reports any input that ends too early
 	 * as "extra content at the end of the document"; its state tells
 	 * a truncated or empty file from real extra content.
 	 */
-	ctxt = e->domain == XML_FROM_PARSER ? e->ctxt : NULL;
 	if (e->code == XML_ERR_DOCUMENT_EMPTY ||
 	    (e->code == XML_ERR_DOCUMENT_END && ctxt &&
 	     (ctxt->instate == XML_PARSER_START ||
@@ -276,18 +889,49 @@ static void reader_reset_current(struct reader *rd)
 	buf_reset(&rd->header);
 }
 
-/* A copy of attribute `name` (caller frees), `dflt` copied when absent. */
-static int get_attr(xmlTextReaderPtr r, const char *name, const char *dflt,
-		    char **out)
+/* An element's attributes as libxml2's SAX2 hands them over. */
+struct attrs {
+	const xmlChar **a;        /* localname, prefix, URI, value, end; ... */
+	int nr;
+};
+
+/*
+ * A copy of attribute `name` without a namespace (caller frees), `dflt`
+ * copied when absent.  libxml2 decodes values for SAX2 except for one
+ * character: an '&' arrives as "&#38;" (for a tree builder to parse
+ * again), and is decoded here.
+ */
+static int get_attr(const struct attrs *at, const char *name,
+		    const char *dflt, char **out)
 {
-	xmlChar *v = xmlTextReaderGetAttribute(r, BAD_CAST name);
+	const char *v, *end;
+	const xmlChar **a;
+	size_t n;
+	int i;
 
 	*out = NULL;
-	if (!v && !dflt)
+	for (i = 0; i < at->nr; i++) {
+		a = at->a + 5 * i;
+		if (a[1] || strcmp((const char *)a[0], name))
+			continue;
+		v = (const char *)a[3];
+		end = (const char *)a[4];
+		if (!(*out = malloc((size_t)(end - v) + 1)))
+			return OFFLOAD_ENOMEM;
+		for (n = 0; v < end; n++) {
+			if (end - v >= 5 && !memcmp(v, "&#38;", 5)) {
+				(*out)[n] = '&';
+				v += 5;
+			} else {
+				(*out)[n] = *v++;
+			}
+		}
+		(*out)[n] = '\0';
 		return 0;
-	*out = strdup(v ? (const char *)v : dflt);
-	if (v)
-		xmlFree(v);
+	}
+	if (!dflt)
+		return 0;
+	*out = strdup(dflt);
 	return *out ? 0 : OFFLOAD_ENOMEM;
 }
 
@@ -331,7 +975,8 @@ static double parse_secs(const char *s)
 	return isfinite(v) ? v : 0;
 }
 
-static int reader_start_case(struct reader *rd, xmlTextReaderPtr r, int depth)
+static int reader_start_case(struct reader *rd, const struct attrs *r,
+			     int depth)
 {
 	char *time_s = NULL;
 	int rc;
@@ -407,9 +1052,8 @@ static int flush_header(struct reader *rd)
 	return rc;
 }
 
-static int capture_text(struct reader *rd, const char *s)
+static int capture_text(struct reader *rd, const char *s, size_t n)
 {
-	size_t n = strlen(s);
 	int rc = 0;
 
 	if (rd->target)
@@ -423,8 +1067,9 @@ static int capture_text(struct reader *rd, const char *s)
 }
 
 /* Start capturing the text of a child of <testcase>. */
-static int capture_start(struct reader *rd, xmlTextReaderPtr r, int depth,
-			 const char *name, struct capped *target, int forced)
+static int capture_start(struct reader *rd, const struct attrs *r,
+			 int depth, const char *name, struct capped *target,
+			 int forced)
 {
 	char *msg = NULL;
 	int rc = 0;
@@ -462,7 +1107,7 @@ static int capture_end(struct reader *rd)
 }
 
 /* An element start inside a <testcase> (not the testcase itself). */
-static int reader_case_element(struct reader *rd, xmlTextReaderPtr r,
+static int reader_case_element(struct reader *rd, const struct attrs *r,
 			       const char *name, int depth, int empty)
 {
 	int rel = depth - rd->case_depth, rc = 0;
@@ -529,118 +1174,224 @@ static int reader_case_element(struct reader *rd, xmlTextReaderPtr r,
 	} else if (!strcmp(name, "system-err")) {
 		rc = capture_start(rd, r, depth, name, &rd->err, 0);
 	}
-	if (!rc && empty && rd->capture_depth == depth)
-		rc = capture_end(rd);
 	return rc;
 }
 
-static int reader_node(struct reader *rd, xmlTextReaderPtr r)
+/*
+ * The SAX2 events.  libxml2 hands text over in pieces as it parses, so
+ * nothing here holds a whole text node: each piece goes to its capped
+ * field at once.
+ */
+static void sax_stop(struct reader *rd, int rc)
 {
-	int type = xmlTextReaderNodeType(r);
-	int depth = xmlTextReaderDepth(r);
-	const char *name;
-	int empty;
-
-	switch (type) {
-	case XML_READER_TYPE_ELEMENT:
-		name = (const char *)xmlTextReaderConstLocalName(r);
-		if (!name)
-			return OFFLOAD_ENOMEM;
-		empty = xmlTextReaderIsEmptyElement(r) == 1;
-		if (!rd->in_case) {
-			if (strcmp(name, "testcase"))
-				return 0;
-			if (reader_start_case(rd, r, depth))
-				return OFFLOAD_ENOMEM;
-			return empty ? reader_end_case(rd) : 0;
-		}
-		return reader_case_element(rd, r, name, depth, empty);
-	case XML_READER_TYPE_END_ELEMENT:
-		if (!rd->in_case)
-			return 0;
-		if (depth == rd->capture_depth)
-			return capture_end(rd);
-		if (depth == rd->case_depth)
-			return reader_end_case(rd);
-		return 0;
-	case XML_READER_TYPE_TEXT:
-	case XML_READER_TYPE_CDATA:
-	case XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
-		/* Plain whitespace nodes are indentation between elements. */
-		if (!rd->in_case || rd->capture_depth < 0 ||
-		    depth <= rd->capture_depth)
-			return 0;
-		name = (const char *)xmlTextReaderConstValue(r);
-		return name ? capture_text(rd, name) : 0;
+	if (rc && !rd->rc) {
+		rd->rc = rc;
+		xmlStopParser(rd->ctxt);
 	}
-	return 0;
+}
+
+
+static void sax_start(void *ctx, const xmlChar *localname,
+		      const xmlChar *prefix, const xmlChar *uri,
+		      int nb_namespaces, const xmlChar **namespaces,
+		      int nb_attributes, int nb_defaulted,
+		      const xmlChar **attributes)
+{
+	struct reader *rd = ctx;
+	struct attrs at = { attributes, nb_attributes };
+	const char *name = (const char *)localname;
+	xmlParserInputPtr in = rd->ctxt->input;
+	int depth = rd->depth++, rc = 0, empty;
+
+	(void)nb_namespaces, (void)namespaces, (void)nb_defaulted;
+	if (rd->rc)
+		return;
+	/* libxml2 calls this with the input at the tag's "/>" or ">". */
+	empty = in && in->cur + 1 < in->end && in->cur[0] == '/' &&
+		in->cur[1] == '>';
+	/* An undeclared prefix stays part of the name, as in a tree. */
+	if (prefix && !uri) {
+		buf_reset(&rd->qname);
+		if ((rc = buf_addf(&rd->qname, "%s:%s", (const char *)prefix,
+				   name)))
+			goto out;
+		name = rd->qname.buf;
+	}
+	if (!rd->in_case) {
+		if (!strcmp(name, "testcase"))
+			rc = reader_start_case(rd, &at, depth);
+	} else {
+		rc = reader_case_element(rd, &at, name, depth, empty);
+	}
+out:
+	sax_stop(rd, rc);
+}
+
+static void sax_end(void *ctx, const xmlChar *localname,
+		    const xmlChar *prefix, const xmlChar *uri)
+{
+	struct reader *rd = ctx;
+	int depth = --rd->depth;
+
+	(void)localname, (void)prefix, (void)uri;
+	if (rd->rc || !rd->in_case)
+		return;
+	if (depth == rd->capture_depth)
+		sax_stop(rd, capture_end(rd));
+	else if (depth == rd->case_depth)
+		sax_stop(rd, reader_end_case(rd));
+}
+
+/* Text and CDATA: what counts is inside a captured element. */
+static void sax_text(void *ctx, const xmlChar *ch, int len)
+{
+	struct reader *rd = ctx;
+
+	if (!rd->rc && rd->in_case && rd->capture_depth >= 0 &&
+	    rd->depth > rd->capture_depth)
+		sax_stop(rd, capture_text(rd, (const char *)ch,
+					  len > 0 ? (size_t)len : 0));
+}
+
+/*
+ * Comments and processing instructions are ignored, but handled: libxml2
+ * words some errors in them differently when nobody listens.
+ */
+static void sax_comment(void *ctx, const xmlChar *value)
+{
+	(void)ctx, (void)value;
+}
+
+static void sax_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+	(void)ctx, (void)target, (void)data;
+}
+
+/* libxml2 passes ctxt->userData, the reader. */
+static void sax_error(void *ctx, xmlErrorPtr e)
+{
+	reader_error(ctx, e);
 }
 
 static void reader_release(struct reader *rd)
 {
 	reader_reset_current(rd);
 	buf_release(&rd->header);
+	buf_release(&rd->qname);
+}
+
+/* Neither libxml2 nor a handler of ours has stopped the parse. */
+static int reading(const struct reader *rd)
+{
+	return !rd->rc && rd->ctxt->wellFormed && !rd->ctxt->disableSAX &&
+	       rd->ctxt->instate != XML_PARSER_EOF;
 }
 
 /*
- * The one reader behind junit_read() and offload_report_read().  On
- * return rd->cases (and, with want_log, rd->flaky and rd->logs) hold the
- * complete cases read, also when the file is malformed.
+ * The one reader behind junit_read() and offload_report_read(): a SAX2
+ * push parser fed from xin_fill(), so that neither a tree nor a whole
+ * text node is ever held.  On return rd->cases (and, with want_log,
+ * rd->flaky and rd->logs) hold the complete cases read, also when the
+ * file is malformed or refused.
  */
-static int read_file(struct reader *rd, struct offload_error *err)
+static int read_file(struct reader *rd, int cancel_fd,
+		     struct offload_error *err)
 {
-	xmlTextReaderPtr r = NULL;
-	int fd, ret, rc = 0;
+	xmlSAXHandler sax;
+	struct xml_quiet q;
+	struct xin x;
+	char slice[512];
+	size_t n, i, k, have = 0;
+	int rc;
 
-	pthread_once(&xml_once, xml_init);
 	rd->capture_depth = -1;
-	fd = open(rd->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return err_set(err, OFFLOAD_EPARSE, "cannot read junit '%s': %s",
-			       rd->path, strerror(errno));
-	/* Entities stay unexpanded and no DTD is fetched: the file is data. */
-	r = xmlReaderForFd(fd, rd->path, NULL,
-			   XML_PARSE_NONET | XML_PARSE_HUGE |
-			   XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
-	if (!r) {
+	if ((rc = xin_open(&x, rd->path, cancel_fd, err)))
+		return rc;
+	xml_quiet_on(&q);
+	memset(&sax, 0, sizeof(sax));
+	sax.initialized = XML_SAX2_MAGIC;
+	sax.startElementNs = sax_start;
+	sax.endElementNs = sax_end;
+	sax.characters = sax_text;
+	sax.ignorableWhitespace = sax_text;
+	sax.cdataBlock = sax_text;
+	sax.comment = sax_comment;
+	sax.processingInstruction = sax_pi;
+	sax.serror = sax_error;
+	/*
+	 * Fed the way xmlTextReader feeds its push parser (the first 4
+	 * bytes at its creation, then slices of 512): where the parser
+	 * stops in a broken file, and so the line and the wording of its
+	 * error, depend on that.
+	 */
+	n = xin_fill(&x);
+	i = n >= 4 ? 4 : 0;
+	rd->ctxt = xmlCreatePushParserCtxt(&sax, rd, i ? x.out : NULL, (int)i,
+					   rd->path);
+	/*
+	 * No XML_PARSE_HUGE: libxml2's own limits (names, nesting, its
+	 * dictionary, entity amplification) stay on behind ours.  Entities
+	 * stay unexpanded and no DTD is fetched: the file is data.
+	 */
+	if (!rd->ctxt ||
+	    xmlCtxtUseOptions(rd->ctxt, XML_PARSE_NONET | XML_PARSE_NOWARNING |
+			      XML_PARSE_NOERROR) < 0) {
 		rc = err_set(err, OFFLOAD_ENOMEM, "cannot read junit '%s': %s",
 			     rd->path, "out of memory");
 		goto cleanup;
 	}
-	xmlTextReaderSetStructuredErrorHandler(r, reader_error, rd);
-	while ((ret = xmlTextReaderRead(r)) == 1) {
-		if ((rc = reader_node(rd, r))) {
-			rc = err_set(err, rc, "cannot read junit '%s': %s",
-				     rd->path, offload_strerror(rc));
-			goto cleanup;
+	xmlDictSetLimit(rd->ctxt->dict, XIN_NAMES_CAP);
+	for (; n && reading(rd); n = xin_fill(&x), i = 0) {
+		for (; i < n && reading(rd); i += k) {
+			k = n - i < sizeof(slice) - have ? n - i :
+			    sizeof(slice) - have;
+			memcpy(slice + have, x.out + i, k);
+			if ((have += k) == sizeof(slice)) {
+				xmlParseChunk(rd->ctxt, slice, (int)have, 0);
+				have = 0;
+			}
 		}
 	}
-	if (ret < 0) {
-		if (rd->err_msg[0])
-			rc = err_set(err, OFFLOAD_EPARSE, "junit '%s' line %d: %s",
-				     rd->path, rd->err_line, rd->err_msg);
-		else
-			rc = err_set(err, OFFLOAD_EPARSE,
-				     "junit '%s': malformed XML", rd->path);
-	}
+	if (have && reading(rd))
+		xmlParseChunk(rd->ctxt, slice, (int)have, 0);
+	if (reading(rd))
+		xmlParseChunk(rd->ctxt, NULL, 0, 1);
+
+	/* A refusal of ours explains whatever libxml2 made of the rest. */
+	if (rd->rc)
+		rc = err_set(err, rd->rc, "cannot read junit '%s': %s",
+			     rd->path, offload_strerror(rd->rc));
+	else if (x.err)
+		rc = err_set(err, x.err, "%s", x.msg);
+	else if ((!rd->ctxt->wellFormed || rd->fatal) && rd->err_msg[0])
+		rc = err_set(err, OFFLOAD_EPARSE, "junit '%s' line %d: %s",
+			     rd->path, rd->err_line, rd->err_msg);
+	else if (!rd->ctxt->wellFormed || rd->fatal)
+		rc = err_set(err, OFFLOAD_EPARSE, "junit '%s': malformed XML",
+			     rd->path);
 
 cleanup:
-	if (r)
-		xmlFreeTextReader(r);
-	close(fd);
+	if (rd->ctxt) {
+		if (rd->ctxt->myDoc)
+			xmlFreeDoc(rd->ctxt->myDoc);
+		xmlFreeParserCtxt(rd->ctxt);
+	}
+	rd->ctxt = NULL;
+	xml_quiet_off(&q);
+	xin_release(&x);
 	reader_release(rd);
 	return rc;
 }
 
-int junit_read(const char *path, struct junit_case **cases, size_t *nr,
-	       struct offload_error *err)
+int junit_read(const char *path, int cancel_fd, struct junit_case **cases,
+	       size_t *nr, struct offload_error *err)
 {
 	struct reader rd;
 	int rc;
 
 	memset(&rd, 0, sizeof(rd));
 	rd.path = path;
-	rc = read_file(&rd, err);
+	rc = read_file(&rd, cancel_fd, err);
 	*cases = rd.cases;
 	*nr = rd.nr;
 	return rc;
@@ -687,7 +1438,7 @@ int offload_report_read(const char *path, struct offload_logged_case **cases,
 	memset(&rd, 0, sizeof(rd));
 	rd.path = path;
 	rd.want_log = 1;
-	rc = read_file(&rd, err);
+	rc = read_file(&rd, -1, err);
 	if (rd.nr && !(out = calloc(rd.nr, sizeof(*out))))
 		rc = err_set(err, OFFLOAD_ENOMEM, "cannot read junit '%s': %s",
 			     path, "out of memory");
@@ -1091,11 +1842,13 @@ static int save_atomically(const char *path, emit_fn *emit, void *data,
 {
 	xmlOutputBufferPtr out;
 	struct buf tmp = BUF_INIT;
+	struct xml_quiet q;
 	int fd = -1, rc = 0, saved;
 
 	if (buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid()))
 		return err_set(err, OFFLOAD_ENOMEM, "cannot write junit '%s': %s",
 			       path, "out of memory");
+	xml_quiet_on(&q);
 	if ((rc = make_parents(path))) {
 		rc = err_set(err, rc, "cannot write junit '%s': %s", path,
 			     offload_strerror(rc));
@@ -1144,6 +1897,7 @@ cleanup:
 	if (rc && tmp.len)
 		unlink(tmp.buf);
 	buf_release(&tmp);
+	xml_quiet_off(&q);
 	return rc;
 }
 
@@ -1210,32 +1964,46 @@ static int merge_parse(const char *path, xmlDocPtr *docp,
 		       struct offload_error *err)
 {
 	xmlParserCtxtPtr ctxt;
+	struct xml_quiet q;
 	struct reader rd;
+	struct xin x;
 	xmlDocPtr doc;
 	char *p;
-	int fd;
+	int rc;
 
 	*docp = NULL;
 	memset(&rd, 0, sizeof(rd));
 	rd.path = path;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return err_set(err, OFFLOAD_EPARSE, "cannot read junit '%s': %s",
-			       path, strerror(errno));
+	if ((rc = xin_open(&x, path, -1, err)))
+		return rc;
+	xml_quiet_on(&q);
 	ctxt = xmlNewParserCtxt();
 	if (!ctxt) {
-		close(fd);
+		xml_quiet_off(&q);
+		xin_release(&x);
 		return err_set(err, OFFLOAD_ENOMEM, "cannot read junit '%s': %s",
 			       path, "out of memory");
 	}
 	/* Errors go to our handler, per context: nothing reaches stderr. */
 	ctxt->_private = &rd;
 	ctxt->sax->serror = merge_parser_error;
-	doc = xmlCtxtReadFd(ctxt, fd, path, NULL,
+	/*
+	 * The input is cut and bounded by xin_read() as the reader's is.
+	 * Names as for the reader; NODICT keeps short texts (names of
+	 * tests in attributes) out of the dictionary.
+	 */
+	xmlDictSetLimit(ctxt->dict, XIN_NAMES_CAP);
+	doc = xmlCtxtReadIO(ctxt, xin_read, xin_close, &x, path, NULL,
 			    XML_PARSE_NONET | XML_PARSE_NOWARNING |
-			    XML_PARSE_NOERROR);
+			    XML_PARSE_NOERROR | XML_PARSE_NODICT);
 	xmlFreeParserCtxt(ctxt);
-	close(fd);
+	xml_quiet_off(&q);
+	xin_release(&x);
+	if (x.err) {
+		if (doc)
+			xmlFreeDoc(doc);
+		return err_set(err, x.err, "%s", x.msg);
+	}
 	if (!doc) {
 		/* Some libxml2 messages end in their own " line N". */
 		p = strrchr(rd.err_msg, ' ');
@@ -1456,6 +2224,7 @@ int offload_junit_merge(const char *out, const char *const *inputs, size_t n,
 			struct offload_error *err)
 {
 	struct merge_totals t = { 0, 0, 0, 0, 0 };
+	struct xml_quiet q;
 	xmlDocPtr doc;
 	xmlNodePtr root = NULL;
 	char num[48];
@@ -1465,7 +2234,7 @@ int offload_junit_merge(const char *out, const char *const *inputs, size_t n,
 	if (!out || (n && !inputs))
 		return err_set(err, OFFLOAD_EUSAGE,
 			       "merge needs an output and inputs");
-	pthread_once(&xml_once, xml_init);
+	xml_quiet_on(&q);
 	doc = xmlNewDoc(BAD_CAST "1.0");
 	if (doc)
 		root = xmlNewDocNode(doc, NULL, BAD_CAST "testsuites", NULL);
@@ -1498,5 +2267,6 @@ nomem:
 cleanup:
 	if (doc)
 		xmlFreeDoc(doc);
+	xml_quiet_off(&q);
 	return rc;
 }

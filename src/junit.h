@@ -26,9 +26,20 @@ struct junit_case {
  * failures in one case (the first decides).  A missing, empty or
  * malformed file returns OFFLOAD_EPARSE with err quoting the parser's
  * message and line; cases read before the error are kept in *cases.
+ *
+ * The file is untrusted: only a regular file is read (a FIFO, a device
+ * or a directory is an OFFLOAD_EPARSE error, and never blocks), text and
+ * attribute values are cut at 1 MiB with a note, and a file that breaks
+ * a limit of docs/junit.md (an internal DTD subset, too many attributes,
+ * too deep, over 1 GiB) is refused with OFFLOAD_EPARSE, so that reading
+ * any file needs a bounded amount of memory and time.
+ *
+ * cancel_fd (borrowed; -1 for none) is polled between chunks of input:
+ * once it is readable or hung up, the read stops with OFFLOAD_ECANCELED.
+ * Nothing is printed.  Safe to call from several threads at once.
  */
-int junit_read(const char *path, struct junit_case **cases, size_t *nr,
-	       struct offload_error *err);
+int junit_read(const char *path, int cancel_fd, struct junit_case **cases,
+	       size_t *nr, struct offload_error *err);
 void junit_cases_free(struct junit_case *cases, size_t nr);
 
 /*

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -16,10 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <libxml/xmlmemory.h>
 #include "testutil.h"
 
 #include "junit.h"
@@ -165,7 +168,7 @@ static void test_read_pytest_xunit1(void **state)
 
 	(void)state;
 	write_str(p, pytest_xunit1);
-	assert_int_equal(junit_read(p, &cases, &nr, &err), 0);
+	assert_int_equal(junit_read(p, -1, &cases, &nr, &err), 0);
 	assert_int_equal(nr, 4);
 
 	c = &cases[0];
@@ -229,7 +232,7 @@ static void test_read_quirks(void **state)
 
 	(void)state;
 	write_str(p, xml);
-	assert_int_equal(junit_read(p, &cases, &nr, &err), 0);
+	assert_int_equal(junit_read(p, -1, &cases, &nr, &err), 0);
 	assert_int_equal(nr, 8);
 
 	c = find_case(cases, nr, "deep");
@@ -302,7 +305,7 @@ static void do_read(void *arg)
 {
 	struct read_args *a = arg;
 
-	a->rc = junit_read(a->path, &a->cases, &a->nr, &a->err);
+	a->rc = junit_read(a->path, -1, &a->cases, &a->nr, &a->err);
 }
 
 static void test_read_truncated(void **state)
@@ -373,7 +376,7 @@ static void test_read_missing(void **state)
 	size_t nr = 99;
 
 	(void)state;
-	assert_int_equal(junit_read(path_in("nope.xml"), &cases, &nr, &err),
+	assert_int_equal(junit_read(path_in("nope.xml"), -1, &cases, &nr, &err),
 			 OFFLOAD_EPARSE);
 	snprintf(want, sizeof(want),
 		 "cannot read junit '%s': No such file or directory",
@@ -400,7 +403,7 @@ static void test_read_no_external_entities(void **state)
 		 "<system-out>&x;</system-out></testcase></testsuite>\n",
 		 secret);
 	write_str(p, xml);
-	junit_read(p, &cases, &nr, &err);
+	junit_read(p, -1, &cases, &nr, &err);
 	for (i = 0; i < nr; i++) {
 		assert_false(cases[i].text && strstr(cases[i].text, "SECRET"));
 		assert_false(cases[i].out && strstr(cases[i].out, "SECRET"));
@@ -548,7 +551,7 @@ static void test_write_read_back(void **state)
 	assert_non_null(strstr(s, "type=\"notRun\" message=\"not run: no result\""));
 	free(s);
 
-	assert_int_equal(junit_read(p, &cases, &nr, &err), 0);
+	assert_int_equal(junit_read(p, -1, &cases, &nr, &err), 0);
 	assert_int_equal(nr, rep.nr);
 	for (i = 0; i < nr; i++) {
 		name = junit_escape(results[i].id);
@@ -676,7 +679,7 @@ static void test_write_caps_output(void **state)
 	assert_true(len < 4 * 64 * 1024);
 	assert_non_null(strstr(s, "[offload: output truncated]"));
 	free(s);
-	assert_int_equal(junit_read(p, &cases, &nr, &err), 0);
+	assert_int_equal(junit_read(p, -1, &cases, &nr, &err), 0);
 	assert_int_equal(nr, 1);
 	assert_true(strlen(cases[0].text) <= 64 * 1024 + 64);
 	junit_cases_free(cases, nr);
@@ -736,7 +739,7 @@ static void test_write_empty(void **state)
 	rep.nr = 0;
 	assert_int_equal(junit_write(p, &cfg, &rep, &err), 0);
 	assert_xsd_valid(p);
-	assert_int_equal(junit_read(p, &cases, &nr, &err), 0);
+	assert_int_equal(junit_read(p, -1, &cases, &nr, &err), 0);
 	assert_int_equal(nr, 0);
 	junit_cases_free(cases, nr);
 }
@@ -767,6 +770,537 @@ static void test_report_read_runner_file(void **state)
 	assert_null(logged);
 }
 
+/* ------------------------------------------------------------------ */
+/* Hostile files: bounded memory and time, refusals that say why       */
+
+/*
+ * libxml2's allocations, counted: what a read makes the parser hold at
+ * its peak.  Installed in main() before libxml2 allocates anything.
+ * (The test, unlike the library, talks to libxml2 directly for this.)
+ */
+static size_t xml_live, xml_peak;
+
+static void xml_count(ptrdiff_t delta)
+{
+	size_t now = __atomic_add_fetch(&xml_live, (size_t)delta, __ATOMIC_RELAXED);
+	size_t peak = __atomic_load_n(&xml_peak, __ATOMIC_RELAXED);
+
+	while (now > peak &&
+	       !__atomic_compare_exchange_n(&xml_peak, &peak, now, 0,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+/* Sizes as malloc_usable_size() has them: no header, no hidden block. */
+static void *xml_counted_malloc(size_t n)
+{
+	void *p = malloc(n);
+
+	if (p)
+		xml_count((ptrdiff_t)malloc_usable_size(p));
+	return p;
+}
+
+static void xml_counted_free(void *p)
+{
+	if (p)
+		xml_count(-(ptrdiff_t)malloc_usable_size(p));
+	free(p);
+}
+
+static void *xml_counted_realloc(void *p, size_t n)
+{
+	size_t old = p ? malloc_usable_size(p) : 0;
+	void *q = realloc(p, n);
+
+	if (q)
+		xml_count((ptrdiff_t)malloc_usable_size(q) - (ptrdiff_t)old);
+	return q;
+}
+
+static char *xml_counted_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = xml_counted_malloc(n);
+
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}
+
+/* Peak of libxml2's live allocations since the last call. */
+static size_t xml_peak_reset(void)
+{
+	size_t peak = __atomic_exchange_n(&xml_peak, xml_live, __ATOMIC_RELAXED);
+
+	return peak;
+}
+
+static FILE *open_w(const char *path)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	return f;
+}
+
+/* `n` bytes of the string `unit` repeated (the last copy cut). */
+static void put_repeated(FILE *f, const char *unit, size_t n)
+{
+	size_t len = strlen(unit);
+
+	while (n) {
+		size_t k = n < len ? n : len;
+
+		assert_int_equal(fwrite(unit, 1, k, f), k);
+		n -= k;
+	}
+}
+
+static void close_w(FILE *f)
+{
+	assert_int_equal(fclose(f), 0);
+}
+
+#define MiB (1024 * 1024)
+#define TRUNC_NOTE "\n[offload: output truncated]"
+#define ATTR_NOTE " [offload: attribute truncated]"
+
+static int ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), k = strlen(tail);
+
+	return n >= k && !strcmp(s + n - k, tail);
+}
+
+/*
+ * Issue 7, item 1: entities declared in a result file's DTD used to be
+ * expanded in attribute values (XML_PARSE_HUGE turned libxml2's guard
+ * off): a 1 KB file became gigabytes.  An internal subset is refused
+ * before any entity is declared.
+ */
+static void test_hostile_entities(void **state)
+{
+	struct read_args a;
+	char *printed;
+	FILE *f;
+	int i;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.path = path_in("laughs.xml");
+	f = open_w(a.path);
+	fputs("<?xml version=\"1.0\"?>\n<!DOCTYPE testsuite [\n"
+	      "<!ENTITY lol0 \"lollollol!\">\n", f);
+	for (i = 1; i <= 6; i++) {
+		fprintf(f, "<!ENTITY lol%d \"", i);
+		for (int j = 0; j < 10; j++)
+			fprintf(f, "&lol%d;", i - 1);
+		fputs("\">\n", f);
+	}
+	fputs("]>\n<testsuite>\n", f);
+	for (i = 0; i < 3; i++)    /* 10 MB each, once expanded */
+		fprintf(f, "<testcase name=\"t%d\"><failure message=\"&lol6;\">"
+			"&lol6;</failure></testcase>\n", i);
+	fputs("</testsuite>\n", f);
+	close_w(f);
+
+	printed = capture_stderr(do_read, &a);
+	assert_string_equal(printed, "");
+	free(printed);
+	assert_int_equal(a.rc, OFFLOAD_EPARSE);
+	assert_non_null(strstr(a.err.msg, a.path));
+	assert_non_null(strstr(a.err.msg, "' line 2: refused: document type "
+			       "declaration with an internal subset"));
+	assert_int_equal(a.nr, 0);
+	junit_cases_free(a.cases, a.nr);
+
+	/* A DOCTYPE without an internal subset declares nothing: read. */
+	memset(&a, 0, sizeof(a));
+	a.path = path_in("doctype.xml");
+	write_str(a.path, "<?xml version=\"1.0\"?>\n"
+		  "<!DOCTYPE testsuite SYSTEM \"junit[1].dtd\">\n"
+		  "<testsuite><testcase name=\"t\"/></testsuite>\n");
+	do_read(&a);
+	assert_int_equal(a.rc, 0);
+	assert_int_equal(a.nr, 1);
+	junit_cases_free(a.cases, a.nr);
+}
+
+/*
+ * Item 2: a 16-20 MB attribute took libxml2 100-200 s (past 10 MB its
+ * push parser rescans its buffer for every chunk).  Attribute values are
+ * cut at 1 MiB, with a note; the file goes on being read.
+ */
+static void test_hostile_attribute(void **state)
+{
+	struct offload_error err = { 0, "" };
+	struct junit_case *cases;
+	const char *p = path_in("attr.xml");
+	size_t nr, n;
+	FILE *f;
+
+	(void)state;
+	f = open_w(p);
+	fputs("<testsuite><testcase name=\"big\"><failure message=\"", f);
+	put_repeated(f, "a", 17 * MiB);
+	/* single quotes; a 2-byte character and a reference across the cap */
+	fputs("\">x</failure></testcase>\n<testcase name='", f);
+	put_repeated(f, "b", MiB - 1);
+	put_repeated(f, "\xc3\xa9-&amp;-", 2 * MiB);
+	fputs("'/>\n<testcase name=\"after\" classname=\"c\"/></testsuite>\n", f);
+	close_w(f);
+
+	assert_int_equal(junit_read(p, -1, &cases, &nr, &err), 0);
+	assert_int_equal(nr, 3);
+	n = strlen(cases[0].message);
+	assert_int_equal(n, MiB + strlen(ATTR_NOTE));
+	assert_true(ends_with(cases[0].message, ATTR_NOTE));
+	assert_int_equal(strspn(cases[0].message, "a"), MiB);
+	assert_string_equal(cases[0].text, "x");
+	/* Cut after the whole character: "b...b\xc3\xa9" then the note. */
+	assert_true(ends_with(cases[1].name, "b\xc3\xa9" ATTR_NOTE));
+	assert_string_equal(cases[2].name, "after");
+	assert_string_equal(cases[2].classname, "c");
+	junit_cases_free(cases, nr);
+}
+
+/*
+ * Item 3: memory grew with the largest text node (a 200 MB file with
+ * two 100 MB nodes took 314 MB).  Text runs, CDATA sections, comments
+ * and processing instructions are cut at 1 MiB while reading, so
+ * libxml2 never holds more than a few MiB, whatever the file.
+ */
+static void test_hostile_text(void **state)
+{
+	struct offload_error err = { 0, "" };
+	struct offload_logged_case *logged;
+	struct junit_case *cases;
+	const char *p = path_in("text.xml");
+	size_t nr, peak, len;
+	char *s;
+	FILE *f;
+
+	(void)state;
+	f = open_w(p);
+	fputs("<testsuites>\n", f);
+	put_repeated(f, " ", 3 * MiB);             /* whitespace between elements */
+	fputs("<testsuite><testcase name=\"big\"><failure message=\"m\">", f);
+	put_repeated(f, "x", 24 * MiB);
+	fputs("</failure><system-out>", f);
+	put_repeated(f, "&lt;\xe2\x82\xac", 24 * MiB);   /* references, 3-byte characters */
+	fputs("</system-out><system-err><![CDATA[", f);
+	put_repeated(f, "c]", 3 * MiB);
+	fputs("]]></system-err><!--", f);
+	put_repeated(f, "-c", 3 * MiB);
+	fputs("--><?pi ", f);
+	put_repeated(f, "?p", 3 * MiB);
+	fputs("?></testcase>\n<testcase name=\"after\"/></testsuite>\n", f);
+	put_repeated(f, "\n", 3 * MiB);
+	fputs("</testsuites>\n", f);
+	close_w(f);
+
+	xml_peak_reset();
+	assert_int_equal(junit_read(p, -1, &cases, &nr, &err), 0);
+	peak = xml_peak_reset();
+	assert_int_equal(nr, 2);
+	assert_true(ends_with(cases[0].text, TRUNC_NOTE));
+	assert_true(strlen(cases[0].text) <= MiB + strlen(TRUNC_NOTE));
+	assert_int_equal(strspn(cases[0].text, "x"), strlen(cases[0].text) -
+			 strlen(TRUNC_NOTE));
+	assert_true(ends_with(cases[0].out, TRUNC_NOTE));
+	assert_true(strlen(cases[0].out) <= MiB + strlen(TRUNC_NOTE));
+	assert_int_equal(strncmp(cases[0].out, "<\xe2\x82\xac<", 5), 0);
+	assert_true(ends_with(cases[0].err, TRUNC_NOTE));
+	assert_true(strlen(cases[0].err) <= MiB + strlen(TRUNC_NOTE));
+	assert_string_equal(cases[1].name, "after");
+	junit_cases_free(cases, nr);
+	/* The parser's own memory, at its peak: bounded, not 24 MB. */
+	assert_true(peak < 8 * MiB);
+
+	/* offload logs reads the same way. */
+	assert_int_equal(offload_report_read(p, &logged, &nr, &err), 0);
+	assert_int_equal(nr, 2);
+	assert_non_null(strstr(logged[0].text, "xxx" TRUNC_NOTE));
+	assert_true(strlen(logged[0].text) < 4 * MiB + 1024);
+	offload_logged_cases_free(logged, nr);
+
+	/* So does a merge: the copy holds what was kept, and says so. */
+	assert_int_equal(offload_junit_merge(path_in("text-merged.xml"), &p, 1,
+					     &err), 0);
+	s = slurp(path_in("text-merged.xml"), &len);
+	assert_true(len < 8 * MiB);
+	assert_non_null(strstr(s, "xxx" TRUNC_NOTE "</failure>"));
+	free(s);
+}
+
+static void do_report_read(void *arg)
+{
+	struct read_args *a = arg;
+	struct offload_logged_case *logged = NULL;
+
+	a->rc = offload_report_read(a->path, &logged, &a->nr, &a->err);
+	offload_logged_cases_free(logged, a->nr);
+	a->nr = 0;
+}
+
+static void do_merge(void *arg)
+{
+	struct read_args *a = arg;
+
+	a->rc = offload_junit_merge(path_in("merged.xml"), &a->path, 1,
+				    &a->err);
+}
+
+/* In a child: junit_write under a 512-byte file size limit (a full disk). */
+static void do_write_full(void *arg)
+{
+	struct read_args *a = arg;
+	struct offload_config cfg;
+	struct offload_report rep;
+	struct rlimit lim = { 512, 512 };
+	int fd[2], status;
+	pid_t pid;
+
+	assert_int_equal(pipe(fd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct offload_error err = { 0, "" };
+
+		close(fd[0]);
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &lim) < 0)
+			_exit(2);
+		make_report(&cfg, &rep);
+		if (junit_write(a->path, &cfg, &rep, &err) == 0)
+			_exit(3);
+		(void)!write(fd[1], err.msg, strlen(err.msg));
+		_exit(0);
+	}
+	close(fd[1]);
+	memset(a->err.msg, 0, sizeof(a->err.msg));
+	(void)!read(fd[0], a->err.msg, sizeof(a->err.msg) - 1);
+	close(fd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	a->rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * Item 4: libxml2 printed to stderr ("I/O error : Is a directory",
+ * "flush error" on a full disk), and a directory given as a result file
+ * read as "no root element".
+ */
+static void test_hostile_quiet(void **state)
+{
+	struct read_args a;
+	char want[600], dir[512], *printed;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s", path_in("a-dir.xml"));
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(want, sizeof(want), "cannot read junit '%s': is a directory",
+		 dir);
+	memset(&a, 0, sizeof(a));
+	a.path = dir;
+	printed = capture_stderr(do_read, &a);
+	assert_string_equal(printed, "");
+	free(printed);
+	assert_int_equal(a.rc, OFFLOAD_EPARSE);
+	assert_string_equal(a.err.msg, want);
+
+	memset(&a, 0, sizeof(a));
+	a.path = dir;
+	printed = capture_stderr(do_report_read, &a);
+	assert_string_equal(printed, "");
+	free(printed);
+	assert_int_equal(a.rc, OFFLOAD_EPARSE);
+	assert_string_equal(a.err.msg, want);
+
+	memset(&a, 0, sizeof(a));
+	a.path = dir;
+	printed = capture_stderr(do_merge, &a);
+	assert_string_equal(printed, "");
+	free(printed);
+	assert_int_equal(a.rc, OFFLOAD_EPARSE);
+	assert_string_equal(a.err.msg, want);
+
+	/* The writer on a full disk: our error, libxml2 silent. */
+	memset(&a, 0, sizeof(a));
+	a.path = path_in("full/junit.xml");
+	printed = capture_stderr(do_write_full, &a);
+	assert_string_equal(printed, "");
+	free(printed);
+	assert_int_equal(a.rc, 0);
+	assert_non_null(strstr(a.err.msg, "cannot write junit '"));
+	assert_non_null(strstr(a.err.msg, "File too large"));
+}
+
+/*
+ * Item 11: a result file that is a FIFO blocked the worker in open()
+ * for ever, and Ctrl-C with it.  Only regular files are read; the open
+ * itself cannot block.  Run in a child with an alarm, so that a
+ * regression fails the test instead of hanging it.
+ */
+static void test_hostile_fifo(void **state)
+{
+	const char *fifo = path_in("fifo.xml");
+	char want[600];
+	int status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	snprintf(want, sizeof(want),
+		 "cannot read junit '%s': not a regular file (a FIFO)", fifo);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct read_args a;
+
+		alarm(60);	/* a guard against hanging, not a timing */
+		memset(&a, 0, sizeof(a));
+		a.path = fifo;
+		do_read(&a);
+		if (a.rc != OFFLOAD_EPARSE || strcmp(a.err.msg, want))
+			_exit(1);
+		do_merge(&a);
+		if (a.rc != OFFLOAD_EPARSE || strcmp(a.err.msg, want))
+			_exit(2);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("reading a FIFO blocked (killed by signal %d)",
+			 WTERMSIG(status));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/*
+ * Item 11 too: 200,000 attributes on one element kept a worker in
+ * libxml2 for over 450 s (its duplicate check is quadratic) where no
+ * cancel could reach it.  Attributes, nesting and the size of the open
+ * start tags are bounded, so each step of the parser is short.
+ */
+static void test_hostile_structure(void **state)
+{
+	struct read_args a;
+	FILE *f;
+	int i;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.path = path_in("attrs.xml");
+	f = open_w(a.path);
+	fputs("<testsuite>\n<testcase name=\"first\"/>\n<testcase", f);
+	for (i = 0; i < 20000; i++)
+		fprintf(f, " a%d=\"%d\"", i, i);
+	fputs("/>\n</testsuite>\n", f);
+	close_w(f);
+	do_read(&a);
+	assert_int_equal(a.rc, OFFLOAD_EPARSE);
+	assert_non_null(strstr(a.err.msg, "' line 3: refused: more than 1024 "
+			       "attributes"));
+	assert_int_equal(a.nr, 1);          /* what came before is kept */
+	junit_cases_free(a.cases, a.nr);
+
+	memset(&a, 0, sizeof(a));
+	a.path = path_in("deep.xml");
+	f = open_w(a.path);
+	fputs("<testsuite><testcase name=\"first\"/>", f);
+	for (i = 0; i < 300; i++)
+		fputs("<testsuite>", f);
+	close_w(f);
+	do_read(&a);
+	assert_int_equal(a.rc, OFFLOAD_EPARSE);
+	assert_non_null(strstr(a.err.msg, "refused: elements nested deeper "
+			       "than 256"));
+	assert_int_equal(a.nr, 1);
+	junit_cases_free(a.cases, a.nr);
+
+	/* Nested elements with a (cut) 1 MiB attribute each: the fourth
+	 * start tag takes the open ones over 4 MiB. */
+	memset(&a, 0, sizeof(a));
+	a.path = path_in("fat-tags.xml");
+	f = open_w(a.path);
+	for (i = 0; i < 5; i++) {
+		fputs("<testsuite name=\"", f);
+		put_repeated(f, "n", 2 * MiB);
+		fputs("\">\n", f);
+	}
+	close_w(f);
+	do_read(&a);
+	assert_int_equal(a.rc, OFFLOAD_EPARSE);
+	assert_non_null(strstr(a.err.msg, "' line 4: refused: start tags "
+			       "larger than 4 MiB"));
+	junit_cases_free(a.cases, a.nr);
+
+	/* 300,000 distinct element names: libxml2 keeps every name in a
+	 * dictionary, whose lookups slow down as it grows. */
+	memset(&a, 0, sizeof(a));
+	a.path = path_in("names.xml");
+	f = open_w(a.path);
+	fputs("<testsuite><testcase name=\"first\"/>\n", f);
+	for (i = 0; i < 300000; i++)
+		fprintf(f, "<n%d/>", i);
+	fputs("</testsuite>\n", f);
+	close_w(f);
+	do_read(&a);
+	assert_int_equal(a.rc, OFFLOAD_EPARSE);
+	assert_non_null(strstr(a.err.msg, "' line 2: refused: more than 1 MiB "
+			       "of distinct names"));
+	assert_int_equal(a.nr, 1);
+	junit_cases_free(a.cases, a.nr);
+
+	/* Bytes the tokenizer cannot read. */
+	memset(&a, 0, sizeof(a));
+	a.path = path_in("utf16.xml");
+	write_file(a.path, "\xff\xfe<\0t\0/\0>\0", 10);
+	do_read(&a);
+	assert_int_equal(a.rc, OFFLOAD_EPARSE);
+	assert_non_null(strstr(a.err.msg, "refused: UTF-16, UTF-32 or EBCDIC"));
+	junit_cases_free(a.cases, a.nr);
+}
+
+/*
+ * Item 11: a cancel (the worker's kill pipe) stops a read between two
+ * chunks of input, so an interrupted run never waits for a parse.
+ */
+static void test_read_cancel(void **state)
+{
+	struct offload_error err = { 0, "" };
+	struct junit_case *cases;
+	const char *p = path_in("cancel.xml");
+	size_t nr;
+	int fd[2];
+
+	(void)state;
+	write_str(p, pytest_xunit1);
+	assert_int_equal(pipe(fd), 0);
+
+	/* Nothing in the pipe: an ordinary read. */
+	assert_int_equal(junit_read(p, fd[0], &cases, &nr, &err), 0);
+	assert_int_equal(nr, 4);
+	junit_cases_free(cases, nr);
+
+	assert_int_equal(write(fd[1], "c", 1), 1);
+	assert_int_equal(junit_read(p, fd[0], &cases, &nr, &err),
+			 OFFLOAD_ECANCELED);
+	assert_int_equal(err.code, OFFLOAD_ECANCELED);
+	assert_non_null(strstr(err.msg, "reading canceled"));
+	assert_int_equal(nr, 0);
+	junit_cases_free(cases, nr);
+
+	/* The byte is not consumed (the worker drains it), and a hang-up
+	 * (the orchestrator gone) cancels as well. */
+	close(fd[1]);
+	assert_int_equal(junit_read(p, fd[0], &cases, &nr, &err),
+			 OFFLOAD_ECANCELED);
+	junit_cases_free(cases, nr);
+	close(fd[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -784,7 +1318,17 @@ int main(void)
 		cmocka_unit_test(test_write_atomic),
 		cmocka_unit_test(test_write_empty),
 		cmocka_unit_test(test_report_read_runner_file),
+		cmocka_unit_test(test_hostile_entities),
+		cmocka_unit_test(test_hostile_attribute),
+		cmocka_unit_test(test_hostile_text),
+		cmocka_unit_test(test_hostile_quiet),
+		cmocka_unit_test(test_hostile_fifo),
+		cmocka_unit_test(test_hostile_structure),
+		cmocka_unit_test(test_read_cancel),
 	};
+
+	xmlMemSetup(xml_counted_free, xml_counted_malloc, xml_counted_realloc,
+		    xml_counted_strdup);
 
 	return cmocka_run_group_tests_name("junit", tests, setup, teardown);
 }
