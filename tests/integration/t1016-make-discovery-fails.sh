@@ -88,7 +88,12 @@ until ls started.* >/dev/null 2>&1; do
 	sleep 0.05
 	i=$((i + 1))
 done
-pids=$(procs_matching 'run --make' | cut -d' ' -f1)
+# Only this test's run (others may be running on this machine, such as
+# the one running this very test): the one working in $TEST_DIR.
+pids=
+for p in $(procs_matching 'run --make' | cut -d' ' -f1); do
+	[ "$(readlink "/proc/$p/cwd")" = "$TEST_DIR" ] && pids="$pids $p"
+done
 [ -n "$pids" ] || fail "no offload run to send SIGINT to"
 kill -INT $pids || fail "offload ended before SIGINT reached it"
 
