@@ -88,11 +88,18 @@ until ls started.* >/dev/null 2>&1; do
 	sleep 0.05
 	i=$((i + 1))
 done
-# Only this test's run (others may be running on this machine, such as
-# the one running this very test): the one working in $TEST_DIR.
+# The run is make's child (or the child of make's shell): found through
+# /proc's children lists, so no other run on this machine can be hit.
+kids() {
+	cat /proc/"$1"/task/*/children 2>/dev/null
+}
 pids=
-for p in $(procs_matching 'run --make' | cut -d' ' -f1); do
-	[ "$(readlink "/proc/$p/cwd")" = "$TEST_DIR" ] && pids="$pids $p"
+for k in $(kids "$mk"); do
+	for p in "$k" $(kids "$k"); do
+		case $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) in
+		*'run --make'*) pids="$pids $p" ;;
+		esac
+	done
 done
 [ -n "$pids" ] || fail "no offload run to send SIGINT to"
 kill -INT $pids || fail "offload ended before SIGINT reached it"
