@@ -21,7 +21,10 @@ measure() {	# measure NAME COMMAND...: one line, max RSS and wall time
 	_n=$1
 	shift
 	/usr/bin/time -f '%M %e' -o "$dir/time" "$@" >"$dir/out" 2>"$dir/err" || true
-	read -r kb secs <"$dir/time" || { kb=?; secs=?; }
+	# (time writes "Command exited with non-zero status N" first.)
+	read -r kb secs <<EOT || { kb=?; secs=?; }
+$(tail -n 1 "$dir/time")
+EOT
 	printf '%-8s %8s MiB %8s s   %s\n' "$_n" \
 		"$(awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }')" "$secs" \
 		"$(tail -n 1 "$dir/out")"
