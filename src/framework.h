@@ -83,6 +83,10 @@ int pytest_discover(const struct offload_config *cfg, int cancel_fd,
 		    const struct offload_group *g, struct strvec *ids,
 		    struct offload_error *err);
 int pytest_run_batch(struct batch_exec *b, struct offload_error *err);
+/* The node IDs in `pytest --collect-only -q` output `text`, appended to
+ * `ids` (framework_pytest.c; also the fuzz target's entry).  0 or
+ * OFFLOAD_ENOMEM. */
+int parse_collect(const char *text, struct strvec *ids);
 int exec_discover(const struct offload_config *cfg, int cancel_fd,
 		  const struct offload_group *g, struct strvec *ids,
 		  struct offload_error *err);

@@ -63,7 +63,7 @@ static int more_words(const char *what, const char *s, struct strvec *argv,
  * line and a summary ("3 tests collected in 0.01s").  Lines without "::"
  * before the blank line are warnings or file-level notes, not tests.
  */
-static int parse_collect(const char *text, struct strvec *ids)
+int parse_collect(const char *text, struct strvec *ids)
 {
 	const char *p = text;
 
