@@ -194,9 +194,10 @@ clean:
 	rm -rf $(O) test-results examples/*/test-results examples/*/build
 
 help:
-	@echo 'targets: all deps check check-plain check-unit check-integration check-valgrind check-asan check-tsan check-make44 demo bench install uninstall clean'
-	@echo 'variables: O=DIR (build dir, default build) V=1 SANITIZE=address,undefined PREFIX DESTDIR'
+	@echo 'targets: all deps check check-plain check-unit check-integration check-valgrind check-asan check-tsan check-make44 fuzz fuzz-smoke demo bench install uninstall clean'
+	@echo 'variables: O=DIR (build dir, default build) V=1 SANITIZE=address,undefined FUZZ_SECONDS=60 PREFIX DESTDIR'
 
 include gmk/gmk.mk
+include tests/fuzz/fuzz.mk
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
