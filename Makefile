@@ -121,8 +121,10 @@ check-valgrind: $(TEST_BUILD)
 
 # The whole suite, run through the freshly built Make module (dogfood):
 # the plain build's tests, then the ASan+UBSan build's (both run by the
-# plain module), then valgrind, then one closing line.  `check-plain` is
-# the same without the module (tests/harness.sh only), for debugging.
+# plain module), then valgrind, the Make module's scripts under make 4.4,
+# a short fuzzing round (tests/fuzz/fuzz.mk), then one closing line.
+# `check-plain` is the same without the module (tests/harness.sh only),
+# for debugging.
 check: deps
 	@rm -f $(O)/check-results
 	@$(MAKE) --no-print-directory O=$(O) SANITIZE= check-build
@@ -131,6 +133,7 @@ check: deps
 	@O=$(O) RESULTS=$(abspath $(O))/check-results tests/harness.sh dogfood $(O)/asan
 	@O=$(O) RESULTS=$(abspath $(O))/check-results tests/harness.sh valgrind
 	@$(MAKE) --no-print-directory O=$(O) SANITIZE= RESULTS=$(abspath $(O))/check-results check-make44-part
+	@$(MAKE) --no-print-directory O=$(O) SANITIZE= RESULTS=$(abspath $(O))/check-results check-fuzz-part
 	@tests/harness.sh summary $(O)/check-results
 
 check-build: $(TEST_BUILD)
