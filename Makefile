@@ -127,8 +127,10 @@ check-valgrind: $(TEST_BUILD)
 
 # The whole suite, run through the freshly built Make module (dogfood):
 # the plain build's tests, then the ASan+UBSan build's (both run by the
-# plain module), then valgrind, then one closing line.  `check-plain` is
-# the same without the module (tests/harness.sh only), for debugging.
+# plain module), then valgrind, the Make module's scripts under make 4.4,
+# a short fuzzing round (tests/fuzz/fuzz.mk), then one closing line.
+# `check-plain` is the same without the module (tests/harness.sh only),
+# for debugging.
 check: deps
 	@rm -f $(O)/check-results
 	@$(MAKE) --no-print-directory O=$(O) SANITIZE= check-build
@@ -137,6 +139,7 @@ check: deps
 	@O=$(O) RESULTS=$(abspath $(O))/check-results tests/harness.sh dogfood $(O)/asan
 	@O=$(O) RESULTS=$(abspath $(O))/check-results tests/harness.sh valgrind
 	@$(MAKE) --no-print-directory O=$(O) SANITIZE= RESULTS=$(abspath $(O))/check-results check-make44-part
+	@$(MAKE) --no-print-directory O=$(O) SANITIZE= RESULTS=$(abspath $(O))/check-results check-fuzz-part
 	@tests/harness.sh summary $(O)/check-results
 
 check-build: $(TEST_BUILD)
@@ -207,9 +210,10 @@ clean:
 	rm -rf $(O) test-results examples/*/test-results examples/*/build
 
 help:
-	@echo 'targets: all deps check check-plain check-unit check-integration check-valgrind check-asan check-tsan check-make44 demo bench bench-make install uninstall clean'
-	@echo 'variables: O=DIR (build dir, default build) V=1 SANITIZE=address,undefined PREFIX DESTDIR'
+	@echo 'targets: all deps check check-plain check-unit check-integration check-valgrind check-asan check-tsan check-make44 fuzz fuzz-smoke demo bench bench-make install uninstall clean'
+	@echo 'variables: O=DIR (build dir, default build) V=1 SANITIZE=address,undefined FUZZ_SECONDS=60 PREFIX DESTDIR'
 
 include gmk/gmk.mk
+include tests/fuzz/fuzz.mk
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -83,6 +83,11 @@ int pytest_discover(const struct offload_config *cfg, int cancel_fd,
 		    const struct offload_group *g, struct strvec *ids,
 		    struct offload_error *err);
 int pytest_run_batch(struct batch_exec *b, struct offload_error *err);
+/* The node IDs in `pytest --collect-only -q` output `text` of group `g`,
+ * appended to `ids` (framework_pytest.c; also the fuzz target's entry).
+ * 0, OFFLOAD_ENOMEM, or OFFLOAD_EDISCOVER past the IDs cap. */
+int parse_collect(const char *text, const struct offload_group *g,
+		  struct strvec *ids, struct offload_error *err);
 int exec_discover(const struct offload_config *cfg, int cancel_fd,
 		  const struct offload_group *g, struct strvec *ids,
 		  struct offload_error *err);

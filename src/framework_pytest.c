@@ -63,8 +63,8 @@ static int more_words(const char *what, const char *s, struct strvec *argv,
  * line and a summary ("3 tests collected in 0.01s").  Lines without "::"
  * before the blank line are warnings or file-level notes, not tests.
  */
-static int parse_collect(const char *text, const struct offload_group *g,
-			 struct strvec *ids, struct offload_error *err)
+int parse_collect(const char *text, const struct offload_group *g,
+		  struct strvec *ids, struct offload_error *err)
 {
 	const char *p = text;
 	size_t from = ids->nr;

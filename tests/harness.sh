@@ -8,6 +8,8 @@
 #                            the Make module of $O (tests/check.mk)
 #   harness.sh make44 MAKE   the Make module's scripts (tests/integration/t1*.sh)
 #                            under MAKE, GNU make 4.4 (tests/make44.sh builds it)
+#   harness.sh fuzz DIR SECS the libFuzzer targets built in DIR (tests/fuzz/fuzz.mk),
+#                            SECS seconds each, one result per target
 #   harness.sh summary FILE  add up the recorded counts; print the last line
 # Counts go to $RESULTS (one "passed failed skipped label" line per part).
 # A part's failures print their output; the exit status is always that of
@@ -164,12 +166,49 @@ make44)
 	done
 	record "make44($label)"
 	;;
+fuzz)
+	# Each tests/fuzz/fuzz-*.c target, built in DIR, run by tests/fuzz/run.sh
+	# (working corpora and kept crash inputs in DIR/work).  A target that
+	# finds something or is missing from DIR fails.  FUZZ_SKIP=REASON (no
+	# clang) makes every target a skip, FUZZ_FAIL=REASON a failure.
+	dir=${2:-} secs=${3:-10} total=0
+	case $dir in /*) ;; ?*) dir=$ROOT/$dir ;; esac
+	for src in "$ROOT"/tests/fuzz/fuzz-*.c; do
+		[ -f "$src" ] || continue
+		name=$(basename "$src" .c)
+		if [ -n "${FUZZ_SKIP:-}" ]; then
+			skip=$((skip + 1))
+			echo "--- skip $name: $FUZZ_SKIP"
+			continue
+		elif [ -n "${FUZZ_FAIL:-}" ]; then
+			fail=$((fail + 1))
+			echo "--- FAIL $name: $FUZZ_FAIL"
+			continue
+		fi
+		log=$(mktemp)
+		sh "$ROOT/tests/fuzz/run.sh" "$dir/tests/fuzz/$name" "$secs" "$dir/work" >"$log" 2>&1
+		rc=$?
+		n=$(sed -n "1s/^$name: \([0-9]*\) execs.*/\1/p" "$log")
+		total=$((total + ${n:-0}))
+		if [ "$rc" = 0 ]; then
+			pass=$((pass + 1))
+			head -n 1 "$log"
+		else
+			fail=$((fail + 1))
+			echo "--- FAIL $name (exit $rc)"
+			cat "$log"
+		fi
+		rm -f "$log"
+	done
+	[ -n "${FUZZ_SKIP:-}${FUZZ_FAIL:-}" ] || echo "fuzz: $total execs in total"
+	record "fuzz($label)"
+	;;
 summary)
 	awk '{ p += $1; f += $2; s += $3 }
 	     END { printf "%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0 || NR == 0) }' "$2"
 	;;
 *)
-	echo "usage: harness.sh unit|integration|valgrind|dogfood [DIR]|make44 MAKE|summary FILE" >&2
+	echo "usage: harness.sh unit|integration|valgrind|dogfood [DIR]|make44 MAKE|fuzz DIR SECS|summary FILE" >&2
 	exit 2
 	;;
 esac
