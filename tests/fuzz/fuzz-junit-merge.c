@@ -109,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* The report reads back, and merging it alone changes nothing. */
 	memset(&err, 0, sizeof(err));
-	rc = junit_read(in_place ? in1 : out, &cases, &nr, &err);
+	rc = junit_read(in_place ? in1 : out, -1, &cases, &nr, &err);
 	junit_cases_free(cases, nr);
 	if (rc) {
 		merged = fuzz_slurp(in_place ? in1 : out, &merged_len);

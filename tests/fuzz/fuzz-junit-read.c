@@ -74,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	memset(&err2, 0, sizeof(err2));
-	rc2 = junit_read(path, &cases, &nr2, &err2);
+	rc2 = junit_read(path, -1, &cases, &nr2, &err2);
 	check_error(rc2, &err2, path);
 	FUZZ_CHECK(rc == rc2, "offload_report_read %d, junit_read %d", rc, rc2);
 	FUZZ_CHECK(nr == nr2, "offload_report_read %zu cases, junit_read %zu",
