@@ -14,8 +14,10 @@ OFFLOAD_SRC ?= $(abspath .)
 include $(RUNNER)/gmk/offload.mk
 
 # The configurations expand ${OFFLOAD_TESTED} and ${OFFLOAD_SRC}, set by
-# the caller (tests/harness.sh dogfood).  Under make -j2 the two parts run
-# at once, sharing make's two job slots.
+# the caller (tests/harness.sh dogfood).  (Under make -j2 the two parts
+# would run at once, sharing make's two slots; the suite runs them one
+# after the other: t1008's interrupts were not reliable beside the rest
+# under ASan on a loaded 2-core machine.)
 .PHONY: unit integration
 unit integration:
 	$(offload-run $(OFFLOAD_SRC)/tests/$@.ini,,junit=$(TESTED)/test-results/$@.xml)

@@ -118,7 +118,7 @@ dogfood)
 	label=$(basename "$tested")
 	rm -f "$tested"/test-results/unit.xml "$tested"/test-results/integration.xml
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL OFFLOAD_TESTED="$tested" OFFLOAD_SRC="$ROOT" \
-		make --no-print-directory -k -j2 -f "$ROOT/tests/check.mk" \
+		make --no-print-directory -k -f "$ROOT/tests/check.mk" \
 		RUNNER="$OFFLOAD_BUILD_DIR" unit integration
 	for part in unit integration; do
 		x=$tested/test-results/$part.xml
