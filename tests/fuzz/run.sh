@@ -83,7 +83,10 @@ for f in "$seed"/* "$gen"/*; do
 done
 if [ $# -gt 0 ]; then
 	TMPDIR=$tmp FUZZ_MAX_INPUT=$((64 * 1024 * 1024)) $nice "$bin" $limits \
-		"$@" >"$replay" 2>&1 || { echo "$name: 0 execs (replay)"; fail "replaying $seed and $gen" "$replay"; }
+		"$@" >"$replay" 2>&1 || {
+		echo "$name: 0 execs (replay)"
+		fail "on $(sed -n 's/^Running: //p' "$replay" | tail -n 1)" "$replay"
+	}
 	if [ -n "$(stray "$replay")" ]; then
 		echo "$name: 0 execs (replay)"
 		stray "$replay" | head -n 20
