@@ -52,7 +52,8 @@ extern "C" {
 	X(TIMEDOUT, "timed out")                                   \
 	X(CANCELED, "canceled")                                    \
 	X(NOTESTS, "no tests")                                     \
-	X(USAGE, "invalid argument")
+	X(USAGE, "invalid argument")                               \
+	X(LOST, "sandbox lost")
 
 enum {
 	OFFLOAD_E_BASE_ = -4000,
@@ -112,11 +113,29 @@ struct offload_config {
 	int impatiently_requeue_batches;  /* hedging; default 0 */
 
 	/* [provider] */
-	char *provider_type;              /* "local" */
+	char *provider_type;              /* local, command, ssh or slurm */
 	char *shell;                      /* default "/bin/sh" */
 	char *provider_working_dir;       /* where tests run; default working_dir */
 	struct offload_env *env;          /* [provider.env], in file order */
 	size_t env_nr;
+	/* type = command (ssh and slurm fill these in; docs/remote.md) */
+	char *prepare_command;            /* once per run; last line: {image_id} */
+	char *create_command;             /* prints a sandbox ID */
+	char *exec_command;               /* runs {command} in {sandbox_id} */
+	char *download_command;           /* {paths} of {sandbox_id} into {dest} */
+	char *destroy_command;            /* ends {sandbox_id} */
+	char *sandbox_dir;                /* where {command} starts, or "" */
+	double prepare_timeout_secs;      /* default 600 */
+	double create_timeout_secs;       /* default 120 */
+	double download_timeout_secs;     /* default 120 */
+	double destroy_timeout_secs;      /* default 60 */
+	unsigned retries;                 /* more tries of a failed step; default 2 */
+	char *hosts;                      /* ssh; {host} in templates */
+	char *ssh_config;                 /* ssh: ssh -F FILE */
+	char *remote_dir;                 /* ssh: sandboxes' parent on hosts; default /tmp */
+	char *partition;                  /* slurm: salloc -p; default "" */
+	unsigned cpus_per_sandbox;        /* slurm: salloc -c; default 1 */
+	char *salloc_args;                /* slurm: more salloc words */
 
 	/* [framework] */
 	enum offload_framework framework;
@@ -215,6 +234,7 @@ struct offload_attempt {
 	unsigned batch;           /* batch number, names logs/batch-N.* */
 	char *message;            /* owned; short reason, may be NULL */
 	char *output;             /* owned; failure text + captured output (capped), may be NULL */
+	char *host;               /* owned; where it ran when not here, else NULL */
 };
 
 struct offload_result {

@@ -193,6 +193,34 @@ int capbuf_render(const struct capbuf *c, struct buf *out)
 	return 0;
 }
 
+int capbuf_drop_tail(struct capbuf *c, size_t n)
+{
+	size_t ring_cap = c->cap - c->cap / 2, k;
+	char *lin;
+
+	if (n > c->ring_len + c->head.len)
+		n = c->ring_len + c->head.len;
+	c->total -= n;
+	k = n < c->ring_len ? n : c->ring_len;
+	if (k) {
+		/* put the ring in order first, then shorten it */
+		if (c->ring_len == ring_cap && c->ring_pos) {
+			if (!(lin = malloc(ring_cap)))
+				return OFFLOAD_ENOMEM;
+			memcpy(lin, c->ring + c->ring_pos, ring_cap - c->ring_pos);
+			memcpy(lin + ring_cap - c->ring_pos, c->ring, c->ring_pos);
+			free(c->ring);
+			c->ring = lin;
+		}
+		c->ring_len -= k;
+		c->ring_pos = c->ring_len;
+		n -= k;
+	}
+	c->head.len -= n;
+	c->head.buf[c->head.len] = '\0';
+	return 0;
+}
+
 size_t capbuf_tail(const struct capbuf *c, char *dst, size_t n)
 {
 	size_t ring_cap = c->cap - c->cap / 2, skip, done = 0;

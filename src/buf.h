@@ -60,6 +60,9 @@ int capbuf_render(const struct capbuf *c, struct buf *out);
  */
 size_t capbuf_tail(const struct capbuf *c, char *dst, size_t n);
 
+/* Forget the last n bytes kept (all of them when fewer); 0 or
+ * OFFLOAD_ENOMEM (nothing changed). */
+int capbuf_drop_tail(struct capbuf *c, size_t n);
 /* A NULL-terminated vector of owned strings (git's strvec). */
 struct strvec {
 	char **v;            /* always NULL-terminated, never NULL after init */

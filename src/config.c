@@ -135,6 +135,24 @@ static const struct keydef provider_keys[] = {
 	{ "type", V_PROVIDER, CFG(provider_type) },
 	{ "shell", V_NONEMPTY, CFG(shell) },
 	{ "working_dir", V_NONEMPTY, CFG(provider_working_dir) },
+	/* from here on, in the order offload_config_dump writes them */
+	{ "prepare_command", V_STR, CFG(prepare_command) },
+	{ "create_command", V_STR, CFG(create_command) },
+	{ "exec_command", V_STR, CFG(exec_command) },
+	{ "download_command", V_STR, CFG(download_command) },
+	{ "destroy_command", V_STR, CFG(destroy_command) },
+	{ "sandbox_dir", V_STR, CFG(sandbox_dir) },
+	{ "hosts", V_STR, CFG(hosts) },
+	{ "ssh_config", V_STR, CFG(ssh_config) },
+	{ "remote_dir", V_NONEMPTY, CFG(remote_dir) },
+	{ "partition", V_STR, CFG(partition) },
+	{ "salloc_args", V_STR, CFG(salloc_args) },
+	{ "prepare_timeout_secs", V_POSITIVE, CFG(prepare_timeout_secs) },
+	{ "create_timeout_secs", V_POSITIVE, CFG(create_timeout_secs) },
+	{ "download_timeout_secs", V_POSITIVE, CFG(download_timeout_secs) },
+	{ "destroy_timeout_secs", V_POSITIVE, CFG(destroy_timeout_secs) },
+	{ "retries", V_UINT0, CFG(retries) },
+	{ "cpus_per_sandbox", V_UINT1, CFG(cpus_per_sandbox) },
 	{ NULL, V_STR, 0 },
 };
 
@@ -804,10 +822,11 @@ static int set_value(struct loader *L, const struct entry *e,
 		*(int *)at = b;
 		return 0;
 	case V_PROVIDER:
-		if (strcmp(v, "local"))
+		if (strcmp(v, "local") && strcmp(v, "command") &&
+		    strcmp(v, "ssh") && strcmp(v, "slurm"))
 			return fail(L, e->line, OFFLOAD_ECONFIG,
-				    "unknown provider type '%s' (valid types: local)",
-				    v);
+				    "unknown provider type '%s' (valid types: "
+				    "local, command, ssh, slurm)", v);
 		if (!(*(char **)at = strdup(v)))
 			return nomem(L);
 		return 0;
@@ -1067,6 +1086,36 @@ static int config_dir(struct loader *L)
 	return 0;
 }
 
+static int empty(const char *s)
+{
+	return !s || !*s;
+}
+
+/* The keys each remote provider cannot do without. */
+static int check_provider(struct loader *L)
+{
+	struct offload_config *cfg = L->cfg;
+	const char *type = cfg->provider_type, *missing = NULL;
+	int line;
+
+	if (!strcmp(type, "command")) {
+		if (empty(cfg->create_command))
+			missing = "create_command";
+		else if (empty(cfg->exec_command))
+			missing = "exec_command";
+		else if (empty(cfg->download_command) &&
+			 cfg->framework != OFFLOAD_FRAMEWORK_EXEC)
+			missing = "download_command";
+	} else if (!strcmp(type, "ssh") && empty(cfg->hosts)) {
+		missing = "hosts";
+	}
+	if (!missing)
+		return 0;
+	section_line_name(L, SEC_PROVIDER, &line);
+	return fail(L, line, OFFLOAD_ECONFIG,
+		    "provider type '%s' needs '%s'", type, missing);
+}
+
 static int finish(struct loader *L)
 {
 	struct offload_config *cfg = L->cfg;
@@ -1120,6 +1169,11 @@ static int finish(struct loader *L)
 	    set_default(L, &cfg->junit_file, "junit.xml"))
 		return L->code;
 
+	if (set_default(L, &cfg->remote_dir, "/tmp") || check_provider(L))
+		return L->code;
+	if (cfg->ssh_config && *cfg->ssh_config &&
+	    resolve_field(L, &cfg->ssh_config, cfg->dir))
+		return L->code;
 	if (resolve_field(L, &cfg->working_dir, cfg->dir))
 		return L->code;
 	if (cfg->provider_working_dir) {
@@ -1181,6 +1235,12 @@ int offload_config_load(struct offload_config *cfg, const char *path,
 	cfg->test_timeout_secs = 900;
 	cfg->junit = 1;
 	cfg->default_duration_secs = 1.0;
+	cfg->prepare_timeout_secs = 600;
+	cfg->create_timeout_secs = 120;
+	cfg->download_timeout_secs = 120;
+	cfg->destroy_timeout_secs = 60;
+	cfg->retries = 2;
+	cfg->cpus_per_sandbox = 1;
 	if (!(cfg->path = strdup(path))) {
 		nomem(&L);
 		goto cleanup;
@@ -1244,6 +1304,11 @@ void offload_config_release(struct offload_config *cfg)
 	free(cfg->provider_type);
 	free(cfg->shell);
 	free(cfg->provider_working_dir);
+	for (i = 3; provider_keys[i].name; i++)
+		if (provider_keys[i].type != V_POSITIVE &&
+		    provider_keys[i].type != V_UINT0 &&
+		    provider_keys[i].type != V_UINT1)
+			free(*(char **)((char *)cfg + provider_keys[i].off));
 	for (i = 0; i < cfg->env_nr; i++) {
 		free(cfg->env[i].name);
 		free(cfg->env[i].value);
@@ -1422,6 +1487,20 @@ int offload_config_dump(const struct offload_config *cfg, FILE *out)
 	r = r ? r : put_str(out, "type", cfg->provider_type);
 	r = r ? r : put_str(out, "shell", cfg->shell);
 	r = r ? r : put_str(out, "working_dir", cfg->provider_working_dir);
+	/* The remote keys, only for a remote provider; empty strings are
+	 * their defaults. */
+	for (i = 3; provider_keys[i].name && !r &&
+	     strcmp(cfg->provider_type, "local"); i++) {
+		const struct keydef *k = &provider_keys[i];
+		const char *at = (const char *)cfg + k->off;
+
+		if (k->type == V_POSITIVE)
+			r = put_double(out, k->name, *(const double *)at);
+		else if (k->type == V_UINT0 || k->type == V_UINT1)
+			fprintf(out, "%s = %u\n", k->name, *(const unsigned *)at);
+		else if (*(char *const *)at && **(char *const *)at)
+			r = put_str(out, k->name, *(char *const *)at);
+	}
 	if (cfg->env_nr)
 		fputs("\n[provider.env]\n", out);
 	for (i = 0; i < cfg->env_nr && !r; i++)

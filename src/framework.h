@@ -35,7 +35,7 @@ struct batch_exec {
 	/* in */
 	const struct offload_config *cfg;
 	const struct offload_group *group;
-	const struct sandbox *sb;
+	struct sandbox *sb;       /* the batch may update its host */
 	unsigned batch_no;        /* names logs/batch-N.* and result files */
 	const char *const *ids;   /* borrowed; the batch's test IDs */
 	size_t nr;

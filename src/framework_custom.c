@@ -219,9 +219,10 @@ int custom_run_batch(struct batch_exec *b, struct offload_error *err)
 	struct buf tests = BUF_INIT, rf = BUF_INIT, rfq = BUF_INIT, cmd = BUF_INIT;
 	struct buf user_rf = BUF_INIT, output = BUF_INIT, lo = BUF_INIT, le = BUF_INIT;
 	struct run_vars vars;
-	struct spawn_req req = { 0 };
+	struct sandbox_cmd req = { 0 };
 	struct spawn_res res;
 	struct offload_error serr = { 0, "" };
+	struct strvec fetched = STRVEC_INIT;
 	struct timespec start;
 	const char *path = NULL;
 	char *argv[4];
@@ -245,7 +246,7 @@ int custom_run_batch(struct batch_exec *b, struct offload_error *err)
 	if (r || buf_addf(&rf, "%s/result-batch-%u.xml", b->sb->tmpdir, b->batch_no) ||
 	    sq_quote_buf(&rfq, rf.buf))
 		goto nomem;
-	if (unlink(rf.buf) && errno != ENOENT) {
+	if (!b->sb->fetch_dir && unlink(rf.buf) && errno != ENOENT) {
 		r = err_set(err, -errno, "cannot remove '%s': %s", rf.buf,
 			    strerror(errno));
 		goto cleanup;
@@ -276,9 +277,11 @@ int custom_run_batch(struct batch_exec *b, struct offload_error *err)
 	req.timeout_secs = cfg->test_timeout_secs;
 	req.cancel_fd = b->cancel_fd;
 	clock_gettime(CLOCK_REALTIME_COARSE, &start);
-	r = spawn_run(&req, &res, &serr);
+	r = sandbox_exec(b->sb, &req, &res, &serr);
 	if (r == OFFLOAD_ENOMEM || r == -ENOMEM)
 		goto nomem;
+	if (r == OFFLOAD_ELOST)
+		goto lost;
 	if (r) {
 		r = batch_fill(b, OFFLOAD_ATTEMPT_ERROR, 0, serr.msg, NULL);
 		goto done;
@@ -289,6 +292,19 @@ int custom_run_batch(struct batch_exec *b, struct offload_error *err)
 	}
 	if (res_output(&res, &output))
 		goto nomem;
+	if (path) {
+		r = sandbox_fetch(b->sb, (char *const *)&path, 1, b->cancel_fd,
+				  &fetched, &serr);
+		if (r == OFFLOAD_ELOST)
+			goto lost;
+		if (r == OFFLOAD_ECANCELED) {
+			b->canceled = 1;
+			goto logs;
+		}
+		if (r)
+			goto nomem;
+		path = fetched.v[0];
+	}
 	if (path)
 		r = by_result_file(b, &res, path, &start, output.buf);
 	else
@@ -300,12 +316,16 @@ logs:
 		goto nomem;
 	r = write_batch_logs(b, &lo, &le, err);
 	goto cleanup;
+lost:
+	r = err_set(err, OFFLOAD_ELOST, "%s", serr.msg);
+	goto cleanup;
 done:
 	if (!r)
 		goto cleanup;
 nomem:
 	r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
 cleanup:
+	strvec_clear(&fetched);
 	spawn_res_release(&res);
 	buf_release(&tests);
 	buf_release(&rf);

@@ -239,7 +239,7 @@ int exec_run_batch(struct batch_exec *b, struct offload_error *err)
 	for (size_t i = 0; i < b->nr; i++) {
 		const char *id = b->ids[i], *word;
 		char *argv[2];
-		struct spawn_req req = { 0 };
+		struct sandbox_cmd req = { 0 };
 		struct spawn_res res;
 		struct offload_error serr = { 0, "" };
 		int sr;
@@ -268,11 +268,16 @@ int exec_run_batch(struct batch_exec *b, struct offload_error *err)
 		memset(&res, 0, sizeof(res));
 		capbuf_init(&res.out, OFFLOAD_OUTPUT_CAP);
 		capbuf_init(&res.err, OFFLOAD_OUTPUT_CAP);
-		sr = spawn_run(&req, &res, &serr);
+		sr = sandbox_exec(b->sb, &req, &res, &serr);
 		if (sr == OFFLOAD_ENOMEM || sr == -ENOMEM) {
 			spawn_res_release(&res);
 			r = OFFLOAD_ENOMEM;
 			break;
+		}
+		if (sr == OFFLOAD_ELOST) {	/* this test and the rest: elsewhere */
+			spawn_res_release(&res);
+			r = err_set(err, OFFLOAD_ELOST, "%s", serr.msg);
+			goto cleanup;
 		}
 		if (sr) {	/* could not start: the test's failure, not ours */
 			word = "error";

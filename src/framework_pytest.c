@@ -178,6 +178,53 @@ static int batch_env(const struct sandbox *sb, const char *plugin,
 	return r;
 }
 
+/*
+ * In a remote sandbox the plugin is not installed: `argv` becomes an sh
+ * command that writes it (passed as an argument, 6 KB) into
+ * REMOTE_PLUGIN_DIR, relative to the sandbox, then runs the batch.
+ */
+#define REMOTE_PLUGIN_DIR ".offload/plugin"
+static int remote_plugin(const char *dir, struct strvec *argv,
+			 struct offload_error *err)
+{
+	struct strvec wrapped = STRVEC_INIT;
+	struct buf path = BUF_INIT, text = BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	FILE *f;
+	int r = 0;
+
+	if (buf_addf(&path, "%s/offload_pytest_plugin.py", dir))
+		return OFFLOAD_ENOMEM;
+	f = fopen(path.buf, "re");
+	if (!f) {
+		r = err_set(err, OFFLOAD_ESPAWN, "cannot read '%s': %s", path.buf,
+			    strerror(errno));
+		buf_release(&path);
+		return r;
+	}
+	while (!r && (n = fread(chunk, 1, sizeof(chunk), f)))
+		r = buf_add(&text, chunk, n);
+	fclose(f);
+	if (!r && (strvec_push(&wrapped, "sh") || strvec_push(&wrapped, "-c") ||
+		   strvec_push(&wrapped, "mkdir -p " REMOTE_PLUGIN_DIR " && "
+			       "printf '%s' \"$1\" >" REMOTE_PLUGIN_DIR
+			       "/offload_pytest_plugin.py && shift && exec \"$@\"") ||
+		   strvec_push(&wrapped, "sh") || strvec_push(&wrapped, text.buf)))
+		r = OFFLOAD_ENOMEM;
+	for (size_t i = 0; !r && i < argv->nr; i++)
+		r = strvec_push(&wrapped, argv->v[i]);
+	buf_release(&path);
+	buf_release(&text);
+	if (r) {
+		strvec_clear(&wrapped);
+		return OFFLOAD_ENOMEM;
+	}
+	strvec_clear(argv);
+	*argv = wrapped;
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* The plugin's progress file                                          */
 
@@ -417,8 +464,8 @@ static int progress_cases(struct progress *p, struct junit_case **cases,
 int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 {
 	const struct offload_config *cfg = b->cfg;
-	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
-	struct spawn_req req = { 0 };
+	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT, fetched = STRVEC_INIT;
+	struct sandbox_cmd req = { 0 };
 	struct spawn_res res;
 	struct offload_error serr = { 0, "" };
 	struct junit_case *cases = NULL;
@@ -428,6 +475,9 @@ int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 	struct buf ended = BUF_INIT, unreached = BUF_INIT;
 	struct progress prog = { NULL, 0, 0, STRVEC_INIT, 0 };
 	const char *plugin = pytest_plugin_dir();
+	/* where the files are read: the sandbox's own, or their downloads
+	 * ("" until then: a remote batch's files are not here) */
+	const char *local_result = "", *local_progress = "";
 	char sig[64];
 	int r, jr;
 
@@ -443,7 +493,7 @@ int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 	/* named per batch and removed first: never read a stale file */
 	if (buf_addf(&result, "%s/junit-batch-%u.xml", b->sb->tmpdir, b->batch_no))
 		goto nomem;
-	if (unlink(result.buf) && errno != ENOENT) {
+	if (!b->sb->fetch_dir && unlink(result.buf) && errno != ENOENT) {
 		r = err_set(err, -errno, "cannot remove '%s': %s", result.buf,
 			    strerror(errno));
 		goto cleanup;
@@ -451,10 +501,14 @@ int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 	if (buf_addf(&progress, "%s/progress-batch-%u.txt", b->sb->tmpdir,
 		     b->batch_no))
 		goto nomem;
-	if (unlink(progress.buf) && errno != ENOENT) {
+	if (!b->sb->fetch_dir && unlink(progress.buf) && errno != ENOENT) {
 		r = err_set(err, -errno, "cannot remove '%s': %s", progress.buf,
 			    strerror(errno));
 		goto cleanup;
+	}
+	if (!b->sb->fetch_dir) {
+		local_result = result.buf;
+		local_progress = progress.buf;
 	}
 	r = command_words(cfg, &argv, &serr);
 	if (r == OFFLOAD_ECONFIG) {	/* the batch's failure, not offload's */
@@ -477,6 +531,17 @@ int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 	for (size_t i = 0; i < b->nr; i++)
 		if (strvec_push(&argv, b->ids[i]))
 			goto nomem;
+	if (b->sb->fetch_dir) {
+		/* a remote sandbox: the plugin travels with the batch */
+		r = remote_plugin(plugin, &argv, &serr);
+		if (r == OFFLOAD_ENOMEM)
+			goto nomem;
+		if (r) {
+			r = batch_fill(b, OFFLOAD_ATTEMPT_ERROR, 0, serr.msg, NULL);
+			goto done;
+		}
+		plugin = REMOTE_PLUGIN_DIR;
+	}
 	if (batch_env(b->sb, plugin, progress.buf, &env))
 		goto nomem;
 
@@ -486,15 +551,30 @@ int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 	req.cap = OFFLOAD_OUTPUT_CAP;
 	req.timeout_secs = cfg->test_timeout_secs;
 	req.cancel_fd = b->cancel_fd;
-	r = spawn_run(&req, &res, &serr);
+	r = sandbox_exec(b->sb, &req, &res, &serr);
 	if (r == OFFLOAD_ENOMEM || r == -ENOMEM)
 		goto nomem;
+	if (r == OFFLOAD_ELOST)
+		goto lost;
 	if (r) {
 		r = batch_fill(b, OFFLOAD_ATTEMPT_ERROR, 0, serr.msg, NULL);
 		goto done;
 	}
 	if (res.state == SPAWN_CANCELED)
 		goto canceled;
+	{
+		char *const paths[2] = { result.buf, progress.buf };
+
+		r = sandbox_fetch(b->sb, paths, 2, b->cancel_fd, &fetched, &serr);
+		if (r == OFFLOAD_ELOST)
+			goto lost;
+		if (r == OFFLOAD_ECANCELED)
+			goto canceled;
+		if (r)
+			goto nomem;
+		local_result = fetched.v[0];
+		local_progress = fetched.v[1];
+	}
 	if (res_output(&res, &output))
 		goto nomem;
 	/* `ended` says how pytest ended when it did not end normally */
@@ -519,7 +599,7 @@ int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 			     "no result: ", ended.buf);
 	if (r)
 		goto nomem;
-	jr = junit_read(result.buf, b->cancel_fd, &cases, &cases_nr, &serr);
+	jr = junit_read(local_result, b->cancel_fd, &cases, &cases_nr, &serr);
 	if (jr == OFFLOAD_ENOMEM)
 		goto nomem;
 	if (jr == OFFLOAD_ECANCELED)
@@ -538,7 +618,7 @@ int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 	 * are "not reached".  A complete JUnit file stays the only source.
 	 */
 	if (jr) {
-		if (progress_read(progress.buf, &prog) ||
+		if (progress_read(local_progress, &prog) ||
 		    progress_cases(&prog, &cases, &cases_nr, why.buf, output.buf,
 				   res.secs))
 			goto nomem;
@@ -556,13 +636,16 @@ canceled:
 	 * their results (from the progress file; a half-written or half-read
 	 * JUnit file proves nothing), the others get no attempt. */
 	b->canceled = 1;
-	if (progress_read(progress.buf, &prog) ||
+	if (progress_read(local_progress, &prog) ||
 	    match_results(b, prog.v, prog.nr, pytest_key, NULL, NULL, NULL))
 		goto nomem;
 logs:
 	if (capbuf_render(&res.out, &lo) || capbuf_render(&res.err, &le))
 		goto nomem;
 	r = write_batch_logs(b, &lo, &le, err);
+	goto cleanup;
+lost:
+	r = err_set(err, OFFLOAD_ELOST, "%s", serr.msg);
 	goto cleanup;
 done:
 	if (r)
@@ -572,6 +655,7 @@ done:
 nomem:
 	r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
 cleanup:
+	strvec_clear(&fetched);
 	junit_cases_free(cases, cases_nr);
 	progress_release(&prog);
 	spawn_res_release(&res);

@@ -1712,10 +1712,36 @@ static void write_case(struct writer *jw, const char *group,
 	buf_release(&msg);
 }
 
+/* Where a result's deciding attempt ran: NULL for this machine. */
+static const char *result_host(const struct offload_result *res)
+{
+	const struct offload_attempt *a = deciding_attempt(res);
+
+	return a ? a->host : NULL;
+}
+
+static int same_host(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Result i belongs to the suite of group g on host `on`. */
+static int in_suite(const struct offload_report *rep, size_t i, size_t g,
+		    const char *on)
+{
+	return rep->results[i].group == g &&
+		same_host(result_host(&rep->results[i]), on);
+}
+
+/*
+ * One <testsuite> per group and host: `on` is the host (NULL: this one,
+ * named `host`) whose results it holds, so that hostname says where each
+ * test ran.
+ */
 static void write_suite(struct writer *jw, const struct offload_report *rep,
 			size_t g,
 			const char *group, const char *interrupted,
-			const char *stamp, const char *host)
+			const char *stamp, const char *host, const char *on)
 {
 	size_t i, tests = 0, failures = 0, errors = 0, skipped = 0;
 	double secs = 0;
@@ -1723,7 +1749,7 @@ static void write_suite(struct writer *jw, const struct offload_report *rep,
 	for (i = 0; i < rep->nr; i++) {
 		const struct offload_result *res = &rep->results[i];
 
-		if (res->group != g)
+		if (!in_suite(rep, i, g, on))
 			continue;
 		tests++;
 		failures += res->verdict == OFFLOAD_FAILED;
@@ -1743,7 +1769,7 @@ static void write_suite(struct writer *jw, const struct offload_report *rep,
 	w_attr_size(jw, "skipped", skipped);
 	w_attr_secs(jw, "time", secs);
 	w_attr(jw, "timestamp", stamp);
-	w_attr_esc(jw, "hostname", host);
+	w_attr_esc(jw, "hostname", on ? on : host);
 	if (interrupted) {
 		w_start(jw, "properties");
 		w_start(jw, "property");
@@ -1753,7 +1779,7 @@ static void write_suite(struct writer *jw, const struct offload_report *rep,
 		w_end(jw);
 	}
 	for (i = 0; i < rep->nr; i++)
-		if (rep->results[i].group == g)
+		if (in_suite(rep, i, g, on))
 			write_case(jw, group, &rep->results[i], interrupted);
 	w_end(jw);
 }
@@ -1802,9 +1828,25 @@ static void write_report(struct writer *jw, const struct offload_config *cfg,
 	w_attr_size(jw, "failures", failures);
 	w_attr_size(jw, "errors", errors);
 	w_attr_secs(jw, "time", rep->secs);
-	for (g = 0; g < ngroups && !jw->failed && !jw->nomem; g++)
+	for (g = 0; g < ngroups && !jw->failed && !jw->nomem; g++) {
+		/* this machine first, then each other host in order of
+		 * appearance */
 		write_suite(jw, rep, g, group_name(cfg, g), interrupted,
-			    stamp, host);
+			    stamp, host, NULL);
+		for (i = 0; i < rep->nr; i++) {
+			const char *on = result_host(&rep->results[i]);
+			size_t j;
+
+			if (!on || rep->results[i].group != g)
+				continue;
+			for (j = 0; j < i; j++)
+				if (in_suite(rep, j, g, on))
+					break;
+			if (j == i)
+				write_suite(jw, rep, g, group_name(cfg, g),
+					    interrupted, stamp, host, on);
+		}
+	}
 	w_end(jw);
 	if (xmlTextWriterEndDocument(jw->w) < 0)
 		jw->failed = 1;

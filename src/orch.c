@@ -51,6 +51,9 @@ struct completion {
 	unsigned sandbox;
 	int started;              /* a BATCH_START notice, no results */
 	size_t *tests;            /* owned; the tests actually run */
+	char *host;               /* owned; where they ran, NULL: here */
+	int lost;                 /* tests without an attempt went elsewhere,
+				     or have no sandbox left (run->lost_reason) */
 	struct batch_exec ex;
 	int rc;
 	struct offload_error err;
@@ -71,6 +74,7 @@ struct worker {
 	unsigned index;
 	int started;
 	int kill[2];              /* a byte in kill[1] cancels this worker's batch */
+	int retired;              /* its sandbox failed for good */
 	struct completion *current;   /* the batch running, under mu */
 };
 
@@ -112,6 +116,9 @@ struct offload_run {
 	unsigned next_no;          /* under mu: number of the next hedge */
 	struct hedge *hedges;      /* under mu: to free at the end */
 	size_t workers_nr;         /* workers[] entries with a kill pipe */
+	size_t alive;              /* under mu: workers that may still take a batch */
+	char *lost_reason;         /* under mu: why tests were left without sandbox */
+	struct strvec notes;       /* under mu: sandbox warnings for the report */
 };
 
 /* Remove logs/batch-N.stdout|stderr left by an earlier run: offload's own
@@ -382,11 +389,79 @@ static void hedge(struct offload_run *run, const struct batch *b,
 	}
 }
 
+/*
+ * Queue the `n` tests of completion `c` that got no attempt (their
+ * sandbox was lost) as a new batch, for another sandbox.  Called with mu
+ * held; OFFLOAD_ENOMEM when it could not.
+ */
+static int requeue(struct offload_run *run, const struct batch *b,
+		   const struct completion *c)
+{
+	struct hedge *h = calloc(1, sizeof(*h));
+	size_t n = 0;
+
+	for (size_t k = 0; k < c->ex.nr; k++)
+		n += !(c->ex.res && c->ex.res[k].have);
+	if (!n) {
+		free(h);
+		return 0;
+	}
+	if (h) {
+		h->b.tests = malloc(n * sizeof(size_t));
+		h->comp[1].tests = malloc(n * sizeof(size_t));
+		h->ids = malloc(n * sizeof(char *));
+	}
+	if (!h || !h->b.tests || !h->comp[1].tests || !h->ids)
+		goto nomem;
+	n = 0;
+	for (size_t k = 0; k < c->ex.nr; k++)
+		if (!(c->ex.res && c->ex.res[k].have))
+			h->b.tests[n++] = c->tests[k];
+	h->b.nr = n;
+	h->b.group = b->group;
+	h->b.est = b->est * (double)n / (double)(b->nr ? b->nr : 1);
+	h->b.requeued = 1;
+	h->b.no = ++run->next_no;
+	if (queue_push(&run->q, &h->b))
+		goto nomem;
+	h->next = run->hedges;
+	run->hedges = h;
+	run->batches_total++;
+	return 0;
+nomem:
+	if (h) {
+		free(h->b.tests);
+		free(h->comp[1].tests);
+		free(h->ids);
+	}
+	free(h);
+	return OFFLOAD_ENOMEM;
+}
+
+/* Say `fmt` in the report's warnings (from a worker; mu not held). */
+static void note(struct offload_run *run, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void note(struct offload_run *run, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&run->mu);
+	if (r || strvec_push_nodup(&run->notes, buf_detach(&b)))
+		run->oom.code = run->oom.code ? run->oom.code : OFFLOAD_ENOMEM;
+	pthread_mutex_unlock(&run->mu);
+	buf_release(&b);
+}
+
 /* The completions and ID array that belong to batch `b`. */
 static struct completion *slots_of(struct offload_run *run, struct batch *b,
 				   const char ***ids)
 {
-	if (b->hedge) {
+	if (b->hedge || b->requeued) {
 		struct hedge *h = (struct hedge *)((char *)b - offsetof(struct hedge, b));
 
 		*ids = h->ids;
@@ -394,6 +469,35 @@ static struct completion *slots_of(struct offload_run *run, struct batch *b,
 	}
 	*ids = run->ids[b - run->plan.batches];
 	return &run->comps[2 * (size_t)(b - run->plan.batches)];
+}
+
+/*
+ * After a batch whose sandbox was lost (OFFLOAD_ELOST): its tests
+ * without an attempt run again elsewhere, and a sandbox lost twice in a
+ * row is retired.  A sandbox that works again is forgiven.
+ */
+#define LOST_IN_A_ROW 2
+static void lost_batch(struct worker *w, struct batch *b, struct completion *c)
+{
+	struct offload_run *run = w->run;
+	struct sandbox *sb = &run->pool.sb[w->index];
+
+	if (c->rc != OFFLOAD_ELOST) {
+		sb->failures = 0;
+		return;
+	}
+	note(run, "%s", c->err.msg);
+	pthread_mutex_lock(&run->mu);
+	if (!c->ex.canceled && !run->stopping && !requeue(run, b, c)) {
+		c->lost = 1;
+		c->rc = 0;
+	}
+	pthread_mutex_unlock(&run->mu);
+	if (++sb->failures >= LOST_IN_A_ROW) {
+		w->retired = 1;
+		note(run, "sandbox %u retired: lost %u batches in a row",
+		     w->index, sb->failures);
+	}
 }
 
 /*
@@ -435,6 +539,9 @@ static void run_batch(struct worker *w, struct batch *b)
 		c->ex.cancel_fd = w->kill[0];
 		c->ex.log_dir = run->log_dir;
 		c->rc = framework_run_batch(&c->ex, &c->err);
+		lost_batch(w, b, c);
+		if (c->ex.sb->host)
+			c->host = strdup(c->ex.sb->host);	/* NULL: not said */
 		sandbox_reset(&run->pool.sb[w->index]);
 	}
 	pthread_mutex_lock(&run->mu);
@@ -469,7 +576,8 @@ static struct batch *next_batch(struct worker *w, int *token)
 	char sink[64];
 
 	*token = 0;
-	if (!w->index || !js)
+	/* a remote sandbox costs this machine next to nothing: no token */
+	if (!w->index || !js || run->pool.ops->remote)
 		return queue_pop(&run->q);
 	while (queue_wait(&run->q)) {
 		struct batch *b;
@@ -496,15 +604,46 @@ static struct batch *next_batch(struct worker *w, int *token)
 	return NULL;
 }
 
+/*
+ * The last sandbox is gone: the batches still queued get no attempt, and
+ * the report says why.  Called by the last worker to retire.
+ */
+static void no_sandbox_left(struct offload_run *run)
+{
+	struct batch *b;
+
+	while ((b = queue_trypop(&run->q))) {
+		const char **ids;
+		struct completion *c = slots_of(run, b, &ids) + 1;
+		size_t n = 0;
+
+		c->batch = b;
+		pthread_mutex_lock(&run->mu);
+		for (size_t i = 0; i < b->nr; i++)
+			if (!run->ts[b->tests[i]].decided)
+				c->tests[n++] = b->tests[i];
+		pthread_mutex_unlock(&run->mu);
+		c->ex.nr = n;
+		c->lost = 1;
+		hand_back(run, c);
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct offload_run *run = w->run;
+	struct offload_error err = { 0, "" };
 	struct batch *b;
 	char sink[64];
-	int token;
+	int token, last;
 
-	while ((b = next_batch(w, &token))) {
+	if (sandbox_open(&run->pool, w->index, run->cancel[0], &err)) {
+		if (err.code != OFFLOAD_ECANCELED)
+			note(run, "%s", err.msg);
+		w->retired = 1;
+	}
+	while (!w->retired && (b = next_batch(w, &token))) {
 		run_batch(w, b);
 		/* A failed write back is counted by the jobserver and said
 		 * by offload_jobserver_close(). */
@@ -515,6 +654,15 @@ static void *worker_main(void *arg)
 		while (read(w->kill[0], sink, sizeof(sink)) > 0)
 			;
 	}
+	sandbox_close(&run->pool, w->index);
+	pthread_mutex_lock(&run->mu);
+	last = !--run->alive && w->retired && !run->stopping;
+	if (last && !run->lost_reason)
+		run->lost_reason = strdup(err.code ? err.msg :
+					  "every sandbox was lost");
+	pthread_mutex_unlock(&run->mu);
+	if (last)
+		no_sandbox_left(run);
 	return NULL;
 }
 
@@ -524,7 +672,7 @@ static void *worker_main(void *arg)
  * the caller must not let either pass unsaid.
  */
 static int add_attempt(struct tstate *t, const struct test_outcome *o,
-		       unsigned sandbox, unsigned batch)
+		       unsigned sandbox, unsigned batch, const char *host)
 {
 	struct offload_attempt *a;
 
@@ -544,7 +692,9 @@ static int add_attempt(struct tstate *t, const struct test_outcome *o,
 	a->batch = batch;
 	a->message = o->message ? alloc_strdup(o->message) : NULL;
 	a->output = o->output ? alloc_strdup(o->output) : NULL;
-	if ((o->message && !a->message) || (o->output && !a->output))
+	a->host = host ? alloc_strdup(host) : NULL;
+	if ((o->message && !a->message) || (o->output && !a->output) ||
+	    (host && !a->host))
 		return OFFLOAD_ENOMEM;
 	return 0;
 }
@@ -659,8 +809,8 @@ static size_t absorb(struct offload_run *run, struct progress_state *ps,
 				   o->outcome != OFFLOAD_ATTEMPT_SKIPPED))
 				continue;
 		} else if (!o) {
-			if (c->ex.canceled || run->canceled)
-				continue;	/* no attempt: the run is stopping */
+			if (c->ex.canceled || run->canceled || c->lost)
+				continue;	/* no attempt: stopping, or elsewhere */
 			/* offload's own failure (memory, logs): the test still
 			 * gets a failed attempt, never a silent drop. */
 			fallback.outcome = OFFLOAD_ATTEMPT_ERROR;
@@ -670,7 +820,7 @@ static size_t absorb(struct offload_run *run, struct progress_state *ps,
 		}
 		if (!b->hedge)
 			ts->finished++;
-		if (add_attempt(ts, o, c->sandbox, b->no))
+		if (add_attempt(ts, o, c->sandbox, b->no, c->host))
 			lost_result(run, "out of memory recording an attempt of test '%s'",
 				    run->tests.ids[t]);
 		if (was) {
@@ -711,6 +861,7 @@ static size_t drain(struct offload_run *run, struct progress_state *ps,
 		    struct offload_report *rep)
 {
 	struct completion *list, *next;
+	struct strvec notes;
 	size_t finished = 0;
 	char sink[256];
 
@@ -720,7 +871,26 @@ static size_t drain(struct offload_run *run, struct progress_state *ps,
 	list = run->done;
 	run->done = NULL;
 	run->done_tail = &run->done;
+	notes = run->notes;
+	strvec_init(&run->notes);
 	pthread_mutex_unlock(&run->mu);
+	for (size_t i = 0; i < notes.nr; i++) {
+		char **v = alloc_reallocarray(rep->warnings, rep->warnings_nr + 1,
+					      sizeof(*v));
+		struct offload_event ev = { 0 };
+
+		if (!v) {
+			lost_result(run, "out of memory keeping a warning");
+			break;
+		}
+		rep->warnings = v;
+		v[rep->warnings_nr++] = notes.v[i];
+		notes.v[i] = NULL;
+		ev.type = OFFLOAD_EVENT_WARNING;
+		ev.text = v[rep->warnings_nr - 1];
+		emit(run, ps, &ev);
+	}
+	strvec_clear(&notes);
 	for (; list; list = next) {
 		next = list->next;
 		if (!list->started) {
@@ -734,6 +904,8 @@ static size_t drain(struct offload_run *run, struct progress_state *ps,
 			absorb(run, ps, list, rep);
 		}
 		batch_exec_release(&list->ex);
+		free(list->host);
+		list->host = NULL;
 	}
 	return finished;
 }
@@ -773,6 +945,8 @@ static int build_report(struct offload_run *run, struct offload_report *rep)
 				buf_addf(&why, "interrupted by %s", signame(rep->interrupted));
 			else if (rep->fail_fast_stopped)
 				buf_adds(&why, "canceled by --fail-fast");
+			else if (run->lost_reason)
+				buf_addf(&why, "no sandbox: %s", run->lost_reason);
 			else
 				buf_adds(&why, "no result");
 			r->not_run_reason = buf_detach(&why);
@@ -858,6 +1032,25 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 	}
 	if ((ret = sandbox_pool_create(&run->pool, cfg, (unsigned)workers_nr, err)))
 		goto out;
+	strvec_init(&run->notes);
+	if ((ret = sandbox_pool_start(&run->pool, run->cancel[0], err))) {
+		/* No sandbox can be made: every test is not run, and says
+		 * why (unless the run was interrupted). */
+		if (ret == OFFLOAD_ENOMEM)
+			goto out;
+		if (!run->interrupted) {
+			if (!(run->lost_reason = strdup(err->msg))) {
+				ret = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+				goto out;
+			}
+			ev.type = OFFLOAD_EVENT_WARNING;
+			ev.text = err->msg;
+			emit(run, &ps, &ev);
+		}
+		err_clear(err);
+		ret = 0;
+		goto report;
+	}
 	if (run->opts.on_event) {
 		if (!run->plan.by_history)
 			ev.text = "no recorded durations: scheduling round-robin";
@@ -871,7 +1064,7 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 			err_set(err, ret, "out of memory");
 			goto out;
 		}
-	queue_close(&run->q, 0);	/* no more batches: workers end when empty */
+	/* Open until every batch is in: a lost batch is queued again. */
 
 	run->workers = calloc(workers_nr, sizeof(*run->workers));
 	if (!run->workers) {
@@ -901,10 +1094,14 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 	}
 	run->batches_total = run->plan.nr;
 	run->next_no = (unsigned)run->plan.nr;
+	run->alive = workers_nr;
 	for (size_t i = 0; i < workers_nr; i++) {
 		struct worker *w = &run->workers[i];
 
 		if (pthread_create(&w->thread, NULL, worker_main, w)) {
+			pthread_mutex_lock(&run->mu);
+			run->alive -= workers_nr - i;
+			pthread_mutex_unlock(&run->mu);
 			cancel_all(run);
 			break;
 		}
@@ -945,6 +1142,7 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 	pthread_mutex_unlock(&run->mu);
 	for (size_t i = 0; i < run->workers_nr; i++)
 		(void)!write(run->workers[i].kill[1], "d", 1);
+	queue_close(&run->q, 0);
 	for (size_t i = 0; i < workers_nr; i++)
 		if (run->workers[i].started)
 			pthread_join(run->workers[i].thread, NULL);
@@ -1024,6 +1222,9 @@ void offload_run_free(struct offload_run *run)
 		free(h);
 	}
 	free(run->log_dir);
+	free(run->lost_reason);
+	if (run->notes.v)
+		strvec_clear(&run->notes);
 	plan_release(&run->plan);
 	offload_test_list_release(&run->tests);
 	free(run);

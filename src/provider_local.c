@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * provider_local.c - local sandboxes: the configured working directory plus
- * a private temporary directory per sandbox, and the environment a batch
- * runs with.  It starts no process (spawn.c does) and never touches the
- * working directory, only the temporary tree it created.
+ * provider_local.c - sandbox pools (every provider's local side: the
+ * temporary tree, the environment a batch runs with) and the local
+ * provider: the configured working directory plus a private temporary
+ * directory per sandbox.  It never touches the working directory, only
+ * the temporary tree it created.
  *
  * The root is always /tmp/offload.XXXXXX, whatever TMPDIR says: test
  * suites put Unix sockets in $TMPDIR (GPG's agent, databases), and a socket
@@ -77,16 +78,17 @@ void sandbox_reset(struct sandbox *sb)
 {
 	struct strvec names = STRVEC_INIT;
 	struct dirent *de;
+	const char *dirname = sb->fetch_dir ? sb->fetch_dir : sb->tmpdir;
 	DIR *dir;
 
-	chmod(sb->tmpdir, 0700);	/* the test may have locked it */
-	dir = opendir(sb->tmpdir);
+	chmod(dirname, 0700);	/* the test may have locked it */
+	dir = opendir(dirname);
 	if (!dir)
 		return;
 	/* Collect first: removing while reading a directory is unspecified. */
 	while ((de = readdir(dir)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			strvec_pushf(&names, "%s/%s", sb->tmpdir, de->d_name);
+			strvec_pushf(&names, "%s/%s", dirname, de->d_name);
 	closedir(dir);
 	for (size_t i = 0; i < names.nr; i++)
 		remove_tree(names.v[i]);
@@ -134,8 +136,11 @@ int env_is_make_var(const char *entry)
  * The batch environment: ours without make's jobserver variables (the
  * tests do not have its fds), then the sandbox's own variables, then
  * [provider.env], which wins over both: it is what the user asked for.
+ * A remote sandbox gets only what offload adds: the remote side has its
+ * own environment.
  */
-static int build_env(struct sandbox *sb, const struct offload_config *cfg)
+static int build_env(struct sandbox *sb, const struct offload_config *cfg,
+		     int remote)
 {
 	static const char *const drop[] = {
 		"TMPDIR", "TEST_TMPDIR", "OFFLOAD_SANDBOX",
@@ -143,7 +148,7 @@ static int build_env(struct sandbox *sb, const struct offload_config *cfg)
 	struct strvec env = STRVEC_INIT;
 	int rc = 0;
 
-	for (char **e = environ; e && *e && !rc; e++) {
+	for (char **e = environ; !remote && e && *e && !rc; e++) {
 		int keep = !env_is_make_var(*e);
 
 		for (size_t i = 0; i < sizeof(drop) / sizeof(*drop) && keep; i++)
@@ -192,6 +197,54 @@ static const char *work_dir(const struct offload_config *cfg)
 	return cfg->dir;
 }
 
+static const struct provider_ops *find_provider(const char *type)
+{
+	if (type && strcmp(type, "local"))
+		return &provider_command;	/* command, ssh, slurm */
+	return &provider_local;
+}
+
+/*
+ * Local sandbox i: cwd is the working directory, tmpdir root/i (created).
+ * Remote: cwd ".", tmpdir ".offload/tmp" (made by each batch's command),
+ * and root/i is where its downloads land.
+ */
+static int pool_add(struct sandbox_pool *pool, unsigned i, const char *cwd,
+		    struct offload_error *err)
+{
+	struct sandbox *sb = &pool->sb[i];
+	int remote = pool->ops->remote;
+	struct buf path = BUF_INIT;
+	int r;
+
+	pool->nr = i + 1;	/* so that destroy frees this one too */
+	sb->index = i;
+	sb->pool = pool;
+	if (buf_addf(&path, "%s/%u", pool->root, i))
+		goto nomem;
+	if (remote) {
+		sb->fetch_dir = buf_detach(&path);
+		sb->cwd = strdup(".");
+		sb->tmpdir = strdup(".offload/tmp");
+	} else {
+		sb->tmpdir = buf_detach(&path);
+		sb->cwd = strdup(cwd);
+	}
+	if (!sb->cwd || !sb->tmpdir || (remote && !sb->fetch_dir))
+		goto nomem;
+	if (mkdir(remote ? sb->fetch_dir : sb->tmpdir, 0700))
+		return err_set(err, -errno, "cannot create directory '%s': %s",
+			       remote ? sb->fetch_dir : sb->tmpdir,
+			       strerror(errno));
+	if ((r = build_env(sb, pool->cfg, remote)))
+		goto nomem;
+	return 0;
+nomem:
+	buf_release(&path);
+	return err_set(err, OFFLOAD_ENOMEM, "cannot create sandboxes: %s",
+		       offload_strerror(OFFLOAD_ENOMEM));
+}
+
 int sandbox_pool_create(struct sandbox_pool *pool,
 			const struct offload_config *cfg, unsigned nr,
 			struct offload_error *err)
@@ -201,6 +254,8 @@ int sandbox_pool_create(struct sandbox_pool *pool,
 	int rc = 0;
 
 	memset(pool, 0, sizeof(*pool));
+	pool->cfg = cfg;
+	pool->ops = find_provider(cfg->provider_type);
 	if (!nr)
 		return err_set(err, OFFLOAD_EUSAGE, "no sandboxes requested");
 	if (work_dir(cfg))
@@ -227,31 +282,8 @@ int sandbox_pool_create(struct sandbox_pool *pool,
 			     offload_strerror(OFFLOAD_ENOMEM));
 		goto cleanup;
 	}
-	for (unsigned i = 0; i < nr; i++) {
-		struct sandbox *sb = &pool->sb[i];
-		struct buf path = BUF_INIT;
-
-		pool->nr = i + 1;	/* so that destroy frees this one too */
-		sb->index = i;
-		if (buf_addf(&path, "%s/%u", root, i) ||
-		    !(sb->cwd = strdup(cwd))) {
-			buf_release(&path);
-			rc = err_set(err, OFFLOAD_ENOMEM, "cannot create sandboxes: %s",
-				     offload_strerror(OFFLOAD_ENOMEM));
-			goto cleanup;
-		}
-		sb->tmpdir = buf_detach(&path);
-		if (mkdir(sb->tmpdir, 0700)) {
-			rc = err_set(err, -errno, "cannot create directory '%s': %s",
-				     sb->tmpdir, strerror(errno));
-			goto cleanup;
-		}
-		if (build_env(sb, cfg)) {
-			rc = err_set(err, OFFLOAD_ENOMEM, "cannot create sandboxes: %s",
-				     offload_strerror(OFFLOAD_ENOMEM));
-			goto cleanup;
-		}
-	}
+	for (unsigned i = 0; i < nr && !rc; i++)
+		rc = pool_add(pool, i, cwd, err);
 cleanup:
 	free(cwd);
 	if (rc)
@@ -259,16 +291,89 @@ cleanup:
 	return rc;
 }
 
+int sandbox_pool_start(struct sandbox_pool *pool, int cancel_fd,
+		       struct offload_error *err)
+{
+	return pool->ops->start ? pool->ops->start(pool, cancel_fd, err) : 0;
+}
+
+int sandbox_open(struct sandbox_pool *pool, unsigned i, int cancel_fd,
+		 struct offload_error *err)
+{
+	if (!pool->ops->create || pool->sb[i].id)
+		return 0;
+	return pool->ops->create(&pool->sb[i], cancel_fd, err);
+}
+
+void sandbox_close(struct sandbox_pool *pool, unsigned i)
+{
+	if (pool->ops && pool->ops->destroy && pool->sb[i].id)
+		pool->ops->destroy(&pool->sb[i]);
+}
+
 void sandbox_pool_destroy(struct sandbox_pool *pool)
 {
+	for (unsigned i = 0; i < pool->nr; i++)
+		sandbox_close(pool, i);
+	if (pool->ops && pool->ops->stop)
+		pool->ops->stop(pool);
 	if (pool->root)
 		remove_tree(pool->root);
 	for (unsigned i = 0; i < pool->nr; i++) {
 		free(pool->sb[i].cwd);
 		free(pool->sb[i].tmpdir);
+		free(pool->sb[i].host);
+		free(pool->sb[i].id);
+		free(pool->sb[i].fetch_dir);
 		strv_free(pool->sb[i].envp);
 	}
 	free(pool->sb);
 	free(pool->root);
 	memset(pool, 0, sizeof(*pool));
 }
+
+int sandbox_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
+		 struct spawn_res *res, struct offload_error *err)
+{
+	return sb->pool->ops->exec(sb, cmd, res, err);
+}
+
+int sandbox_fetch(struct sandbox *sb, char *const *paths, size_t n,
+		  int cancel_fd, struct strvec *local, struct offload_error *err)
+{
+	return sb->pool->ops->fetch(sb, paths, n, cancel_fd, local, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* The local provider                                                  */
+
+static int local_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
+		      struct spawn_res *res, struct offload_error *err)
+{
+	struct spawn_req req = { 0 };
+
+	req.argv = cmd->argv;
+	req.envp = cmd->envp ? cmd->envp : sb->envp;
+	req.cwd = cmd->cwd ? cmd->cwd : sb->cwd;
+	req.cap = cmd->cap;
+	req.timeout_secs = cmd->timeout_secs;
+	req.cancel_fd = cmd->cancel_fd;
+	return spawn_run(&req, res, err);
+}
+
+/* Result files are where the batch wrote them. */
+static int local_fetch(struct sandbox *sb, char *const *paths, size_t n,
+		       int cancel_fd, struct strvec *local,
+		       struct offload_error *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strvec_push(local, paths[i]))
+			return err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	return 0;
+}
+
+const struct provider_ops provider_local = {
+	.type = "local",
+	.exec = local_exec,
+	.fetch = local_fetch,
+};

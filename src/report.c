@@ -68,6 +68,7 @@ void result_release(struct offload_result *r)
 {
 	for (size_t i = 0; i < r->attempts_nr; i++) {
 		free(r->attempts[i].message);
+		free(r->attempts[i].host);
 		free(r->attempts[i].output);
 	}
 	free(r->attempts);

@@ -14,6 +14,7 @@ struct batch {
 	double est;               /* estimated seconds */
 	size_t id_bytes;          /* sum of strlen(id) + 1 */
 	unsigned hedge;           /* 0: planned; n: a hedged copy, n-th generation */
+	unsigned requeued;        /* run again after its sandbox was lost */
 };
 
 struct plan {

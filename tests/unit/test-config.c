@@ -229,7 +229,7 @@ static void test_bad_values(void **state)
 		{ "history", "default_duration_secs = -0.5",
 		  "bad value '-0.5' for 'default_duration_secs' (expected a number >= 0)" },
 		{ "provider", "type = docker",
-		  "unknown provider type 'docker' (valid types: local)" },
+		  "unknown provider type 'docker' (valid types: local, command, ssh, slurm)" },
 		{ "provider.env", "BAD-NAME = 1",
 		  "bad environment variable name 'BAD-NAME' in [provider.env]" },
 		{ "provider.env", "1X = 1",

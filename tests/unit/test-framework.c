@@ -35,6 +35,7 @@ struct fx {
 	struct offload_config cfg;
 	struct offload_group groups[2];
 	struct sandbox sb;
+	struct sandbox_pool pool;
 };
 
 static int rm_entry(const char *path, const struct stat *st, int flag,
@@ -66,6 +67,9 @@ static int setup(void **state)
 	f->sb.cwd = f->dir;
 	f->sb.tmpdir = f->tmp;
 	f->sb.envp = environ;
+	f->pool.cfg = &f->cfg;
+	f->pool.ops = &provider_local;
+	f->sb.pool = &f->pool;
 	*state = f;
 	return 0;
 }

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * provider.h - what the remote providers share: the command templates
+ * (provider_command.c runs them; provider_ssh.c and provider_slurm.c
+ * write them from their few keys).
+ */
+#ifndef OFFLOAD_PROVIDER_H
+#define OFFLOAD_PROVIDER_H
+#include "framework.h"
+#include "sandbox.h"
+
+struct provider_templates {
+	char *prepare, *create, *exec, *download, *destroy;  /* owned, "" if unset */
+	char *sandbox_dir;        /* owned; a value template, "" if unset */
+	char *stop;               /* owned or NULL; after every destroy, once */
+	/* per host ({host}), for the whole run (ssh's master connections),
+	 * started before prepare; canceled after stop */
+	char *session;            /* owned or NULL */
+	char *session_ready;      /* owned or NULL; exits 0 once it is up */
+};
+
+/* Fill `t` from the [provider] keys (type = command). */
+int command_templates(const struct offload_config *cfg,
+		      struct provider_templates *t, struct offload_error *err);
+/* type = ssh: `hosts` as split by the caller. */
+int ssh_templates(const struct offload_config *cfg, const struct strvec *hosts,
+		  struct provider_templates *t, struct offload_error *err);
+/* type = slurm. */
+int slurm_templates(const struct offload_config *cfg,
+		    struct provider_templates *t, struct offload_error *err);
+void provider_templates_release(struct provider_templates *t);
+
+#endif

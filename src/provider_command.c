@@ -1,0 +1,763 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * provider_command.c - remote sandboxes through shell templates
+ * ([provider] type = command; ssh and slurm fill the templates in, see
+ * provider_ssh.c and provider_slurm.c).
+ *
+ * Every step is one `shell -c TEMPLATE` run here, in the working
+ * directory, with our environment plus [provider.env], each "{name}"
+ * replaced by a single-quoted value: so an ID or a path is data however
+ * many shells it crosses, as long as each layer is given a quoted word.
+ *
+ *   prepare_command   once; its last stdout line is {image_id}
+ *   create_command    per sandbox ({index}, {host}); last line: {sandbox_id}
+ *   exec_command      {command}: one sh command line that runs the batch
+ *   download_command  {paths} into {dest}; {pack} writes them as a tar
+ *   destroy_command   per created sandbox, on every path
+ *
+ * {command} ends by printing a marker line with the batch's exit status
+ * and the host's name on stderr: a step that ends without it lost the
+ * sandbox (ssh could not connect, the allocation was revoked), which is
+ * not the test's failure: the batch runs again elsewhere (OFFLOAD_ELOST).
+ * Create, download and destroy are tried `retries` more times, after
+ * 0.25 s, 0.5 s, 1 s... (at most 4 s), before they count as failed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "error.h"
+#include "provider.h"
+#include "quote.h"
+
+extern char **environ;
+
+#define STEP_OUTPUT_CAP (256 * 1024)
+#define MARKER "\036offload-exit-"
+
+struct session {
+	pthread_t thread;
+	int started;
+	struct sandbox_pool *pool;
+	struct sandbox host;      /* only its index: {host} */
+};
+
+struct cmd_provider {
+	struct provider_templates t;
+	struct session *sessions; /* one per host, when t.session is set */
+	int stop_pipe[2];         /* readable: the sessions end */
+	char *image_id;           /* prepare's last line, or "" */
+	char run_id[17];          /* names this run's sandboxes */
+	struct strvec hosts;
+	char **envp;              /* ours plus [provider.env] */
+};
+
+/* The values a template may name, single-quoted when looked up. */
+struct vars {
+	const struct cmd_provider *p;
+	const struct sandbox *sb; /* NULL for prepare and stop */
+	char index[16];
+	const char *command, *paths, *dest, *pack;   /* quoted already */
+	int raw;                  /* look values up unquoted */
+	struct buf scratch;
+};
+
+static const char *lookup(const char *key, size_t len, void *data)
+{
+	struct vars *v = data;
+	const char *raw = NULL;
+
+#define IS(name) (len == sizeof(name) - 1 && !memcmp(key, name, len))
+	if (IS("command"))
+		return v->command;
+	if (IS("paths"))
+		return v->paths;
+	if (IS("dest"))
+		return v->dest;
+	if (IS("pack"))
+		return v->pack;
+	if (IS("image_id"))
+		raw = v->p->image_id;
+	else if (IS("run_id"))
+		raw = v->p->run_id;
+	else if (IS("index") && v->sb)
+		raw = v->index;
+	else if (IS("sandbox_id") && v->sb)
+		raw = v->sb->id;
+	else if (IS("host") && v->sb && v->p->hosts.nr)
+		raw = v->p->hosts.v[v->sb->index % v->p->hosts.nr];
+#undef IS
+	if (!raw || v->raw)
+		return raw;
+	buf_reset(&v->scratch);
+	return sq_quote_buf(&v->scratch, raw) ? NULL : v->scratch.buf;
+}
+
+static void vars_init(struct vars *v, const struct cmd_provider *p,
+		      const struct sandbox *sb)
+{
+	memset(v, 0, sizeof(*v));
+	v->p = p;
+	v->sb = sb;
+	if (sb)
+		snprintf(v->index, sizeof(v->index), "%u", sb->index);
+	buf_init(&v->scratch);
+}
+
+/* Wait `ms` unless cancel_fd becomes readable first (then 1). */
+static int backoff(int cancel_fd, int ms)
+{
+	struct pollfd p = { .fd = cancel_fd, .events = POLLIN };
+
+	if (cancel_fd < 0)
+		return poll(NULL, 0, ms), 0;
+	return poll(&p, 1, ms) > 0;
+}
+
+/* The last non-empty line of `text`, copied. */
+static char *last_line(const char *text)
+{
+	const char *end = text + strlen(text), *start;
+
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	start = end;
+	while (start > text && start[-1] != '\n')
+		start--;
+	return strndup(start, (size_t)(end - start));
+}
+
+/* "sandbox 3 (h1)" or "prepare", for messages. */
+static void step_subject(char *dst, size_t n, const struct vars *v)
+{
+	if (!v->sb)
+		snprintf(dst, n, "provider");
+	else if (v->p->hosts.nr)
+		snprintf(dst, n, "sandbox %u (%s)", v->sb->index,
+			 v->p->hosts.v[v->sb->index % v->p->hosts.nr]);
+	else
+		snprintf(dst, n, "sandbox %u", v->sb->index);
+}
+
+/*
+ * Run template `key` = `tmpl` once.  0 when it exited 0 (*out, if
+ * given, gets its whole stdout); else an error naming the step, quoting
+ * the end of its stderr: OFFLOAD_ESPAWN, OFFLOAD_ETIMEDOUT,
+ * OFFLOAD_ECANCELED or OFFLOAD_ENOMEM.
+ */
+static int step_once(struct sandbox_pool *pool, const char *key,
+		     const char *tmpl, struct vars *v, double timeout,
+		     int cancel_fd, struct buf *out, struct offload_error *err)
+{
+	const struct cmd_provider *p = pool->priv;
+	const struct offload_config *cfg = pool->cfg;
+	struct buf script = BUF_INIT;
+	struct spawn_req req = { 0 };
+	struct spawn_res res;
+	char *argv[4], who[128], tail[600];
+	size_t n;
+	int r;
+
+	step_subject(who, sizeof(who), v);
+	memset(&res, 0, sizeof(res));
+	capbuf_init(&res.out, STEP_OUTPUT_CAP);
+	capbuf_init(&res.err, STEP_OUTPUT_CAP);
+	if (template_expand(&script, tmpl, lookup, v)) {
+		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+		goto out;
+	}
+	argv[0] = cfg->shell;
+	argv[1] = (char *)"-c";
+	argv[2] = script.buf;
+	argv[3] = NULL;
+	req.argv = argv;
+	req.envp = p->envp;
+	req.cwd = cfg->provider_working_dir;
+	req.cap = STEP_OUTPUT_CAP;
+	req.timeout_secs = timeout;
+	req.cancel_fd = cancel_fd;
+	r = spawn_run(&req, &res, err);
+	if (r) {
+		err_set(err, r, "%s: %s: %s", who, key, err->msg);
+		goto out;
+	}
+	n = capbuf_tail(&res.err, tail, sizeof(tail) - 1);
+	while (n && (tail[n - 1] == '\n' || tail[n - 1] == ' '))
+		n--;
+	tail[n] = '\0';
+	switch (res.state) {
+	case SPAWN_EXITED:
+		if (!res.status) {
+			if (out && capbuf_render(&res.out, out))
+				r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+			goto out;
+		}
+		r = err_set(err, OFFLOAD_ESPAWN, "%s: %s exited with status %d%s%s",
+			    who, key, res.status, n ? ": " : "", tail);
+		break;
+	case SPAWN_SIGNALED:
+		r = err_set(err, OFFLOAD_ESPAWN, "%s: %s killed by signal %d%s%s",
+			    who, key, res.status, n ? ": " : "", tail);
+		break;
+	case SPAWN_TIMEDOUT:
+		r = err_set(err, OFFLOAD_ETIMEDOUT, "%s: %s timed out after %g s",
+			    who, key, timeout);
+		break;
+	case SPAWN_CANCELED:
+		r = err_set(err, OFFLOAD_ECANCELED, "%s: %s canceled", who, key);
+		break;
+	}
+out:
+	spawn_res_release(&res);
+	buf_release(&script);
+	return r;
+}
+
+/* step_once, tried cfg->retries more times while it fails. */
+static int step(struct sandbox_pool *pool, const char *key, const char *tmpl,
+		struct vars *v, double timeout, int cancel_fd, struct buf *out,
+		struct offload_error *err)
+{
+	int ms = 250, r = 0;
+
+	for (unsigned i = 0; i <= pool->cfg->retries; i++) {
+		if (i && backoff(cancel_fd, ms))
+			return err_set(err, OFFLOAD_ECANCELED, "%s canceled", key);
+		if (i && ms < 4000)
+			ms *= 2;
+		if (out)
+			buf_reset(out);
+		r = step_once(pool, key, tmpl, v, timeout, cancel_fd, out, err);
+		if (!r || r == OFFLOAD_ECANCELED || r == OFFLOAD_ENOMEM)
+			return r;
+	}
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+
+static int split_hosts(const char *s, struct strvec *out)
+{
+	while (s && *s) {
+		size_t n;
+
+		s += strspn(s, " \t,");
+		n = strcspn(s, " \t,");
+		if (n && strvec_push_nodup(out, strndup(s, n)))
+			return OFFLOAD_ENOMEM;
+		s += n;
+	}
+	return 0;
+}
+
+static int build_step_env(struct cmd_provider *p, const struct offload_config *cfg)
+{
+	struct strvec env = STRVEC_INIT;
+
+	if (env_build(&env, environ, cfg->env, cfg->env_nr)) {
+		strvec_clear(&env);
+		return OFFLOAD_ENOMEM;
+	}
+	p->envp = strvec_detach(&env);
+	return p->envp ? 0 : OFFLOAD_ENOMEM;
+}
+
+static void new_run_id(char *dst)
+{
+	unsigned char b[8] = { 0 };
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || read(fd, b, sizeof(b)) != (ssize_t)sizeof(b)) {
+		unsigned long x = (unsigned long)getpid() ^
+			(unsigned long)(now_secs() * 1e6);
+
+		memcpy(b, &x, sizeof(x) < sizeof(b) ? sizeof(x) : sizeof(b));
+	}
+	if (fd >= 0)
+		close(fd);
+	for (int i = 0; i < 8; i++)
+		snprintf(dst + 2 * i, 3, "%02x", b[i]);
+}
+
+/* A session's thread: its command runs until the run's end cancels it. */
+static void *session_main(void *arg)
+{
+	struct session *s = arg;
+	struct cmd_provider *p = s->pool->priv;
+	struct offload_error err = { 0, "" };
+	struct vars v;
+
+	vars_init(&v, p, &s->host);
+	step_once(s->pool, "session", p->t.session, &v, 0, p->stop_pipe[0],
+		  NULL, &err);
+	buf_release(&v.scratch);
+	return NULL;
+}
+
+/*
+ * Start one session per host, then wait (at most 10 s, or until
+ * canceled) for each to say it is ready.  A session that never comes up
+ * is no error here: its host's sandboxes fail on their own, and say why.
+ */
+static int start_sessions(struct sandbox_pool *pool, int cancel_fd)
+{
+	struct cmd_provider *p = pool->priv;
+	size_t n = p->hosts.nr;
+
+	if (!p->t.session || !n)
+		return 0;
+	if (pipe2(p->stop_pipe, O_CLOEXEC) < 0)
+		return -errno;
+	if (!(p->sessions = calloc(n, sizeof(*p->sessions))))
+		return OFFLOAD_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct session *s = &p->sessions[i];
+
+		s->pool = pool;
+		s->host.index = (unsigned)i;
+		s->host.pool = pool;
+		s->started = !pthread_create(&s->thread, NULL, session_main, s);
+	}
+	for (size_t i = 0; i < n && p->t.session_ready; i++) {
+		struct offload_error err = { 0, "" };
+		struct vars v;
+		double until = now_secs() + 10;
+		int r;
+
+		vars_init(&v, p, &p->sessions[i].host);
+		while ((r = step_once(pool, "session_ready", p->t.session_ready,
+				      &v, 5, cancel_fd, NULL, &err)) &&
+		       r != OFFLOAD_ECANCELED && now_secs() < until &&
+		       !backoff(cancel_fd, 20))
+			;
+		buf_release(&v.scratch);
+		if (r == OFFLOAD_ECANCELED)
+			return r;
+	}
+	return 0;
+}
+
+static void stop_sessions(struct cmd_provider *p)
+{
+	if (!p->sessions)
+		return;
+	(void)!write(p->stop_pipe[1], "s", 1);
+	for (size_t i = 0; i < p->hosts.nr; i++)
+		if (p->sessions[i].started)
+			pthread_join(p->sessions[i].thread, NULL);
+	free(p->sessions);
+	p->sessions = NULL;
+	close(p->stop_pipe[0]);
+	close(p->stop_pipe[1]);
+}
+
+static int cmd_start(struct sandbox_pool *pool, int cancel_fd,
+		     struct offload_error *err)
+{
+	const struct offload_config *cfg = pool->cfg;
+	struct cmd_provider *p = calloc(1, sizeof(*p));
+	struct buf out = BUF_INIT;
+	struct vars v;
+	int r;
+
+	if (!p)
+		return err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	pool->priv = p;
+	p->stop_pipe[0] = p->stop_pipe[1] = -1;
+	strvec_init(&p->hosts);
+	new_run_id(p->run_id);
+	if (split_hosts(cfg->hosts, &p->hosts) || build_step_env(p, cfg))
+		return err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	if (!strcmp(cfg->provider_type, "ssh"))
+		r = ssh_templates(cfg, &p->hosts, &p->t, err);
+	else if (!strcmp(cfg->provider_type, "slurm"))
+		r = slurm_templates(cfg, &p->t, err);
+	else
+		r = command_templates(cfg, &p->t, err);
+	if (r)
+		return r;
+	if ((r = start_sessions(pool, cancel_fd)))
+		return err_set(err, r, "cannot start the provider's sessions: %s",
+			       offload_strerror(r));
+	if (!p->t.prepare || !*p->t.prepare) {
+		if (!(p->image_id = strdup("")))
+			return err_set(err, OFFLOAD_ENOMEM, "out of memory");
+		return 0;
+	}
+	vars_init(&v, p, NULL);
+	r = step(pool, "prepare_command", p->t.prepare, &v,
+		 cfg->prepare_timeout_secs, cancel_fd, &out, err);
+	if (!r && !(p->image_id = last_line(out.buf)))
+		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	buf_release(&out);
+	buf_release(&v.scratch);
+	return r;
+}
+
+static int cmd_create(struct sandbox *sb, int cancel_fd,
+		      struct offload_error *err)
+{
+	struct sandbox_pool *pool = sb->pool;
+	const struct cmd_provider *p = pool->priv;
+	struct buf out = BUF_INIT;
+	struct vars v;
+	char *id = NULL;
+	int r;
+
+	vars_init(&v, p, sb);
+	r = step(pool, "create_command", p->t.create, &v,
+		 pool->cfg->create_timeout_secs, cancel_fd, &out, err);
+	if (!r && !(id = last_line(out.buf)))
+		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	if (!r && !*id) {
+		char who[128];
+
+		step_subject(who, sizeof(who), &v);
+		r = err_set(err, OFFLOAD_ESPAWN,
+			    "%s: create_command printed no sandbox ID", who);
+	}
+	if (r)
+		free(id);
+	else
+		sb->id = id;
+	if (!r && p->hosts.nr && !sb->host &&
+	    !(sb->host = strdup(p->hosts.v[sb->index % p->hosts.nr])))
+		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	buf_release(&out);
+	buf_release(&v.scratch);
+	return r;
+}
+
+static void cmd_destroy(struct sandbox *sb)
+{
+	struct sandbox_pool *pool = sb->pool;
+	const struct cmd_provider *p = pool->priv;
+	struct offload_error err = { 0, "" };
+	struct vars v;
+
+	if (p && p->t.destroy && *p->t.destroy) {
+		vars_init(&v, p, sb);
+		/* not cancelable: it must run on Ctrl-C too */
+		step(pool, "destroy_command", p->t.destroy, &v,
+		     pool->cfg->destroy_timeout_secs, -1, NULL, &err);
+		buf_release(&v.scratch);
+	}
+	free(sb->id);
+	sb->id = NULL;
+}
+
+static void cmd_stop(struct sandbox_pool *pool)
+{
+	struct cmd_provider *p = pool->priv;
+	struct offload_error err = { 0, "" };
+	struct vars v;
+
+	if (!p)
+		return;
+	if (p->t.stop && *p->t.stop) {
+		vars_init(&v, p, NULL);
+		step_once(pool, "stop", p->t.stop, &v,
+			  pool->cfg->destroy_timeout_secs, -1, NULL, &err);
+		buf_release(&v.scratch);
+	}
+	stop_sessions(p);
+	provider_templates_release(&p->t);
+	free(p->image_id);
+	strvec_clear(&p->hosts);
+	strv_free(p->envp);
+	free(p);
+	pool->priv = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* A batch's command line                                              */
+
+/* Append `cd DIR && ` when the provider says where sandboxes live. */
+static int add_cd(struct buf *s, const struct sandbox *sb)
+{
+	const struct cmd_provider *p = sb->pool->priv;
+	struct vars v;
+	struct buf dir = BUF_INIT;
+	int r = 0;
+
+	if (!p->t.sandbox_dir || !*p->t.sandbox_dir)
+		return 0;
+	/* sandbox_dir is a template too, but a value, not a command: its
+	 * placeholders go in unquoted, the result is quoted once */
+	vars_init(&v, p, sb);
+	v.raw = 1;
+	r = template_expand(&dir, p->t.sandbox_dir, lookup, &v);
+	buf_release(&v.scratch);
+	if (!r && (buf_adds(s, "cd ") || sq_quote_buf(s, dir.buf) ||
+		   buf_adds(s, " && ")))
+		r = OFFLOAD_ENOMEM;
+	buf_release(&dir);
+	return r;
+}
+
+/* TMPDIR and TEST_TMPDIR are relative to the sandbox: made absolute
+ * there. */
+static int add_export(struct buf *s, const char *entry, const struct sandbox *sb)
+{
+	const char *eq = strchr(entry, '=');
+
+	if (!eq)
+		return 0;
+	if (buf_adds(s, "export ") || buf_add(s, entry, (size_t)(eq - entry)) ||
+	    buf_addch(s, '='))
+		return OFFLOAD_ENOMEM;
+	if (eq[1] != '/' && !strcmp(eq + 1, sb->tmpdir) &&
+	    buf_adds(s, "\"$PWD\"/"))
+		return OFFLOAD_ENOMEM;
+	if (sq_quote_buf(s, eq + 1) || buf_adds(s, " && "))
+		return OFFLOAD_ENOMEM;
+	return 0;
+}
+
+/*
+ * The batch as one sh command line, run in the sandbox's directory: a
+ * fresh tmpdir, the environment, a remote `timeout` a little after ours
+ * (so that nothing lingers there after we gave up), then the marker.
+ */
+static int batch_command(struct buf *s, const struct sandbox *sb,
+			 const struct sandbox_cmd *cmd)
+{
+	const struct cmd_provider *p = sb->pool->priv;
+	int r = add_cd(s, sb);
+
+	if (!r && (buf_adds(s, "rm -rf ") || sq_quote_buf(s, sb->tmpdir) ||
+		   buf_adds(s, " && mkdir -p ") || sq_quote_buf(s, sb->tmpdir) ||
+		   buf_adds(s, " && ")))
+		r = OFFLOAD_ENOMEM;
+	for (char *const *e = cmd->envp; !r && e && *e; e++)
+		r = add_export(s, *e, sb);
+	if (!r && cmd->timeout_secs > 0 &&
+	    buf_addf(s, "if command -v timeout >/dev/null 2>&1; then "
+		     "set -- timeout -k 5 %.0f; else set --; fi; ",
+		     cmd->timeout_secs + 10))
+		r = OFFLOAD_ENOMEM;
+	if (!r && cmd->timeout_secs <= 0 && buf_adds(s, "set --; "))
+		r = OFFLOAD_ENOMEM;
+	if (!r && buf_adds(s, "\"$@\""))
+		r = OFFLOAD_ENOMEM;
+	for (char *const *a = cmd->argv; !r && *a; a++)
+		if (buf_addch(s, ' ') || sq_quote_buf(s, *a))
+			r = OFFLOAD_ENOMEM;
+	if (!r && buf_addf(s, " </dev/null; s=$?; printf '\\n%s%s %%d %%s\\n' "
+			   "\"$s\" \"$(uname -n)\" >&2; exit \"$s\"",
+			   MARKER, p->run_id))
+		r = OFFLOAD_ENOMEM;
+	return r;
+}
+
+/*
+ * Find the marker at the end of the batch's stderr: its status replaces
+ * the transport's, and the marker itself is cut from the output.
+ * 1 when found, 0 when not, OFFLOAD_ENOMEM.
+ */
+static int take_marker(struct sandbox *sb, struct spawn_res *res)
+{
+	const struct cmd_provider *p = sb->pool->priv;
+	char tail[4096], want[64], host[256];
+	size_t n = capbuf_tail(&res->err, tail, sizeof(tail) - 1), len;
+	char *at = NULL, *q;
+	int status;
+
+	tail[n] = '\0';
+	snprintf(want, sizeof(want), "\n%s%s ", MARKER, p->run_id);
+	for (q = tail; (q = memmem(q, n - (size_t)(q - tail), want,
+				   strlen(want))); q++)
+		at = q;
+	if (!at || sscanf(at + strlen(want), "%d %255s", &status, host) != 2)
+		return 0;
+	len = n - (size_t)(at - tail);
+	if (capbuf_drop_tail(&res->err, len))
+		return OFFLOAD_ENOMEM;
+	if (status > 128 && status < 128 + 65) {
+		res->state = SPAWN_SIGNALED;
+		res->status = status - 128;
+	} else {
+		res->state = SPAWN_EXITED;
+		res->status = status;
+	}
+	if (!sb->host || strcmp(sb->host, host)) {
+		char *h = strdup(host);
+
+		if (!h)
+			return OFFLOAD_ENOMEM;
+		free(sb->host);
+		sb->host = h;
+	}
+	return 1;
+}
+
+static int cmd_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
+		    struct spawn_res *res, struct offload_error *err)
+{
+	struct sandbox_pool *pool = sb->pool;
+	const struct cmd_provider *p = pool->priv;
+	struct buf s = BUF_INIT, quoted = BUF_INIT, script = BUF_INIT;
+	struct spawn_req req = { 0 };
+	char *argv[4], who[128], tail[600];
+	struct vars v;
+	int r;
+
+	vars_init(&v, p, sb);
+	step_subject(who, sizeof(who), &v);
+	if (batch_command(&s, sb, cmd) || sq_quote_buf(&quoted, s.buf)) {
+		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+		goto out;
+	}
+	v.command = quoted.buf;
+	if (template_expand(&script, p->t.exec, lookup, &v)) {
+		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+		goto out;
+	}
+	argv[0] = pool->cfg->shell;
+	argv[1] = (char *)"-c";
+	argv[2] = script.buf;
+	argv[3] = NULL;
+	req.argv = argv;
+	req.envp = p->envp;
+	req.cwd = pool->cfg->provider_working_dir;
+	req.cap = cmd->cap;
+	req.timeout_secs = cmd->timeout_secs;
+	req.cancel_fd = cmd->cancel_fd;
+	r = spawn_run(&req, res, err);
+	if (r) {
+		/* the shell itself did not start: nothing remote is wrong,
+		 * but no batch can run here either */
+		err_set(err, OFFLOAD_ELOST, "%s: exec_command: %s", who, err->msg);
+		r = OFFLOAD_ELOST;
+		goto out;
+	}
+	if (res->state == SPAWN_TIMEDOUT || res->state == SPAWN_CANCELED)
+		goto out;
+	r = take_marker(sb, res);
+	if (r == 1) {
+		r = 0;
+		goto out;
+	}
+	if (r) {
+		r = err_set(err, r, "out of memory");
+		goto out;
+	}
+	{
+		size_t n = capbuf_tail(&res->err, tail, sizeof(tail) - 1);
+
+		while (n && (tail[n - 1] == '\n' || tail[n - 1] == ' '))
+			n--;
+		tail[n] = '\0';
+		r = err_set(err, OFFLOAD_ELOST,
+			    "%s: exec_command ended (%s %d) before the batch did%s%s",
+			    who, res->state == SPAWN_EXITED ? "status" : "signal",
+			    res->status, n ? ": " : "", tail);
+	}
+out:
+	buf_release(&v.scratch);
+	buf_release(&s);
+	buf_release(&quoted);
+	buf_release(&script);
+	return r;
+}
+
+/*
+ * Download: {paths} are the batch's paths, each quoted; {pack} is a
+ * command line that, run in the sandbox, writes those of them that exist
+ * to stdout as a tar archive; {dest} is where they must land, under the
+ * same relative names.
+ */
+static int cmd_fetch(struct sandbox *sb, char *const *paths, size_t n,
+		     int cancel_fd, struct strvec *local,
+		     struct offload_error *err)
+{
+	struct sandbox_pool *pool = sb->pool;
+	const struct cmd_provider *p = pool->priv;
+	struct buf qpaths = BUF_INIT, pack = BUF_INIT, qpack = BUF_INIT;
+	struct buf qdest = BUF_INIT;
+	struct vars v;
+	int r = 0;
+
+	if (!n)
+		return 0;
+	vars_init(&v, p, sb);
+	if (add_cd(&pack, sb) || buf_adds(&pack, "set -- && for p in"))
+		r = OFFLOAD_ENOMEM;
+	for (size_t i = 0; !r && i < n; i++)
+		if ((i && buf_addch(&qpaths, ' ')) || sq_quote_buf(&qpaths, paths[i]) ||
+		    buf_addch(&pack, ' ') || sq_quote_buf(&pack, paths[i]))
+			r = OFFLOAD_ENOMEM;
+	if (!r && (buf_adds(&pack, "; do if [ -e \"$p\" ]; then set -- \"$@\" "
+			    "\"$p\"; fi; done && exec tar -cf - -T /dev/null "
+			    "\"$@\"") ||
+		   sq_quote_buf(&qpack, pack.buf) ||
+		   sq_quote_buf(&qdest, sb->fetch_dir)))
+		r = OFFLOAD_ENOMEM;
+	if (r) {
+		r = err_set(err, r, "out of memory");
+		goto out;
+	}
+	v.paths = qpaths.buf;
+	v.pack = qpack.buf;
+	v.dest = qdest.buf;
+	r = step(pool, "download_command", p->t.download, &v,
+		 pool->cfg->download_timeout_secs, cancel_fd, NULL, err);
+	if (r == OFFLOAD_ESPAWN || r == OFFLOAD_ETIMEDOUT)
+		r = OFFLOAD_ELOST;
+	for (size_t i = 0; !r && i < n; i++)
+		if (strvec_pushf(local, "%s/%s", sb->fetch_dir, paths[i]))
+			r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+out:
+	buf_release(&v.scratch);
+	buf_release(&qpaths);
+	buf_release(&pack);
+	buf_release(&qpack);
+	buf_release(&qdest);
+	return r;
+}
+
+const struct provider_ops provider_command = {
+	.type = "command",
+	.remote = 1,
+	.start = cmd_start,
+	.create = cmd_create,
+	.exec = cmd_exec,
+	.fetch = cmd_fetch,
+	.destroy = cmd_destroy,
+	.stop = cmd_stop,
+};
+
+/* ------------------------------------------------------------------ */
+
+int command_templates(const struct offload_config *cfg,
+		      struct provider_templates *t, struct offload_error *err)
+{
+	memset(t, 0, sizeof(*t));
+	if (!(t->prepare = strdup(cfg->prepare_command ? cfg->prepare_command : "")) ||
+	    !(t->create = strdup(cfg->create_command ? cfg->create_command : "")) ||
+	    !(t->exec = strdup(cfg->exec_command ? cfg->exec_command : "")) ||
+	    !(t->download = strdup(cfg->download_command ?
+				   cfg->download_command : "")) ||
+	    !(t->destroy = strdup(cfg->destroy_command ? cfg->destroy_command : "")) ||
+	    !(t->sandbox_dir = strdup(cfg->sandbox_dir ? cfg->sandbox_dir : "")))
+		return err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	return 0;
+}
+
+void provider_templates_release(struct provider_templates *t)
+{
+	free(t->prepare);
+	free(t->create);
+	free(t->exec);
+	free(t->download);
+	free(t->destroy);
+	free(t->sandbox_dir);
+	free(t->stop);
+	free(t->session);
+	free(t->session_ready);
+	memset(t, 0, sizeof(*t));
+}

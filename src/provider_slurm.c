@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * provider_slurm.c - [provider] type = slurm: the command templates for
+ * a Slurm cluster.  A sandbox is one allocation (`salloc --no-shell`, one
+ * task, cpus_per_sandbox CPUs, named offload-RUN) and a directory in the
+ * node's local /var/tmp holding a copy of the working directory; batches
+ * are job steps in it (`srun --jobid=ID --overlap`).  The working
+ * directory is packed once, here, and reaches each node through srun's
+ * standard input, so no shared filesystem is assumed.  Destroy removes
+ * the directory and cancels the allocation; the run's end cancels every
+ * allocation named after the run, in case one was granted while its
+ * create step was being killed.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "error.h"
+#include "provider.h"
+#include "quote.h"
+
+int slurm_templates(const struct offload_config *cfg,
+		    struct provider_templates *t, struct offload_error *err)
+{
+	struct buf salloc = BUF_INIT, b = BUF_INIT;
+	const char *srun = "srun --jobid={sandbox_id} --overlap -n1 -Q";
+
+	memset(t, 0, sizeof(*t));
+	if (buf_addf(&salloc, "salloc --no-shell -N1 -n1 -c %u -J offload-{run_id}",
+		     cfg->cpus_per_sandbox) ||
+	    (cfg->partition && *cfg->partition &&
+	     (buf_adds(&salloc, " -p ") || sq_quote_buf(&salloc, cfg->partition))) ||
+	    (cfg->salloc_args && *cfg->salloc_args &&
+	     (buf_addch(&salloc, ' ') || buf_adds(&salloc, cfg->salloc_args))))
+		goto nomem;
+
+	t->prepare = strdup("tar=/tmp/.offload-slurm-{run_id}.tar && "
+			    "tar --exclude=./.offload -cf \"$tar\" . && echo \"$tar\"");
+	/* the job ID from salloc's own "Granted job allocation N" line */
+	if (buf_addf(&b,
+		     "out=$(%s 2>&1) || { printf '%%s\\n' \"$out\" >&2; exit 1; }; "
+		     "id=$(printf '%%s\\n' \"$out\" | sed -n "
+		     "'s/.*Granted job allocation \\([0-9][0-9]*\\).*/\\1/p' | head -n 1); "
+		     "[ -n \"$id\" ] || { printf '%%s\\n' \"$out\" >&2; exit 1; }; "
+		     "srun --jobid=\"$id\" --overlap -n1 -Q sh -c "
+		     "\"mkdir -p /var/tmp/offload-$id && tar -C /var/tmp/offload-$id -xf -\" "
+		     "<{image_id} || { scancel \"$id\"; exit 1; }; echo \"$id\"",
+		     salloc.buf))
+		goto nomem;
+	t->create = buf_detach(&b);
+	t->sandbox_dir = strdup("/var/tmp/offload-{sandbox_id}");
+	if (buf_addf(&b, "%s sh -c {command}", srun))
+		goto nomem;
+	t->exec = buf_detach(&b);
+	if (buf_addf(&b, "%s sh -c {pack} >{dest}/.offload.tar && "
+		     "tar -C {dest} -xf {dest}/.offload.tar && "
+		     "rm -f {dest}/.offload.tar", srun))
+		goto nomem;
+	t->download = buf_detach(&b);
+	if (buf_addf(&b, "%s rm -rf /var/tmp/offload-{sandbox_id}; "
+		     "scancel {sandbox_id}", srun))
+		goto nomem;
+	t->destroy = buf_detach(&b);
+	t->stop = strdup("scancel -n offload-{run_id}; "
+			 "rm -f /tmp/.offload-slurm-{run_id}.tar");
+	if (!t->prepare || !t->create || !t->sandbox_dir || !t->exec ||
+	    !t->download || !t->destroy || !t->stop)
+		goto nomem;
+	buf_release(&salloc);
+	return 0;
+nomem:
+	buf_release(&salloc);
+	buf_release(&b);
+	provider_templates_release(t);
+	return err_set(err, OFFLOAD_ENOMEM, "out of memory");
+}
