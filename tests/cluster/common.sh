@@ -80,12 +80,13 @@ cl_owner() {
 		sed -n 's/.* alias offload-cluster:\([^ ]*\).*/\1/p'
 }
 
-# cl_lock "$@": run the calling script again under the machine-wide lock,
-# so that two up/down runs never interleave.  flock -o keeps the lock out
-# of the daemons the script starts.
+# cl_lock: take the machine-wide lock (fd 9), so that two up/down runs
+# never interleave; a nested run (up.sh calling down.sh) inherits it.
+# Every daemon is started with 9>&-, or it would hold the lock forever.
 cl_lock() {
 	[ -n "${OFFLOAD_CLUSTER_LOCKED:-}" ] && return 0
+	exec 9>"$CL_LOCK"
+	flock 9
 	OFFLOAD_CLUSTER_LOCKED=1
 	export OFFLOAD_CLUSTER_LOCKED
-	exec flock -o "$CL_LOCK" sh "$0" "$@"
 }

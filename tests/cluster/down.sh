@@ -19,7 +19,7 @@ HERE=$(cd "$(dirname "$0")" && pwd -P)
 [ $# -eq 1 ] || cl_die "usage: $CL_PROG DIR"
 DIR=$(cl_dir "$1")
 [ "$(id -u)" = 0 ] || cl_die "needs root"
-cl_lock "$@"
+cl_lock
 T0=$(cl_now)
 
 # stop_pids PID:STARTTIME...: TERM, wait up to 10 s, then KILL what is

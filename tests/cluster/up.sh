@@ -69,7 +69,7 @@ if ! err=$(ip link add "$probe" type bridge 2>&1); then
 fi
 ip link del "$probe"
 
-cl_lock "$@"
+cl_lock
 T0=$(cl_now)
 
 # ---- packages ----
@@ -92,7 +92,7 @@ if [ -n "$missing" ]; then
 	apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null ||
 		cl_die "apt-get update failed"
 	apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
-		$missing >"${TMPDIR:-/tmp}/offload-cluster-apt.$$" 2>&1 || {
+		$missing 9>&- >"${TMPDIR:-/tmp}/offload-cluster-apt.$$" 2>&1 || {
 		tail -n 20 "${TMPDIR:-/tmp}/offload-cluster-apt.$$" >&2
 		rm -f "${TMPDIR:-/tmp}/offload-cluster-apt.$$"
 		cl_die "apt-get install$missing failed"
@@ -143,7 +143,11 @@ fi
 on_exit() {
 	rc=$?
 	[ "$rc" = 0 ] && return 0
-	for f in "$DIR"/log/*; do
+	case $rc in
+	130 | 143) set -- ;;   # interrupted: the logs say nothing new
+	*) set -- "$DIR"/log/* ;;
+	esac
+	for f in "$@"; do
 		[ -s "$f" ] || continue
 		printf '%s: --- last lines of %s\n' "$CL_PROG" "$f" >&2
 		tail -n 15 "$f" >&2
@@ -258,7 +262,7 @@ EOF
 			umount /mnt
 			exec /usr/sbin/sshd -D -e -f /etc/ssh/sshd_config' \
 		sh "$h" "$H" "$DIR" "$CHECKOUT" \
-		</dev/null >"$DIR/log/sshd-$h.log" 2>&1 &
+		9>&- </dev/null >"$DIR/log/sshd-$h.log" 2>&1 &
 	record "sshd-$h" $!
 done
 
@@ -276,7 +280,7 @@ setpriv --reuid=munge --regid=munge --init-groups /usr/sbin/munged -F \
 	--socket="$S/munge-sock/munge.socket" --key-file="$S/munge/munge.key" \
 	--pid-file="$S/munge/munged.pid" --log-file="$S/munge/munged.log" \
 	--seed-file="$S/munge/munged.seed" \
-	</dev/null >"$DIR/log/munged.log" 2>&1 &
+	9>&- </dev/null >"$DIR/log/munged.log" 2>&1 &
 record munged $!
 
 {
@@ -335,7 +339,7 @@ for _ in $(seq 100); do
 done
 [ -S "$S/munge-sock/munge.socket" ] || cl_die "munged did not create its socket"
 
-/usr/sbin/slurmctld -D -c -f "$SLURM_CONF" </dev/null >"$DIR/log/slurmctld.out" 2>&1 &
+/usr/sbin/slurmctld -D -c -f "$SLURM_CONF" 9>&- </dev/null >"$DIR/log/slurmctld.out" 2>&1 &
 record slurmctld $!
 
 for h in $CL_HOSTS; do
@@ -348,7 +352,7 @@ for h in $CL_HOSTS; do
 			mount --bind "$2" /var/tmp
 			exec /usr/sbin/slurmd -D -N "$1" -f "$3"' \
 		sh "$h" "$DIR/hosts/$h/var-tmp" "$SLURM_CONF" \
-		</dev/null >"$DIR/log/slurmd-$h.out" 2>&1 &
+		9>&- </dev/null >"$DIR/log/slurmd-$h.out" 2>&1 &
 	record "slurmd-$h" $!
 done
 
