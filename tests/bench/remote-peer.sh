@@ -18,7 +18,6 @@
 # Exit 1 when a job or a sandbox failed (the numbers would be meaningless).
 
 set -eu
-HERE=$(cd "$(dirname "$0")" && pwd -P)
 PROG=${0##*/}
 die() {
 	printf '%s: %s\n' "$PROG" "$*" >&2

@@ -76,11 +76,11 @@ T0=$(cl_now)
 PKGS="openssh-server openssh-client rsync slurm-wlm munge parallel python3-pytest"
 # One dpkg-query for all: it names each installed package once.
 # shellcheck disable=SC2086
-have=$(dpkg-query -W -f='${Package} ${Status}\n' $PKGS 2>/dev/null |
-	sed -n 's/ install ok installed$//p')
+have=" $(dpkg-query -W -f='${Package} ${Status}\n' $PKGS 2>/dev/null |
+	sed -n 's/ install ok installed$//p' | tr '\n' ' ')"
 missing=
 for p in $PKGS; do
-	case " $(echo $have) " in
+	case $have in
 	*" $p "*) ;;
 	*) missing="$missing $p" ;;
 	esac
