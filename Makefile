@@ -187,6 +187,16 @@ bench-make: all
 	@tests/make44.sh $(MAKE44_DIR) >/dev/null && \
 	  tests/bench/make-concurrency.sh $(O) 3 $(abspath $(MAKE44_DIR))/make
 
+# ---- the test cluster: 3 SSH hosts + 3 Slurm nodes (docs/remote.md) ------
+CLUSTER_DIR ?= /tmp/offload-cluster
+.PHONY: cluster-up cluster-down cluster-check
+cluster-up:
+	@tests/cluster/up.sh $(CLUSTER_DIR)
+cluster-down:
+	@tests/cluster/down.sh $(CLUSTER_DIR)
+cluster-check:
+	@tests/cluster/check.sh $(CLUSTER_DIR)
+
 # ---- installation -------------------------------------------------------
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \

@@ -1,0 +1,90 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# tests/bench/remote-peer.sh DIR [ssh|slurm|all] - the peer side of
+# `make bench-remote`: what the same work costs without offload, on the test
+# cluster tests/cluster/up.sh brought up at DIR.
+#
+#   ssh    GNU parallel over the SSH hosts, 6 slots (-S 2/h1,2/h2,2/h3,
+#          ssh -F DIR/ssh/config): 600 jobs of `sleep 0.05`, then 30 jobs
+#          of `sleep 0.5`.  parallel pays one ssh connection per job.
+#   slurm  100 Slurm sandboxes, 12 at a time: each `salloc --no-shell`
+#          then `scancel`; timed until squeue is empty again.
+#
+# Prints one plain "name seconds" line per measurement, nothing else on
+# stdout, so a caller can paste it next to offload's own numbers:
+#   parallel-ssh-600x0.05s 21.43
+#   parallel-ssh-30x0.5s 3.61
+#   slurm-sandboxes-100 1.92
+# Exit 1 when a job or a sandbox failed (the numbers would be meaningless).
+
+set -eu
+PROG=${0##*/}
+die() {
+	printf '%s: %s\n' "$PROG" "$*" >&2
+	exit 1
+}
+
+[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: $PROG DIR [ssh|slurm|all]"
+DIR=$1
+WHAT=${2:-all}
+case $WHAT in ssh | slurm | all) ;; *) die "usage: $PROG DIR [ssh|slurm|all]" ;; esac
+[ -f "$DIR/ssh/config" ] && [ -f "$DIR/slurm/slurm.conf" ] ||
+	die "no test cluster at '$DIR': run tests/cluster/up.sh $DIR"
+
+now() {
+	date +%s.%N
+}
+# report NAME T0: print "NAME seconds-since-T0".
+report() {
+	awk -v n="$1" -v a="$2" -v b="$(now)" 'BEGIN { printf "%s %.2f\n", n, b - a }'
+}
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/offload-remote-peer.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [ "$WHAT" != slurm ]; then
+	command -v parallel >/dev/null || die "GNU parallel not found (tests/cluster/up.sh installs it)"
+	# parallel keeps state in $PARALLEL_HOME: keep it out of ~ and
+	# silence the citation notice for this scripted use.
+	PARALLEL_HOME=$WORK/parallel
+	export PARALLEL_HOME
+	mkdir -p "$PARALLEL_HOME"
+	: >"$PARALLEL_HOME/will-cite"
+	# -N0: one input line per job, none of it on the command line.
+	peer() {
+		seq "$1" | parallel -N0 --halt now,fail=1 \
+			--ssh "ssh -F $DIR/ssh/config" -S 2/h1,2/h2,2/h3 sleep "$2"
+	}
+	t=$(now)
+	peer 600 0.05 || die "parallel: 600 x sleep 0.05 failed"
+	report parallel-ssh-600x0.05s "$t"
+	t=$(now)
+	peer 30 0.5 || die "parallel: 30 x sleep 0.5 failed"
+	report parallel-ssh-30x0.5s "$t"
+fi
+
+if [ "$WHAT" != ssh ]; then
+	SLURM_CONF=$DIR/slurm/slurm.conf
+	export SLURM_CONF
+	cat >"$WORK/sandbox" <<'EOF'
+#!/bin/sh
+# One sandbox's life: allocate, read the job id from salloc's own line,
+# cancel.  Prints FAIL on stdout when either step fails.
+out=$(salloc --no-shell -N1 -n1 -J offload-remote-peer 2>&1)
+id=$(printf '%s\n' "$out" | sed -n 's/.*Granted job allocation \([0-9][0-9]*\).*/\1/p')
+[ -n "$id" ] || { echo "FAIL salloc: $out"; exit 0; }
+scancel "$id" || echo "FAIL scancel $id"
+EOF
+	chmod +x "$WORK/sandbox"
+	t=$(now)
+	seq 100 | xargs -P 12 -I{} "$WORK/sandbox" >"$WORK/sandbox.out"
+	for _ in $(seq 200); do
+		[ -z "$(squeue -h)" ] && break
+		sleep 0.05
+	done
+	report slurm-sandboxes-100 "$t"
+	! grep -q FAIL "$WORK/sandbox.out" || die "$(grep -m3 FAIL "$WORK/sandbox.out")"
+	[ -z "$(squeue -h)" ] || die "allocations left in squeue: $(squeue -h | tr '\n' ';')"
+fi
