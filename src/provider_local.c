@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "buf.h"
+#include "config.h"
 #include "error.h"
 #include "sandbox.h"
 
