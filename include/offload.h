@@ -16,6 +16,9 @@
  *   does that and forwards signals with offload_run_interrupt().
  * - Lifecycle verbs: _init (set up, no allocation), _release (free what it
  *   holds), _free (release + free the struct).
+ * - ABI: liboffload.so.1 exports exactly the OFFLOAD_API functions, in the
+ *   version nodes of src/liboffload.map; docs/library.md says what may
+ *   change within a soname and what bumps it.
  */
 #ifndef OFFLOAD_H
 #define OFFLOAD_H
