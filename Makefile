@@ -109,6 +109,9 @@ $(O)/tests/unit/%: tests/unit/%.c $(LIB_A)
 	@$(if $(Q),echo '  CC      $@')
 	$(Q)$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) $(CMOCKA_LIBS) $(LIB_LIBS)
 
+# test-abi reads the built shared library (and its links).
+$(O)/tests/unit/test-abi: | $(LIB_SO)
+
 $(O)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
