@@ -50,8 +50,14 @@ HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(O)/tests/helpers/%) \
 	$(O)/tests/helpers/signal-on-rename.so
 PLUGIN := $(O)/share/offload/pytest/offload_pytest_plugin.py
 
+# liboffload.so's ABI (docs/library.md): the soname is liboffload.so.MAJOR,
+# bumped on any incompatible change; MINOR counts releases that only added
+# symbols (each in its own node of src/liboffload.map).
+ABI_MAJOR := 1
+ABI_MINOR := 0
 LIB_A := $(O)/lib/liboffload.a
-LIB_SO := $(O)/lib/liboffload.so.0
+LIB_SONAME := liboffload.so.$(ABI_MAJOR)
+LIB_SO := $(O)/lib/$(LIB_SONAME).$(ABI_MINOR)
 OFFLOAD := $(O)/bin/offload
 
 .PHONY: all deps check check-build check-plain check-unit check-integration check-valgrind check-asan check-tsan \
@@ -70,11 +76,16 @@ $(LIB_A): $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(LIB_SO): $(LIB_OBJ)
+# Only the OFFLOAD_API functions leave the library, versioned
+# (src/liboffload.map); the soname links are made beside it.
+$(LIB_SO): $(LIB_OBJ) src/liboffload.map
 	@mkdir -p $(@D)
 	@$(if $(Q),echo '  LD      $@')
-	$(Q)$(CC) -shared -Wl,-soname,liboffload.so.0 $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
-	$(Q)ln -sf liboffload.so.0 $(O)/lib/liboffload.so
+	$(Q)$(CC) -shared -Wl,-soname,$(LIB_SONAME) \
+	  -Wl,--version-script=src/liboffload.map $(ALL_LDFLAGS) -o $@ \
+	  $(LIB_OBJ) $(LIB_LIBS)
+	$(Q)ln -sf $(@F) $(O)/lib/$(LIB_SONAME)
+	$(Q)ln -sf $(LIB_SONAME) $(O)/lib/liboffload.so
 
 $(OFFLOAD): $(CLI_OBJ) $(LIB_A)
 	@mkdir -p $(@D)
@@ -97,6 +108,9 @@ $(O)/tests/unit/%: tests/unit/%.c $(LIB_A)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo '  CC      $@')
 	$(Q)$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) $(CMOCKA_LIBS) $(LIB_LIBS)
+
+# test-abi reads the built shared library (and its links).
+$(O)/tests/unit/test-abi: | $(LIB_SO)
 
 $(O)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
@@ -203,15 +217,17 @@ install: all
 	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(DATADIR)/offload/pytest
 	install -m 755 $(OFFLOAD) $(DESTDIR)$(BINDIR)/offload
 	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/liboffload.a
-	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/liboffload.so.0
-	ln -sf liboffload.so.0 $(DESTDIR)$(LIBDIR)/liboffload.so
+	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/$(notdir $(LIB_SO))
+	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/liboffload.so
 	install -m 644 include/offload.h $(DESTDIR)$(INCLUDEDIR)/offload.h
 	install -m 644 $(O)/liboffload.pc $(DESTDIR)$(PKGCONFIGDIR)/liboffload.pc
 	install -m 644 $(PLUGIN) $(DESTDIR)$(DATADIR)/offload/pytest/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/offload $(DESTDIR)$(LIBDIR)/liboffload.a \
-	  $(DESTDIR)$(LIBDIR)/liboffload.so.0 $(DESTDIR)$(LIBDIR)/liboffload.so \
+	  $(DESTDIR)$(LIBDIR)/$(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME) \
+	  $(DESTDIR)$(LIBDIR)/liboffload.so \
 	  $(DESTDIR)$(INCLUDEDIR)/offload.h $(DESTDIR)$(PKGCONFIGDIR)/liboffload.pc \
 	  $(DESTDIR)$(DATADIR)/offload/pytest/offload_pytest_plugin.py
 	-rmdir $(DESTDIR)$(DATADIR)/offload/pytest $(DESTDIR)$(DATADIR)/offload

@@ -149,20 +149,38 @@ static void key_top_files(struct key *k, const char *dir)
 	}
 }
 
+/* The effective value of `key` (caller frees); NULL when it has none, or
+ * on ENOMEM. */
+static char *setting(const struct offload_config *cfg, const char *key)
+{
+	char *v = NULL;
+
+	offload_config_get(cfg, key, &v, NULL);
+	return v;
+}
+
 /* The discovery inputs of `cfg`: see the top of this file. */
 static int key_inputs(struct key *k, const struct offload_config *cfg)
 {
-	const char *dir = cfg->working_dir, *p = cfg->paths;
+	char *dir = setting(cfg, "offload.working_dir");
+	char *paths = setting(cfg, "framework.paths");
+	char *output_dir = setting(cfg, "report.output_dir");
+	char *type = setting(cfg, "framework.type");
+	const char *p = paths;
 	int any = 0;
 
-	char *out = realpath(cfg->output_dir, NULL);
+	char *out = output_dir ? realpath(output_dir, NULL) : NULL;
 	int ret = 0;
 
-	walk.skip = out ? out : cfg->output_dir;
+	if (!dir || !output_dir || !type) {
+		ret = -1;
+		goto out;
+	}
+	walk.skip = out ? out : output_dir;
 	walk.skip_len = strlen(walk.skip);
 	walk.entries = 0;
 	key_top_files(k, dir);
-	if (cfg->framework != OFFLOAD_FRAMEWORK_CUSTOM && p) {
+	if (strcmp(type, "custom") && p) {
 		while (*p) {
 			const char *w, *wild;
 			size_t n;
@@ -195,6 +213,10 @@ static int key_inputs(struct key *k, const struct offload_config *cfg)
 		ret = key_walk(k, dir, ".", 1);
 out:
 	free(out);
+	free(dir);
+	free(paths);
+	free(output_dir);
+	free(type);
 	return ret;
 }
 
@@ -240,21 +262,29 @@ static void mkdir_above(const char *path)
 
 char *discover_cache_path(const struct offload_config *cfg, const char *group)
 {
+	char *dir = setting(cfg, "dir"), *file = setting(cfg, "path");
+	char *output_dir = setting(cfg, "report.output_dir");
 	struct key k;
-	char *path;
+	char *path = NULL;
 
+	if (!dir || !file || !output_dir)
+		goto out;
 	key_init(&k);
-	key_add(&k, cfg->dir, strlen(cfg->dir) + 1);
-	key_add(&k, cfg->path, strlen(cfg->path) + 1);
+	key_add(&k, dir, strlen(dir) + 1);
+	key_add(&k, file, strlen(file) + 1);
 	key_add(&k, group ? group : "", strlen(group ? group : "") + 1);
-	path = malloc(strlen(cfg->output_dir) + 64);
+	path = malloc(strlen(output_dir) + 64);
 	if (path)
 		sprintf(path, "%s/.offload-cache/discover-%016llx",
-			cfg->output_dir, (unsigned long long)k.a);
+			output_dir, (unsigned long long)k.a);
 	/* Now, not after the key: a new directory changes its parent's
 	 * time, which may be an input. */
 	if (path)
 		mkdir_above(path);
+out:
+	free(dir);
+	free(file);
+	free(output_dir);
 	return path;
 }
 

@@ -425,13 +425,13 @@ static int discover_words(const struct offload_config *cfg, const char *group,
 static char *fn_discover(const char *name, unsigned argc, char **argv)
 {
 	struct offload_error err = { 0 };
-	struct offload_config cfg;
+	struct offload_config *cfg = NULL;
 	struct memo *m = NULL;
 	char *config = trimmed(argv[0]);
 	char *group = argc > 1 ? trimmed(argv[1]) : NULL;
 	char *cache = NULL, key[33];
 	char msg[600] = "";
-	int ret, cfg_loaded = 0, keyed = 0;
+	int ret, keyed = 0;
 
 	if (!config || (argc > 1 && !group)) {
 		snprintf(msg, sizeof(msg), "%s: out of memory", name);
@@ -461,15 +461,14 @@ static char *fn_discover(const char *name, unsigned argc, char **argv)
 		snprintf(msg, sizeof(msg), "%s", err.msg[0] ? err.msg : offload_strerror(ret));
 		goto fail;
 	}
-	cfg_loaded = 1;
-	for (size_t i = 0; i < cfg.warnings_nr; i++)
-		make_warning("warning: %s", cfg.warnings[i]);
+	for (size_t i = 0; i < offload_config_warnings_nr(cfg); i++)
+		make_warning("warning: %s", offload_config_warning(cfg, i));
 	if (!(m = calloc(1, sizeof(*m)))) {
 		snprintf(msg, sizeof(msg), "out of memory");
 		goto fail;
 	}
-	if (cache_wanted() && (cache = discover_cache_path(&cfg, group)) &&
-	    !discover_cache_key(&cfg, group, key)) {
+	if (cache_wanted() && (cache = discover_cache_path(cfg, group)) &&
+	    !discover_cache_key(cfg, group, key)) {
 		size_t len;
 		char *words = discover_cache_read(cache, key, &len);
 
@@ -480,12 +479,12 @@ static char *fn_discover(const char *name, unsigned argc, char **argv)
 			goto remember;
 		}
 	}
-	ret = discover_words(&cfg, group, &m->words, msg, sizeof(msg));
+	ret = discover_words(cfg, group, &m->words, msg, sizeof(msg));
 	if (ret > 0) {
 		free(cache);
 		str_release(&m->words);
 		free(m);
-		offload_config_release(&cfg);
+		offload_config_free(cfg);
 		free(config);
 		free(group);
 		reraise(ret);
@@ -505,7 +504,7 @@ static char *fn_discover(const char *name, unsigned argc, char **argv)
 	}
 	/* The key of what discovery left: it may have written into its
 	 * inputs (pytest's first __pycache__ changes its directory's time). */
-	if (keyed && !m->words.nomem && !discover_cache_key(&cfg, group, key))
+	if (keyed && !m->words.nomem && !discover_cache_key(cfg, group, key))
 		discover_cache_write(cache, key, m->words.buf ? m->words.buf : "",
 				     m->words.len);
 remember:
@@ -518,7 +517,7 @@ remember:
 	m->group = group;
 	m->next = memos;
 	memos = m;
-	offload_config_release(&cfg);
+	offload_config_free(cfg);
 	return memo_result(m);
 
 fail:
@@ -527,8 +526,7 @@ fail:
 		str_release(&m->words);
 		free(m);
 	}
-	if (cfg_loaded)
-		offload_config_release(&cfg);
+	offload_config_free(cfg);
 	free(config);
 	free(group);
 	make_error("%s", msg);

@@ -16,6 +16,9 @@
  *   does that and forwards signals with offload_run_interrupt().
  * - Lifecycle verbs: _init (set up, no allocation), _release (free what it
  *   holds), _free (release + free the struct).
+ * - ABI: liboffload.so.1 exports exactly the OFFLOAD_API functions, in the
+ *   version nodes of src/liboffload.map; docs/library.md says what may
+ *   change within a soname and what bumps it.
  */
 #ifndef OFFLOAD_H
 #define OFFLOAD_H
@@ -79,103 +82,86 @@ struct offload_error {
 /* ------------------------------------------------------------------ */
 /* Configuration                                                       */
 
-enum offload_framework {
-	OFFLOAD_FRAMEWORK_PYTEST,
-	OFFLOAD_FRAMEWORK_EXEC,
-	OFFLOAD_FRAMEWORK_CUSTOM,
-};
-
-struct offload_group {
-	char *name;               /* owned; "NAME" of [group.NAME] */
-	unsigned retry_count;     /* extra parallel instances per test */
-	char *filters;            /* owned; framework filter text, "" if none */
-	int schedule_individual;  /* every test in its own batch */
-};
-
-struct offload_env {
-	char *name;               /* owned */
-	char *value;              /* owned, already expanded */
-};
-
 /*
- * The effective settings, every string owned by the struct and freed by
- * offload_config_release().  Paths are absolute after loading: relative
- * ones resolve against the configuration file's directory.
+ * A loaded configuration is an opaque handle, as curl's CURL is: its
+ * layout is the library's (src/config.h), so keys added in a minor
+ * version change no size or offset a program was compiled with.  (libuv
+ * exposes its structs and keeps reserved fields for growth instead; a
+ * configuration grows by whole sections of keys, which no reserve
+ * survives.)  Values are read by name
+ * through offload_config_get(), one entry point for every key, present
+ * and future, and written through offload_config_set() where a caller
+ * overrides the file (the command's --junit).  Groups and warnings, which
+ * are lists, have their own count + index accessors.
+ *
+ * A handle is read by any number of threads at once; offload_config_set()
+ * and offload_config_free() need the caller to hold it alone.
  */
-struct offload_config {
-	char *path;               /* the file read, as given */
-	char *dir;                /* absolute directory of that file */
-
-	/* [offload] */
-	unsigned max_parallel;            /* sandboxes; default 10, >= 1 */
-	double test_timeout_secs;         /* per batch; default 900, > 0 */
-	char *working_dir;                /* default: dir */
-	int impatiently_requeue_batches;  /* hedging; default 0 */
-
-	/* [provider] */
-	char *provider_type;              /* local, command, ssh or slurm */
-	char *shell;                      /* default "/bin/sh" */
-	char *provider_working_dir;       /* where tests run; default working_dir */
-	struct offload_env *env;          /* [provider.env], in file order */
-	size_t env_nr;
-	/* type = command (ssh and slurm fill these in; docs/remote.md) */
-	char *prepare_command;            /* once per run; last line: {image_id} */
-	char *create_command;             /* prints a sandbox ID */
-	char *exec_command;               /* runs {command} in {sandbox_id} */
-	char *download_command;           /* {paths} of {sandbox_id} into {dest} */
-	char *destroy_command;            /* ends {sandbox_id} */
-	char *sandbox_dir;                /* where {command} starts, or "" */
-	double prepare_timeout_secs;      /* default 600 */
-	double create_timeout_secs;       /* default 120 */
-	double download_timeout_secs;     /* default 120 */
-	double destroy_timeout_secs;      /* default 60 */
-	unsigned retries;                 /* more tries of a failed step; default 2 */
-	char *hosts;                      /* ssh; {host} in templates */
-	char *ssh_config;                 /* ssh: ssh -F FILE */
-	char *remote_dir;                 /* ssh: sandboxes' parent on hosts; default /tmp */
-	char *partition;                  /* slurm: salloc -p; default "" */
-	unsigned cpus_per_sandbox;        /* slurm: salloc -c; default 1 */
-	char *salloc_args;                /* slurm: more salloc words */
-
-	/* [framework] */
-	enum offload_framework framework;
-	char *command;          /* pytest: interpreter + "-m pytest" */
-	char *paths;            /* pytest: args to collect; exec: globs */
-	char *run_args;         /* extra args for every batch (pytest) */
-	char *discover_command; /* custom */
-	char *run_command;      /* custom */
-	char *result_file;      /* custom; NULL: {result_file} or exit status */
-	char *test_id_format;   /* custom; default "{name}" */
-
-	struct offload_group *groups;     /* [group.NAME], at least one */
-	size_t groups_nr;
-
-	/* [report] */
-	char *output_dir;       /* default "test-results" */
-	int junit;              /* write the JUnit report; default 1 */
-	char *junit_file;       /* absolute; default output_dir/junit.xml */
-
-	/* [history] */
-	char *history_path;     /* JUnit file with past durations; default junit_file */
-	double default_duration_secs;     /* default 1.0 */
-
-	/* Warnings met while loading (unknown keys...), owned. */
-	char **warnings;
-	size_t warnings_nr;
-};
+struct offload_config;
 
 /**
- * Read `path` (an INI file) into `cfg`, which need not be initialised.
- * On error returns OFFLOAD_ECONFIG (or -errno), fills `err` with
- * "config 'FILE' line N: ..." and leaves `cfg` released.  Warnings (unknown
- * keys, with the nearest valid key) are kept in cfg->warnings.
+ * Read `path` (an INI file) into a new handle in *cfgp, owned by the
+ * caller and freed with offload_config_free().  On error returns
+ * OFFLOAD_ECONFIG, OFFLOAD_ENOMEM or -errno, fills `err` with
+ * "config 'FILE' line N: ..." and sets *cfgp to NULL.  Warnings (unknown
+ * keys, with the nearest valid key) are kept: offload_config_warning().
  */
-OFFLOAD_API int offload_config_load(struct offload_config *cfg,
+OFFLOAD_API int offload_config_load(struct offload_config **cfgp,
 				    const char *path,
 				    struct offload_error *err);
 
-/** Free everything `cfg` holds; it may then be loaded again. */
-OFFLOAD_API void offload_config_release(struct offload_config *cfg);
+/** Free `cfg` and everything it holds; NULL is fine. */
+OFFLOAD_API void offload_config_free(struct offload_config *cfg);
+
+/**
+ * The effective value of `key` as a new string in *value (the caller
+ * frees it), written as offload_config_dump() would write it: numbers in
+ * the C locale, booleans "true"/"false", paths absolute.  `key` is
+ * "SECTION.NAME" as in the file: "report.junit_file", "framework.type",
+ * "group.unit.retry_count" (the section is everything before the last
+ * '.'), "provider.env.HOME"; two names without a section describe the
+ * file itself: "path" (as given to offload_config_load) and "dir" (its
+ * absolute directory).  A key that has no value (an unset
+ * framework.result_file, an environment variable not in [provider.env])
+ * gives 0 and *value NULL.  OFFLOAD_EUSAGE with a message for a key the
+ * configuration cannot have (or a group it has not), OFFLOAD_ENOMEM.
+ */
+OFFLOAD_API int offload_config_get(const struct offload_config *cfg,
+				   const char *key, char **value,
+				   struct offload_error *err);
+
+/**
+ * Set `key` (named as for offload_config_get) to `value`, checked as the
+ * loader checks that key's values.  The value is taken as it is: no
+ * ${VAR} expansion, and a relative path is not resolved against the
+ * file's directory (give absolute paths), and nothing derived from the
+ * key is derived again (a new report.output_dir does not move
+ * report.junit_file).  The type of the framework or provider and
+ * [provider.env] cannot be set (OFFLOAD_EUSAGE); a bad value gives
+ * OFFLOAD_ECONFIG with a message; on error `cfg` is unchanged.
+ */
+OFFLOAD_API int offload_config_set(struct offload_config *cfg,
+				   const char *key, const char *value,
+				   struct offload_error *err);
+
+/** The number of [group.NAME] sections (at least 1 after loading). */
+OFFLOAD_API size_t offload_config_groups_nr(const struct offload_config *cfg);
+
+/**
+ * The NAME of group `i` (0-based, file order: the index
+ * offload_test_list.group holds), borrowed from `cfg`; NULL when `i` is
+ * out of range.
+ */
+OFFLOAD_API const char *offload_config_group_name(const struct offload_config *cfg,
+						  size_t i);
+
+/** The number of warnings met while loading. */
+OFFLOAD_API size_t offload_config_warnings_nr(const struct offload_config *cfg);
+
+/** Warning `i` ("config 'FILE' line N: ..."), borrowed from `cfg`; NULL
+ * when `i` is out of range. */
+OFFLOAD_API const char *offload_config_warning(const struct offload_config *cfg,
+					       size_t i);
 
 /** Write the effective settings of `cfg` to `out` as a loadable INI file. */
 OFFLOAD_API int offload_config_dump(const struct offload_config *cfg,
@@ -193,7 +179,7 @@ OFFLOAD_API int offload_config_template(const char *framework, FILE *out);
 
 struct offload_test_list {
 	char **ids;               /* owned; canonical test IDs, any bytes but NUL */
-	size_t *group;            /* owned; index into cfg->groups for each id */
+	size_t *group;            /* owned; group of each id: offload_config_group_name() */
 	size_t nr;
 };
 
@@ -294,7 +280,7 @@ struct offload_event {
 typedef void offload_event_fn(const struct offload_event *ev, void *data);
 
 struct offload_run_options {
-	unsigned parallel;        /* 0: cfg->max_parallel */
+	unsigned parallel;        /* 0: offload.max_parallel */
 	int fail_fast;
 	const char *only_group;   /* NULL: every group */
 	const char *const *only_ids;  /* NULL: every discovered test */
@@ -308,7 +294,7 @@ struct offload_run_options {
 	 * holds work) and gives it back when the batch ends.  Borrowed.
 	 */
 	struct offload_jobserver *jobserver;
-	/* Where the per-batch logs go; NULL: cfg->output_dir/logs.  Runs
+	/* Where the per-batch logs go; NULL: report.output_dir/logs.  Runs
 	 * that share an output_dir at the same time need their own. */
 	const char *log_dir;
 };

@@ -30,6 +30,7 @@
 #include <strings.h>
 #include <ini.h>
 #include "buf.h"
+#include "config.h"
 #include "error.h"
 #include "offload.h"
 
@@ -1215,8 +1216,8 @@ static void loader_release(struct loader *L)
 	strvec_clear(&L->warnings);
 }
 
-int offload_config_load(struct offload_config *cfg, const char *path,
-			struct offload_error *err)
+int config_load(struct offload_config *cfg, const char *path,
+		struct offload_error *err)
 {
 	struct loader L;
 	size_t i;
@@ -1290,11 +1291,11 @@ cleanup:
 		fclose(L.fp);
 	loader_release(&L);
 	if (L.code)
-		offload_config_release(cfg);
+		config_release(cfg);
 	return L.code;
 }
 
-void offload_config_release(struct offload_config *cfg)
+void config_release(struct offload_config *cfg)
 {
 	size_t i;
 
@@ -1654,4 +1655,239 @@ int offload_config_template(const char *framework, FILE *out)
 	if (fflush(out) || ferror(out))
 		return errno ? -errno : -EIO;
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The public handle: load, free, get, set                             */
+
+int offload_config_load(struct offload_config **cfgp, const char *path,
+			struct offload_error *err)
+{
+	struct offload_config *cfg = malloc(sizeof(*cfg));
+	int r;
+
+	*cfgp = NULL;
+	if (!cfg)
+		return err_set(err, OFFLOAD_ENOMEM,
+			       "out of memory reading config '%s'", path);
+	r = config_load(cfg, path, err);
+	if (r) {
+		free(cfg);
+		return r;
+	}
+	*cfgp = cfg;
+	return 0;
+}
+
+void offload_config_free(struct offload_config *cfg)
+{
+	if (!cfg)
+		return;
+	config_release(cfg);
+	free(cfg);
+}
+
+/* Where a key named "SECTION.NAME" lives. */
+struct keyref {
+	const struct keydef *k;   /* NULL: [provider.env], or "path"/"dir" */
+	char *base;               /* the config, or the group */
+	const char *name;         /* NAME: after the last '.' */
+	const struct offload_env *env;  /* the variable, NULL when unset */
+};
+
+static int find_key(const struct offload_config *cfg, const char *key,
+		    struct keyref *ref, struct offload_error *err)
+{
+	const char *dot = strrchr(key, '.');
+	const struct keydef *keys = NULL;
+	char *section;
+	size_t i;
+
+	memset(ref, 0, sizeof(*ref));
+	ref->base = (char *)cfg;
+	if (!dot) {
+		if (!strcmp(key, "path") || !strcmp(key, "dir")) {
+			ref->name = key;
+			return 0;
+		}
+		return err_set(err, OFFLOAD_EUSAGE, "unknown key '%s'", key);
+	}
+	ref->name = dot + 1;
+	if (!(section = strndup(key, (size_t)(dot - key))))
+		return err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	switch (section_kind(section)) {
+	case SEC_OFFLOAD: keys = offload_keys; break;
+	case SEC_PROVIDER: keys = provider_keys; break;
+	case SEC_FRAMEWORK: keys = framework_keys; break;
+	case SEC_REPORT: keys = report_keys; break;
+	case SEC_HISTORY: keys = history_keys; break;
+	case SEC_GROUP:
+		for (i = 0; i < cfg->groups_nr; i++)
+			if (!strcmp(cfg->groups[i].name, section + 6))
+				break;
+		if (i == cfg->groups_nr) {
+			err_set(err, OFFLOAD_EUSAGE, "no group '%s' for key '%s'",
+				section + 6, key);
+			free(section);
+			return OFFLOAD_EUSAGE;
+		}
+		keys = group_keys;
+		ref->base = (char *)&cfg->groups[i];
+		break;
+	case SEC_ENV:
+		for (i = 0; i < cfg->env_nr; i++)
+			if (!strcmp(cfg->env[i].name, ref->name)) {
+				ref->env = &cfg->env[i];
+				break;
+			}
+		break;
+	case SEC_UNKNOWN:
+	case SEC_NAMELESS_GROUP:
+		break;
+	}
+	free(section);
+	if (keys) {
+		for (ref->k = keys; ref->k->name; ref->k++)
+			if (!strcmp(ref->k->name, ref->name))
+				return 0;
+	} else if (dot - key == 12 && !strncmp(key, "provider.env", 12) &&
+		   valid_env_name(ref->name)) {
+		return 0;
+	}
+	return err_set(err, OFFLOAD_EUSAGE, "unknown key '%s'", key);
+}
+
+/* `d` as offload_config_dump() writes it, as a new string. */
+static char *double_str(double d)
+{
+	char *s = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&s, &n);
+	int r;
+
+	if (!f)
+		return NULL;
+	r = put_double(f, "v", d);
+	if (fclose(f) || r || n < 5) {
+		free(s);
+		return NULL;
+	}
+	memmove(s, s + 4, n - 4);      /* "v = TEXT\n" */
+	s[n - 5] = '\0';
+	return s;
+}
+
+int offload_config_get(const struct offload_config *cfg, const char *key,
+		       char **value, struct offload_error *err)
+{
+	struct keyref ref;
+	const char *str = NULL;
+	const char *at;
+	char num[32];
+	int r;
+
+	*value = NULL;
+	err_clear(err);
+	if ((r = find_key(cfg, key, &ref, err)))
+		return r;
+	if (!ref.k) {
+		if (ref.env)
+			str = ref.env->value;
+		else if (!strcmp(key, "path"))
+			str = cfg->path;
+		else if (!strcmp(key, "dir"))
+			str = cfg->dir;
+		else
+			return 0;       /* a variable [provider.env] does not set */
+		goto dup;
+	}
+	at = ref.base + ref.k->off;
+	switch (ref.k->type) {
+	case V_STR:
+	case V_NONEMPTY:
+	case V_PROVIDER:
+		str = *(char *const *)at;
+		if (!str)
+			return 0;
+		goto dup;
+	case V_UINT0:
+	case V_UINT1:
+		snprintf(num, sizeof(num), "%u", *(const unsigned *)at);
+		str = num;
+		goto dup;
+	case V_BOOL:
+		str = bool_str(*(const int *)at);
+		goto dup;
+	case V_FRAMEWORK:
+		str = framework_names[*(const enum offload_framework *)at];
+		goto dup;
+	case V_POSITIVE:
+	case V_NONNEG:
+		if (!(*value = double_str(*(const double *)at)))
+			return err_set(err, OFFLOAD_ENOMEM, "out of memory");
+		return 0;
+	}
+	return 0;
+dup:
+	if (!(*value = strdup(str)))
+		return err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	return 0;
+}
+
+int offload_config_set(struct offload_config *cfg, const char *key,
+		       const char *value, struct offload_error *err)
+{
+	struct keyref ref;
+	struct loader L;
+	struct entry e;
+	char **str = NULL, *old = NULL;
+	int r;
+
+	err_clear(err);
+	if ((r = find_key(cfg, key, &ref, err)))
+		return r;
+	if (!ref.k || ref.k->type == V_PROVIDER || ref.k->type == V_FRAMEWORK)
+		return err_set(err, OFFLOAD_EUSAGE,
+			       "key '%s' cannot be set after loading", key);
+	memset(&L, 0, sizeof(L));
+	L.file = cfg->path;
+	L.cfg = cfg;
+	L.err = err;
+	L.cur_section = L.last_key = NONE;
+	memset(&e, 0, sizeof(e));
+	e.section = NONE;
+	e.name = (char *)key;
+	if (ref.k->type == V_STR || ref.k->type == V_NONEMPTY) {
+		str = (char **)(ref.base + ref.k->off);
+		old = *str;
+	}
+	r = set_value(&L, &e, ref.k, ref.base, value);
+	if (str) {
+		if (r)
+			*str = old;     /* set_value may have stored NULL */
+		else
+			free(old);
+	}
+	return r;
+}
+
+size_t offload_config_groups_nr(const struct offload_config *cfg)
+{
+	return cfg->groups_nr;
+}
+
+const char *offload_config_group_name(const struct offload_config *cfg,
+				      size_t i)
+{
+	return i < cfg->groups_nr ? cfg->groups[i].name : NULL;
+}
+
+size_t offload_config_warnings_nr(const struct offload_config *cfg)
+{
+	return cfg->warnings_nr;
+}
+
+const char *offload_config_warning(const struct offload_config *cfg, size_t i)
+{
+	return i < cfg->warnings_nr ? cfg->warnings[i] : NULL;
 }

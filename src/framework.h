@@ -8,6 +8,7 @@
 #define OFFLOAD_FRAMEWORK_H
 #include "offload.h"
 #include "buf.h"
+#include "config.h"
 #include "sandbox.h"
 
 /* Bytes of captured output kept per stream per process (capbuf). */

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "config.h"
 #include "error.h"
 #include "history.h"
 #include "junit.h"

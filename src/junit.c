@@ -49,6 +49,7 @@
 #include <libxml/xmlwriter.h>
 
 #include "buf.h"
+#include "config.h"
 #include "error.h"
 #include "junit.h"
 #include "sandbox.h"

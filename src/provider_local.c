@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "buf.h"
+#include "config.h"
 #include "error.h"
 #include "sandbox.h"
 

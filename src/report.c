@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "config.h"
 #include "junit.h"
 #include "report.h"
 

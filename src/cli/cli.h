@@ -19,7 +19,7 @@ int cmd_merge(int argc, char **argv);
 int cmd_report_error(int argc, char **argv);
 
 /* Load the configuration, printing warnings; exit code on failure or 0. */
-int cli_load_config(struct offload_config *cfg, const char *path);
+int cli_load_config(struct offload_config **cfgp, const char *path);
 
 /* "offload: " + message on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

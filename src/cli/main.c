@@ -51,17 +51,18 @@ void cli_put_id(FILE *out, const char *id)
 	}
 }
 
-int cli_load_config(struct offload_config *cfg, const char *path)
+int cli_load_config(struct offload_config **cfgp, const char *path)
 {
 	struct offload_error err = { 0 };
-	int ret = offload_config_load(cfg, path, &err);
+	int ret = offload_config_load(cfgp, path, &err);
 
 	if (ret) {
 		cli_error("%s", err.msg[0] ? err.msg : offload_strerror(ret));
 		return OFFLOAD_EXIT_USAGE;
 	}
-	for (size_t i = 0; i < cfg->warnings_nr; i++)
-		fprintf(stderr, "offload: warning: %s\n", cfg->warnings[i]);
+	for (size_t i = 0; i < offload_config_warnings_nr(*cfgp); i++)
+		fprintf(stderr, "offload: warning: %s\n",
+			offload_config_warning(*cfgp, i));
 	return 0;
 }
 

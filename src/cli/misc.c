@@ -67,7 +67,7 @@ int cmd_collect(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = "offload.ini", *group = NULL, *format = "text";
-	struct offload_config cfg;
+	struct offload_config *cfg;
 	struct offload_test_list list = { 0 };
 	struct offload_error err = { 0 };
 	int c, ret;
@@ -95,10 +95,10 @@ int cmd_collect(int argc, char **argv)
 	}
 	if ((ret = cli_load_config(&cfg, config)))
 		return ret;
-	ret = offload_discover(&cfg, group, &list, &err);
+	ret = offload_discover(cfg, group, &list, &err);
 	if (ret) {
 		cli_error("%s", err.msg[0] ? err.msg : offload_strerror(ret));
-		offload_config_release(&cfg);
+		offload_config_free(cfg);
 		return ret == OFFLOAD_EDISCOVER ? OFFLOAD_EXIT_FAILED : OFFLOAD_EXIT_USAGE;
 	}
 	if (!strcmp(format, "json"))
@@ -108,7 +108,8 @@ int cmd_collect(int argc, char **argv)
 			printf("%s\n  {\"id\": ", i ? "," : "");
 			put_json_string(stdout, list.ids[i]);
 			printf(", \"group\": ");
-			put_json_string(stdout, cfg.groups[list.group[i]].name);
+			put_json_string(stdout,
+					offload_config_group_name(cfg, list.group[i]));
 			putchar('}');
 		} else {
 			cli_put_id(stdout, list.ids[i]);
@@ -118,7 +119,7 @@ int cmd_collect(int argc, char **argv)
 	if (!strcmp(format, "json"))
 		puts("\n]");
 	offload_test_list_release(&list);
-	offload_config_release(&cfg);
+	offload_config_free(cfg);
 	return 0;
 }
 
@@ -130,7 +131,7 @@ int cmd_validate(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = "offload.ini";
-	struct offload_config cfg;
+	struct offload_config *cfg;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -149,8 +150,8 @@ int cmd_validate(int argc, char **argv)
 	}
 	if ((ret = cli_load_config(&cfg, config)))
 		return ret;
-	offload_config_dump(&cfg, stdout);
-	offload_config_release(&cfg);
+	offload_config_dump(cfg, stdout);
+	offload_config_free(cfg);
 	return 0;
 }
 
@@ -218,11 +219,12 @@ int cmd_logs(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = "offload.ini", *only = NULL, *re_text = NULL, *file = NULL;
-	struct offload_config cfg;
+	char *junit_file = NULL;
+	struct offload_config *cfg = NULL;
 	struct offload_logged_case *cases = NULL;
 	struct offload_error err = { 0 };
 	size_t nr = 0, shown = 0;
-	int c, ret, failures = 0, have_cfg = 0;
+	int c, ret, failures = 0;
 	regex_t re;
 
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -254,8 +256,15 @@ int cmd_logs(int argc, char **argv)
 	if (!file) {
 		if ((ret = cli_load_config(&cfg, config)))
 			goto out_re;
-		have_cfg = 1;
-		file = cfg.junit_file;
+		ret = offload_config_get(cfg, "report.junit_file", &junit_file,
+					 &err);
+		offload_config_free(cfg);
+		if (ret) {
+			cli_error("%s", err.msg);
+			ret = OFFLOAD_EXIT_INTERNAL;
+			goto out_re;
+		}
+		file = junit_file;
 	}
 	ret = offload_report_read(file, &cases, &nr, &err);
 	if (ret) {
@@ -287,9 +296,8 @@ int cmd_logs(int argc, char **argv)
 	ret = shown || !(only || re_text) ? 0 : OFFLOAD_EXIT_FAILED;
 out:
 	offload_logged_cases_free(cases, nr);
-	if (have_cfg)
-		offload_config_release(&cfg);
 out_re:
+	free(junit_file);
 	if (re_text)
 		regfree(&re);
 	return ret;

@@ -390,16 +390,26 @@ static void discovery_failed(const struct offload_config *cfg,
 			     const char *group, const char *msg)
 {
 	struct offload_error err = { 0 };
+	char *junit = NULL, *file = NULL;
 
-	if (!cfg->junit)
-		return;
+	if (offload_config_get(cfg, "report.junit", &junit, &err) ||
+	    offload_config_get(cfg, "report.junit_file", &file, &err)) {
+		cli_error("%s", err.msg);
+		goto out;
+	}
+	if (strcmp(junit, "true"))
+		goto out;
 	if (!group)
-		group = cfg->groups_nr == 1 ? cfg->groups[0].name : "offload";
-	if (offload_junit_write_failure(cfg->junit_file, group, "discovery",
+		group = offload_config_groups_nr(cfg) == 1 ?
+			offload_config_group_name(cfg, 0) : "offload";
+	if (offload_junit_write_failure(file, group, "discovery",
 					"test discovery failed", msg, &err))
 		cli_error("%s", err.msg);
 	else
-		fprintf(stderr, "offload: report: %s\n", cfg->junit_file);
+		fprintf(stderr, "offload: report: %s\n", file);
+out:
+	free(junit);
+	free(file);
 }
 
 static void set_handlers(void (*fn)(int), int keep_ignored)
@@ -491,8 +501,10 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 static int use_junit_path(struct run_args *a, struct offload_config *cfg,
 			  struct offload_run_options *ro)
 {
-	char *junit = realpath(a->junit, NULL), *hist = NULL;
+	char *junit = realpath(a->junit, NULL), *hist = NULL, *old = NULL;
+	struct offload_error err = { 0 };
 	size_t n;
+	int ret, same;
 
 	if (!junit) {
 		/* Not there yet: absolute against the working directory. */
@@ -507,9 +519,14 @@ static int use_junit_path(struct run_args *a, struct offload_config *cfg,
 	}
 	if (!junit)
 		goto nomem;
-	if (cfg->history_path && !strcmp(cfg->history_path, cfg->junit_file) &&
-	    !(hist = strdup(junit)))
-		goto nomem;
+	/* The history goes with the report unless configured apart. */
+	if (!(ret = offload_config_get(cfg, "history.path", &hist, &err)))
+		ret = offload_config_get(cfg, "report.junit_file", &old, &err);
+	same = !ret && hist && old && !strcmp(hist, old);
+	free(hist);
+	free(old);
+	if (ret)
+		goto fail;
 	n = strlen(junit);
 	if (n > 4 && !strcmp(junit + n - 4, ".xml"))
 		n -= 4;
@@ -518,25 +535,26 @@ static int use_junit_path(struct run_args *a, struct offload_config *cfg,
 	memcpy(a->log_dir, junit, n);
 	strcpy(a->log_dir + n, ".logs");
 	ro->log_dir = a->log_dir;
-	if (hist) {
-		free(cfg->history_path);
-		cfg->history_path = hist;
-	}
-	free(cfg->junit_file);
-	cfg->junit_file = junit;
-	cfg->junit = 1;
+	if ((same && (ret = offload_config_set(cfg, "history.path", junit, &err))) ||
+	    (ret = offload_config_set(cfg, "report.junit_file", junit, &err)) ||
+	    (ret = offload_config_set(cfg, "report.junit", "true", &err)))
+		goto fail;
+	free(junit);
 	return 0;
 nomem:
 	free(junit);
-	free(hist);
 	cli_error("out of memory");
 	return OFFLOAD_EXIT_INTERNAL;
+fail:
+	free(junit);
+	cli_error("%s", err.msg);
+	return ret == OFFLOAD_ENOMEM ? OFFLOAD_EXIT_INTERNAL : OFFLOAD_EXIT_USAGE;
 }
 
 int cmd_run(int argc, char **argv)
 {
 	struct offload_run_options ro = OFFLOAD_RUN_OPTIONS_INIT;
-	struct offload_config cfg;
+	struct offload_config *cfg = NULL;
 	struct offload_report rep = { 0 };
 	struct offload_error err = { 0 };
 	struct offload_run *run = NULL;
@@ -544,7 +562,7 @@ int cmd_run(int argc, char **argv)
 	struct run_args a = { .config = "offload.ini" };
 	const char *ci = getenv("CI");
 	struct ui ui = { 0 };
-	int ret, cfg_loaded = 0;
+	int ret;
 	size_t missing = 0;
 
 	ret = parse_run_args(argc, argv, &a, &ro, &ui);
@@ -569,8 +587,7 @@ int cmd_run(int argc, char **argv)
 	}
 	if ((ret = cli_load_config(&cfg, a.config)))
 		goto out;
-	cfg_loaded = 1;
-	if (a.junit && (ret = use_junit_path(&a, &cfg, &ro)))
+	if (a.junit && (ret = use_junit_path(&a, cfg, &ro)))
 		goto out;
 	use_make_slots(&a, &ro, &js);
 	/* make's flags and jobserver are ours, not the tests': a test that
@@ -587,7 +604,7 @@ int cmd_run(int argc, char **argv)
 		ro.only_ids_nr = a.ids_nr;
 	}
 
-	ret = offload_run_new(&run, &cfg, &ro, &err);
+	ret = offload_run_new(&run, cfg, &ro, &err);
 	if (ret) {
 		cli_error("%s", err.msg[0] ? err.msg : offload_strerror(ret));
 		ret = OFFLOAD_EXIT_INTERNAL;
@@ -615,7 +632,7 @@ int cmd_run(int argc, char **argv)
 		 * and the report says so rather than keep an earlier green. */
 		if (ret == OFFLOAD_EDISCOVER) {
 			if (!a.only_collect)
-				discovery_failed(&cfg, ro.only_group, err.msg);
+				discovery_failed(cfg, ro.only_group, err.msg);
 			ret = OFFLOAD_EXIT_FAILED;
 		} else
 			ret = ret == OFFLOAD_ECONFIG || ret == OFFLOAD_EUSAGE ?
@@ -671,8 +688,7 @@ out:
 	}
 	offload_report_release(&rep);
 	offload_run_free(run);
-	if (cfg_loaded)
-		offload_config_release(&cfg);
+	offload_config_free(cfg);
 	run_args_release(&a);
 	return ret;
 }

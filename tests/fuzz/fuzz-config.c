@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz-config.c - libFuzzer target: offload_config_load() on an INI file,
+ * fuzz-config.c - libFuzzer target: config_load() on an INI file,
  * ${VAR} and ${VAR:-default} expansion included, then the round trip of
  * `offload validate`: offload_config_dump() of what loaded must load
  * again and give the same settings.
@@ -28,6 +28,7 @@
  */
 #include <math.h>
 #include "offload.h"
+#include "config.h"
 #include "fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -231,7 +232,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_write(path, data, size);
 
 	memset(&err, 0, sizeof(err));
-	rc = offload_config_load(&cfg, path, &err);
+	rc = config_load(&cfg, path, &err);
 	FUZZ_CHECK(rc <= 0, "return code %d", rc);
 	if (rc) {
 		FUZZ_CHECK(err.msg[0], "error %d without a message", rc);
@@ -249,7 +250,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fclose(f);
 
 	memset(&err, 0, sizeof(err));
-	rc = offload_config_load(&again, dump, &err);
+	rc = config_load(&again, dump, &err);
 	if (rc) {
 		text = fuzz_slurp(dump, &len);
 		FUZZ_CHECK(text, "dump vanished");
@@ -262,8 +263,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_same(&cfg, &again);
 		FUZZ_CHECK(again.warnings_nr == 0, "dump loads with warning '%s'",
 			   again.warnings[0]);
-		offload_config_release(&again);
+		config_release(&again);
 	}
-	offload_config_release(&cfg);
+	config_release(&cfg);
 	return 0;
 }

@@ -70,7 +70,7 @@ static int run_once(unsigned long fail_nth, int sticky,
 		    unsigned long *count)
 {
 	struct offload_run_options opts = OFFLOAD_RUN_OPTIONS_INIT;
-	struct offload_config cfg;
+	struct offload_config *cfg;
 	struct offload_run *run;
 	char path[PATH_MAX + 16];
 	FILE *f;
@@ -89,7 +89,7 @@ static int run_once(unsigned long fail_nth, int sticky,
 	assert_int_equal(fclose(f), 0);
 	if (offload_config_load(&cfg, path, err))
 		fail_msg("%s", err->msg);
-	assert_int_equal(offload_run_new(&run, &cfg, &opts, err), 0);
+	assert_int_equal(offload_run_new(&run, cfg, &opts, err), 0);
 	if (offload_run_prepare(run, err))
 		fail_msg("%s", err->msg);
 	alloc_fail_at(fail_nth, sticky);
@@ -97,7 +97,7 @@ static int run_once(unsigned long fail_nth, int sticky,
 	*count = alloc_count();
 	alloc_fail_at(0, 0);
 	offload_run_free(run);
-	offload_config_release(&cfg);
+	offload_config_free(cfg);
 	return r;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-config.c - offload_config_load/dump/template against files written
+ * test-config.c - loading (config_load, field by field), the public
+ * handle and its accessors, dump and template against files written
  * to a temporary directory: defaults, every key, errors with their line,
  * warnings with suggestions, expansion, paths, long and continued lines.
  */
@@ -18,6 +19,7 @@
 #include <cmocka.h>
 #include "testutil.h"
 #include "offload.h"
+#include "config.h"
 
 static char tmpdir[1024];       /* realpath of the scratch directory */
 static char cfgpath[1100];      /* the file load_text() writes */
@@ -38,7 +40,7 @@ static int load_text(const char *text)
 {
 	snprintf(cfgpath, sizeof(cfgpath), "%s/t.ini", tmpdir);
 	write_file(cfgpath, text);
-	return offload_config_load(&cfg, cfgpath, &err);
+	return config_load(&cfg, cfgpath, &err);
 }
 
 /*
@@ -109,7 +111,7 @@ static void test_defaults(void **state)
 	expect_path(cfg.history_path, "test-results/junit.xml");
 	assert_true(cfg.default_duration_secs == 1.0);
 	assert_int_equal(cfg.warnings_nr, 0);
-	offload_config_release(&cfg);
+	config_release(&cfg);
 	assert_null(cfg.path);
 }
 
@@ -182,7 +184,7 @@ static void test_every_key(void **state)
 	assert_string_equal(cfg.junit_file, "/srv/out/r.xml");
 	assert_string_equal(cfg.history_path, "/srv/h.xml");
 	assert_true(cfg.default_duration_secs == 0);
-	offload_config_release(&cfg);
+	config_release(&cfg);
 }
 
 static void test_bad_values(void **state)
@@ -272,7 +274,7 @@ static void test_booleans(void **state)
 		assert_int_equal(cfg.groups[0].schedule_individual,
 				 cases[i].value);
 		assert_int_equal(cfg.junit, cases[i].value);
-		offload_config_release(&cfg);
+		config_release(&cfg);
 	}
 }
 
@@ -292,7 +294,7 @@ static void test_unknown_key(void **state)
 	/* Warned about, not applied. */
 	assert_int_equal(cfg.groups[0].retry_count, 0);
 	assert_int_equal(cfg.max_parallel, 10);
-	offload_config_release(&cfg);
+	config_release(&cfg);
 }
 
 static void test_unknown_section(void **state)
@@ -311,7 +313,7 @@ static void test_unknown_section(void **state)
 	expect_warning(1, "line 6: unknown section [Offload] (did you mean [offload]?)");
 	expect_warning(2, "line 7: unknown section [zebra]");
 	assert_int_equal(cfg.groups_nr, 1);
-	offload_config_release(&cfg);
+	config_release(&cfg);
 
 	expect_error("[framework]\ntype = pytest\n[group]\n",
 		     "line 3: section [group] needs a name, as in [group.unit]");
@@ -319,7 +321,7 @@ static void test_unknown_section(void **state)
 	assert_int_equal(load_text("stray = 1\n" MINIMAL), 0);
 	assert_int_equal(cfg.warnings_nr, 1);
 	expect_warning(0, "line 1: key 'stray' is outside any section and is ignored");
-	offload_config_release(&cfg);
+	config_release(&cfg);
 }
 
 static void test_duplicate_key(void **state)
@@ -337,7 +339,7 @@ static void test_duplicate_key(void **state)
 				   "[group.b]\nretry_count = 2\n"), 0);
 	assert_int_equal(cfg.groups[0].retry_count, 1);
 	assert_int_equal(cfg.groups[1].retry_count, 2);
-	offload_config_release(&cfg);
+	config_release(&cfg);
 }
 
 /*
@@ -371,7 +373,7 @@ static void test_many_groups(void **state)
 	assert_string_equal(cfg.groups[0].filters, "x");
 	assert_int_equal(cfg.warnings_nr, 1);
 	expect_warning(0, "line 200005: unknown key 'retry_cont' in [group.g0] (did you mean 'retry_count'?)");
-	offload_config_release(&cfg);
+	config_release(&cfg);
 	free(text);
 
 	/* A duplicate far from its first setting names both lines. */
@@ -423,12 +425,12 @@ static void test_expansion(void **state)
 	assert_string_equal(cfg.env[9].value, "  pad\t");
 	assert_string_equal(cfg.env[10].value, "onetwo  three ");
 	assert_string_equal(cfg.env[11].value, "${}");
-	offload_config_release(&cfg);
+	config_release(&cfg);
 
 	/* Every value is expanded, paths too. */
 	assert_int_equal(load_text(MINIMAL "[report]\noutput_dir = /r/${OFFLOAD_T_A}\n"), 0);
 	assert_string_equal(cfg.output_dir, "/r/abc");
-	offload_config_release(&cfg);
+	config_release(&cfg);
 
 	expect_error(MINIMAL "[report]\n\noutput_dir = ${OFFLOAD_T_UNSET}/x\n",
 		     "line 6: environment variable 'OFFLOAD_T_UNSET' is not set (used in 'output_dir')");
@@ -460,7 +462,7 @@ static void test_relative_paths(void **state)
 	/* Load through a relative path to the file. */
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	assert_int_equal(chdir(tmpdir), 0);
-	assert_int_equal(offload_config_load(&cfg, "sub/ci.ini", &err), 0);
+	assert_int_equal(config_load(&cfg, "sub/ci.ini", &err), 0);
 	assert_int_equal(chdir(cwd), 0);
 
 	assert_string_equal(cfg.path, "sub/ci.ini");
@@ -470,7 +472,7 @@ static void test_relative_paths(void **state)
 	expect_path(cfg.output_dir, "sub/out");
 	expect_path(cfg.junit_file, "sub/out/j/r.xml");
 	expect_path(cfg.history_path, "sub/h.xml");
-	offload_config_release(&cfg);
+	config_release(&cfg);
 
 	/* provider working_dir follows [offload] working_dir by default. */
 	assert_int_equal(load_text("[offload]\nworking_dir = w\n" MINIMAL
@@ -478,7 +480,7 @@ static void test_relative_paths(void **state)
 	expect_path(cfg.provider_working_dir, "w");
 	assert_string_equal(cfg.junit_file, "/abs/j.xml");
 	assert_string_equal(cfg.history_path, "/abs/j.xml");
-	offload_config_release(&cfg);
+	config_release(&cfg);
 }
 
 static void test_long_line(void **state)
@@ -498,7 +500,7 @@ static void test_long_line(void **state)
 	assert_int_equal(strlen("filters = ") + strlen(value), 199);
 	assert_int_equal(load_text(text), 0);
 	assert_string_equal(cfg.groups[0].filters, value);
-	offload_config_release(&cfg);
+	config_release(&cfg);
 
 	snprintf(text, sizeof(text), MINIMAL "filters = %sy\n", value);
 	snprintf(rest, sizeof(rest), "line 4: line is longer than 199 bytes; continue a long value on indented lines");
@@ -536,13 +538,13 @@ static void test_continuation(void **state)
 	assert_int_equal(cfg.warnings_nr, 0);
 	assert_string_equal(cfg.run_command, t->want);
 	assert_string_equal(cfg.result_file, "r.xml --extra");
-	offload_config_release(&cfg);
+	config_release(&cfg);
 
 	/* An indented key line after a header is a key, not a continuation. */
 	assert_int_equal(load_text("[framework]\n  type = pytest\n"
 				   "[group.a]\n  retry_count = 1\n"), 0);
 	assert_int_equal(cfg.groups[0].retry_count, 1);
-	offload_config_release(&cfg);
+	config_release(&cfg);
 
 	/* A continued value is checked whole, at the key's line. */
 	expect_error(MINIMAL "retry_count = 1\n  2\n",
@@ -572,7 +574,7 @@ static void test_semicolons_and_comments(void **state)
 	/* The blanks after '=' go, even before a ';'. */
 	assert_string_equal(cfg.paths, ";x");
 	assert_string_equal(cfg.run_args, "; y");
-	offload_config_release(&cfg);
+	config_release(&cfg);
 }
 
 static void test_crlf_and_bom(void **state)
@@ -585,7 +587,7 @@ static void test_crlf_and_bom(void **state)
 	assert_int_equal(cfg.max_parallel, 4);
 	assert_string_equal(cfg.paths, "t/*.sh");
 	assert_string_equal(cfg.groups[0].filters, "x");
-	offload_config_release(&cfg);
+	config_release(&cfg);
 
 	expect_error(MINIMAL "filters = a\x01z\n",
 		     "line 4: control character 0x01 in line");
@@ -623,7 +625,7 @@ static void test_missing_file(void **state)
 	char path[1100], want[1200];
 
 	snprintf(path, sizeof(path), "%s/nope.ini", tmpdir);
-	assert_int_equal(offload_config_load(&cfg, path, &err), -ENOENT);
+	assert_int_equal(config_load(&cfg, path, &err), -ENOENT);
 	snprintf(want, sizeof(want),
 		 "cannot read config '%s': No such file or directory", path);
 	assert_string_equal(err.msg, want);
@@ -647,14 +649,14 @@ static void test_templates(void **state)
 		assert_non_null(f);
 		assert_int_equal(offload_config_template(names[i], f), 0);
 		assert_int_equal(fclose(f), 0);
-		assert_int_equal(offload_config_load(&cfg, path, &err), 0);
+		assert_int_equal(config_load(&cfg, path, &err), 0);
 		assert_int_equal(cfg.warnings_nr, 0);
 		assert_int_equal(cfg.framework, fw[i]);
 		assert_true(cfg.groups_nr >= 1);
 		if (fw[i] == OFFLOAD_FRAMEWORK_CUSTOM)
 			assert_string_equal(cfg.run_command,
 					    "for t in {tests}; do echo \"running $t\"; done");
-		offload_config_release(&cfg);
+		config_release(&cfg);
 	}
 	f = fopen("/dev/null", "w");
 	assert_non_null(f);
@@ -696,7 +698,7 @@ static void test_docs_example(void **state)
 	assert_int_equal(cfg.warnings_nr, 0);
 	assert_int_equal(cfg.groups_nr, 2);
 	assert_string_equal(cfg.run_args, "-p no:cacheprovider --strict-markers");
-	offload_config_release(&cfg);
+	config_release(&cfg);
 	free(b);
 }
 
@@ -765,11 +767,11 @@ static void dump_and_reload(const char *text)
 	assert_non_null(f);
 	assert_int_equal(offload_config_dump(&cfg, f), 0);
 	assert_int_equal(fclose(f), 0);
-	assert_int_equal(offload_config_load(&again, path, &err), 0);
+	assert_int_equal(config_load(&again, path, &err), 0);
 	assert_int_equal(again.warnings_nr, 0);
 	assert_same_config(&cfg, &again);
-	offload_config_release(&again);
-	offload_config_release(&cfg);
+	config_release(&again);
+	config_release(&cfg);
 }
 
 static void test_dump_reloads(void **state)
@@ -880,7 +882,7 @@ static void round_trip(const char *value)
 	      "junit_file = /j${OFFLOAD_T_V}\n"
 	      "[history]\npath = /h${OFFLOAD_T_V}\n", f);
 	assert_int_equal(fclose(f), 0);
-	if (offload_config_load(&cfg, cfgpath, &err))
+	if (config_load(&cfg, cfgpath, &err))
 		fail_msg("%s", err.msg);
 	assert_int_equal(cfg.warnings_nr, 0);
 	assert_string_equal(cfg.groups[0].filters, value);
@@ -888,18 +890,18 @@ static void round_trip(const char *value)
 
 	snprintf(path, sizeof(path), "%s/dumped.ini", tmpdir);
 	text = dump_to(path);
-	if (offload_config_load(&again, path, &err))
+	if (config_load(&again, path, &err))
 		fail_msg("%s\nvalue: '%s'\ndump:\n%s", err.msg, value, text);
 	assert_int_equal(again.warnings_nr, 0);
 	assert_same_config(&cfg, &again);
-	offload_config_release(&cfg);
+	config_release(&cfg);
 	cfg = again;
 	snprintf(path2, sizeof(path2), "%s/dumped2.ini", tmpdir);
 	text2 = dump_to(path2);
 	assert_string_equal(text, text2);
 	free(text);
 	free(text2);
-	offload_config_release(&cfg);
+	config_release(&cfg);
 	unsetenv("OFFLOAD_T_V");
 }
 
@@ -961,6 +963,181 @@ static int teardown(void **state)
 	return nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* ------------------------------------------------------------------ */
+/* The public handle: what a program that sees only offload.h can do.  */
+
+/* offload_config_get of `key` must give `want` (NULL: no value). */
+static void expect_get(const struct offload_config *h, const char *key,
+		       const char *want)
+{
+	char *v = (char *)"unset";
+
+	assert_int_equal(offload_config_get(h, key, &v, &err), 0);
+	if (want)
+		assert_string_equal(v, want);
+	else
+		assert_null(v);
+	free(v);
+}
+
+static void expect_get_error(const struct offload_config *h, const char *key,
+			     const char *msg)
+{
+	char *v = (char *)"unset";
+
+	assert_int_equal(offload_config_get(h, key, &v, &err), OFFLOAD_EUSAGE);
+	assert_null(v);
+	assert_int_equal(err.code, OFFLOAD_EUSAGE);
+	assert_string_equal(err.msg, msg);
+}
+
+static struct offload_config *load_handle(const char *text)
+{
+	struct offload_config *h = (struct offload_config *)&h;
+
+	snprintf(cfgpath, sizeof(cfgpath), "%s/t.ini", tmpdir);
+	write_file(cfgpath, text);
+	if (offload_config_load(&h, cfgpath, &err))
+		fail_msg("%s", err.msg);
+	assert_non_null(h);
+	return h;
+}
+
+static void test_handle_get(void **state)
+{
+	struct offload_config *h;
+	char want[2048];
+
+	h = load_handle("[offload]\nmax_parallel = 3\nbogus = 1\n"
+			"[provider.env]\nA = one\nB = two words\n"
+			"[framework]\ntype = custom\nrun_command = run {tests}\n"
+			"discover_command = ls\n"
+			"[group.unit]\nretry_count = 2\n"
+			"[group.a.b c]\nschedule_individual = yes\n"
+			"[history]\ndefault_duration_secs = 0.25\n");
+	expect_get(h, "offload.max_parallel", "3");
+	expect_get(h, "offload.test_timeout_secs", "900");
+	expect_get(h, "offload.impatiently_requeue_batches", "false");
+	expect_get(h, "offload.working_dir", tmpdir);
+	expect_get(h, "provider.type", "local");
+	expect_get(h, "provider.env.B", "two words");
+	expect_get(h, "provider.env.A", "one");
+	expect_get(h, "provider.env.UNSET", NULL);
+	expect_get(h, "framework.type", "custom");
+	expect_get(h, "framework.run_command", "run {tests}");
+	expect_get(h, "framework.result_file", NULL);
+	expect_get(h, "group.unit.retry_count", "2");
+	expect_get(h, "group.a.b c.schedule_individual", "true");
+	expect_get(h, "group.a.b c.retry_count", "0");
+	expect_get(h, "report.junit", "true");
+	snprintf(want, sizeof(want), "%s/test-results/junit.xml", tmpdir);
+	expect_get(h, "report.junit_file", want);
+	expect_get(h, "history.path", want);
+	expect_get(h, "history.default_duration_secs", "0.25");
+	expect_get(h, "path", cfgpath);
+	expect_get(h, "dir", tmpdir);
+
+	expect_get_error(h, "offload.bogus", "unknown key 'offload.bogus'");
+	expect_get_error(h, "nosuch.max_parallel",
+			 "unknown key 'nosuch.max_parallel'");
+	expect_get_error(h, "max_parallel", "unknown key 'max_parallel'");
+	expect_get_error(h, "", "unknown key ''");
+	expect_get_error(h, "provider.env.1X", "unknown key 'provider.env.1X'");
+	expect_get_error(h, "group.nope.retry_count",
+			 "no group 'nope' for key 'group.nope.retry_count'");
+	expect_get_error(h, "group.unit.filter",
+			 "unknown key 'group.unit.filter'");
+
+	assert_int_equal(offload_config_groups_nr(h), 2);
+	assert_string_equal(offload_config_group_name(h, 0), "unit");
+	assert_string_equal(offload_config_group_name(h, 1), "a.b c");
+	assert_null(offload_config_group_name(h, 2));
+	assert_int_equal(offload_config_warnings_nr(h), 1);
+	snprintf(want, sizeof(want),
+		 "config '%s' line 3: unknown key 'bogus' in [offload]", cfgpath);
+	assert_non_null(strstr(offload_config_warning(h, 0), want));
+	assert_null(offload_config_warning(h, 1));
+	offload_config_free(h);
+	offload_config_free(NULL);
+}
+
+static void test_handle_load_fails(void **state)
+{
+	struct offload_config *h = (struct offload_config *)&h;
+	char path[1200];
+
+	snprintf(path, sizeof(path), "%s/absent.ini", tmpdir);
+	assert_int_equal(offload_config_load(&h, path, &err), -ENOENT);
+	assert_null(h);
+	snprintf(cfgpath, sizeof(cfgpath), "%s/t.ini", tmpdir);
+	write_file(cfgpath, "[offload]\nmax_parallel = 0\n" MINIMAL);
+	h = (struct offload_config *)&h;
+	assert_int_equal(offload_config_load(&h, cfgpath, &err), OFFLOAD_ECONFIG);
+	assert_null(h);
+	assert_non_null(strstr(err.msg, "line 2: max_parallel must be at least 1"));
+}
+
+static void test_handle_set(void **state)
+{
+	struct offload_config *h = load_handle(MINIMAL);
+	char want[2048], *dump = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	/* What the command's --junit does. */
+	assert_int_equal(offload_config_set(h, "report.junit_file", "/x/r.xml", &err), 0);
+	assert_int_equal(offload_config_set(h, "history.path", "/x/r.xml", &err), 0);
+	assert_int_equal(offload_config_set(h, "report.junit", "no", &err), 0);
+	assert_int_equal(offload_config_set(h, "group.all.retry_count", "4", &err), 0);
+	assert_int_equal(offload_config_set(h, "offload.test_timeout_secs", "1.5", &err), 0);
+	assert_int_equal(offload_config_set(h, "framework.run_args", "", &err), 0);
+	expect_get(h, "report.junit_file", "/x/r.xml");
+	expect_get(h, "history.path", "/x/r.xml");
+	expect_get(h, "report.junit", "false");
+	expect_get(h, "group.all.retry_count", "4");
+	expect_get(h, "offload.test_timeout_secs", "1.5");
+	expect_get(h, "framework.run_args", "");
+
+	/* Checked as the loader checks; a refused value changes nothing. */
+	assert_int_equal(offload_config_set(h, "offload.max_parallel", "0", &err),
+			 OFFLOAD_ECONFIG);
+	snprintf(want, sizeof(want),
+		 "config '%s': offload.max_parallel must be at least 1", cfgpath);
+	assert_string_equal(err.msg, want);
+	expect_get(h, "offload.max_parallel", "10");
+	assert_int_equal(offload_config_set(h, "report.junit_file", "", &err),
+			 OFFLOAD_ECONFIG);
+	snprintf(want, sizeof(want),
+		 "config '%s': empty value for 'report.junit_file'", cfgpath);
+	assert_string_equal(err.msg, want);
+	expect_get(h, "report.junit_file", "/x/r.xml");
+	assert_int_equal(offload_config_set(h, "report.junit", "maybe", &err),
+			 OFFLOAD_ECONFIG);
+	expect_get(h, "report.junit", "false");
+
+	assert_int_equal(offload_config_set(h, "framework.type", "exec", &err),
+			 OFFLOAD_EUSAGE);
+	assert_string_equal(err.msg,
+			    "key 'framework.type' cannot be set after loading");
+	assert_int_equal(offload_config_set(h, "provider.type", "local", &err),
+			 OFFLOAD_EUSAGE);
+	assert_int_equal(offload_config_set(h, "provider.env.X", "1", &err),
+			 OFFLOAD_EUSAGE);
+	assert_int_equal(offload_config_set(h, "dir", "/", &err), OFFLOAD_EUSAGE);
+	assert_int_equal(offload_config_set(h, "report.nope", "1", &err),
+			 OFFLOAD_EUSAGE);
+	assert_string_equal(err.msg, "unknown key 'report.nope'");
+
+	/* The dump, which the Make module's cache keys on, sees the change. */
+	assert_non_null(f = open_memstream(&dump, &len));
+	assert_int_equal(offload_config_dump(h, f), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(dump, "\njunit_file = /x/r.xml\n"));
+	assert_non_null(strstr(dump, "\nretry_count = 4\n"));
+	free(dump);
+	offload_config_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -985,6 +1162,9 @@ int main(void)
 		cmocka_unit_test(test_docs_example),
 		cmocka_unit_test(test_dump_reloads),
 		cmocka_unit_test(test_dump_hostile_values),
+		cmocka_unit_test(test_handle_get),
+		cmocka_unit_test(test_handle_load_fails),
+		cmocka_unit_test(test_handle_set),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, setup, teardown);

@@ -18,6 +18,7 @@
 #include "testutil.h"
 
 #include "history.h"
+#include "config.h"
 #include "junit.h"
 
 static char scratch[] = "/tmp/offload-test-history-XXXXXX";

@@ -302,7 +302,7 @@ static void test_run_without_tokens(void **state)
 {
 	char dir[] = "/tmp/offload-jsrun.XXXXXX", path[128];
 	struct offload_run_options ro = OFFLOAD_RUN_OPTIONS_INIT;
-	struct offload_config cfg;
+	struct offload_config *cfg;
 	struct offload_report rep = { 0 };
 	struct offload_error err = { 0 };
 	struct offload_run *run = NULL;
@@ -333,7 +333,7 @@ static void test_run_without_tokens(void **state)
 	make_pipe(fds, "");
 	js = open_pipe(fds[0], fds[1]);
 	ro.jobserver = js;
-	assert_int_equal(offload_run_new(&run, &cfg, &ro, &err), 0);
+	assert_int_equal(offload_run_new(&run, cfg, &ro, &err), 0);
 	assert_int_equal(offload_run_execute(run, &rep, &err), 0);
 	assert_int_equal(rep.passed, 6);
 	for (size_t i = 0; i < rep.nr; i++) {
@@ -350,7 +350,7 @@ static void test_run_without_tokens(void **state)
 	assert_int_equal(write(fds[1], "+", 1), 1);
 	js = open_pipe(fds[0], fds[1]);
 	ro.jobserver = js;
-	assert_int_equal(offload_run_new(&run, &cfg, &ro, &err), 0);
+	assert_int_equal(offload_run_new(&run, cfg, &ro, &err), 0);
 	assert_int_equal(offload_run_execute(run, &rep, &err), 0);
 	assert_int_equal(rep.passed, 6);
 	offload_report_release(&rep);
@@ -364,7 +364,7 @@ static void test_run_without_tokens(void **state)
 	}
 	close(fds[0]);
 	close(fds[1]);
-	offload_config_release(&cfg);
+	offload_config_free(cfg);
 	remove_scratch(dir);
 }
 

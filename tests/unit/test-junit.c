@@ -25,6 +25,7 @@
 #include <libxml/xmlmemory.h>
 #include "testutil.h"
 
+#include "config.h"
 #include "junit.h"
 
 

@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <cmocka.h>
 #include "offload.h"
+#include "config.h"
 #include "scheduler.h"
 
 /* A configuration and a test list built by hand: only what sched_plan reads. */
