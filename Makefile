@@ -142,7 +142,9 @@ check-valgrind: $(TEST_BUILD)
 # The whole suite, run through the freshly built Make module (dogfood):
 # the plain build's tests, then the ASan+UBSan build's (both run by the
 # plain module), then valgrind, the Make module's scripts under make 4.4,
-# a short fuzzing round (tests/fuzz/fuzz.mk), then one closing line.
+# a short fuzzing round (tests/fuzz/fuzz.mk), then one closing line.  The
+# remote-provider scripts (t007N-remote-*) bring the test cluster up
+# (tests/cluster/up.sh); it is taken down at the end.
 # `check-plain` is the same without the module (tests/harness.sh only),
 # for debugging.
 check: deps
@@ -154,6 +156,7 @@ check: deps
 	@O=$(O) RESULTS=$(abspath $(O))/check-results tests/harness.sh valgrind
 	@$(MAKE) --no-print-directory O=$(O) SANITIZE= RESULTS=$(abspath $(O))/check-results check-make44-part
 	@$(MAKE) --no-print-directory O=$(O) SANITIZE= RESULTS=$(abspath $(O))/check-results check-fuzz-part
+	@tests/cluster/down.sh $(CLUSTER_DIR) >/dev/null 2>&1 || true
 	@tests/harness.sh summary $(O)/check-results
 
 check-build: $(TEST_BUILD)

@@ -102,8 +102,9 @@ int ssh_templates(const struct offload_config *cfg, const struct strvec *hosts,
 	 * $d is our own create's path: safe characters only */
 	t->destroy = fmt(
 		"d={sandbox_id}; %s -o ControlMaster=no {host} "
-		"\"for p in /proc/[0-9]*; do case \\$(readlink \\$p/cwd 2>/dev/null) in "
-		"$d|$d/*) kill -9 \\${p#/proc/} 2>/dev/null;; esac; done; rm -rf $d\"",
+		"\"find /proc/[0-9]*/cwd -maxdepth 0 \\\\( -lname $d -o -lname '$d/*' \\\\) "
+		"2>/dev/null | while read p; do p=\\${p#/proc/}; "
+		"kill -9 \\${p%%/cwd} 2>/dev/null; done; rm -rf $d\"",
 		ssh.buf);
 	t->stop = fmt(
 		"run={run_id}; for h in%s; do %s -o ControlMaster=no \"$h\" "

@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: MIT
+# tests/integration/cluster.sh - for the t007N-remote-* scripts, sourced
+# after lib.sh: bring the test cluster up (tests/cluster/up.sh; a no-op
+# when it is up already), or skip loudly where this machine cannot host
+# it.  CLUSTER is its directory; `make check` takes it down at the end.
+
+CLUSTER=${OFFLOAD_CLUSTER_DIR:-/tmp/offload-cluster}
+_up=0
+"$OFFLOAD_SRC/tests/cluster/up.sh" "$CLUSTER" >"$TEST_DIR/cluster-up.log" 2>&1 || _up=$?
+case $_up in
+0) ;;
+77) skip "no test cluster: $(tail -n 1 "$TEST_DIR/cluster-up.log")" ;;
+*) die "tests/cluster/up.sh failed: $(tail -n 20 "$TEST_DIR/cluster-up.log")" ;;
+esac
+
+# kill_host hN: every process of host hN (its sshd, sessions, slurmd and
+# job steps), as if the machine died.
+kill_host() {
+	for _p in $(ip netns pids "ofc-$1"); do
+		kill -9 "$_p" 2>/dev/null
+	done
+}
+
+# on_hosts CMD: run CMD on h1..h3 through ssh; output prefixed.
+on_hosts() {
+	for _h in h1 h2 h3; do
+		ssh -F "$CLUSTER/ssh/config" "$_h" "$1" 2>/dev/null | sed "s/^/$_h: /"
+	done
+}
+
+# A suite of N tests (tests/tI) that pass only on a remote host that holds
+# the shipped workspace (the file 'shipped'), after SECS seconds.
+remote_suite() {
+	mkdir -p tests
+	: >shipped
+	_i=1
+	while [ "$_i" -le "$1" ]; do
+		cat >"tests/t$_i" <<EOS
+#!/bin/sh
+case \$(uname -n) in h[123]) ;; *) echo "ran on \$(uname -n)" >&2; exit 1 ;; esac
+[ -f shipped ] || { echo "workspace not shipped" >&2; exit 1; }
+sleep ${2:-0}
+echo "t$_i on \$(uname -n)"
+EOS
+		chmod +x "tests/t$_i"
+		_i=$((_i + 1))
+	done
+}

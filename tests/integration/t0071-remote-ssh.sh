@@ -1,0 +1,91 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# t0071-remote-ssh.sh - [provider] type = ssh over the three test hosts
+# (tests/cluster): every test runs on h1..h3, never here, in a copy of
+# the workspace the hosts could not see; hostile IDs survive; a host
+# killed mid-run costs no result; Ctrl-C leaves no sandbox directory on
+# any host and no process here.
+. "${OFFLOAD_SRC:?}/tests/integration/lib.sh"
+. "$OFFLOAD_SRC/tests/integration/cluster.sh"
+
+JUNIT=$TEST_DIR/test-results/junit.xml
+remote_suite 12
+for name in "it's" 'sp ace' '$(touch pwned)'; do
+	cp tests/t1 "tests/$name"
+done
+ssh_ini() {
+	cat >offload.ini <<EOF
+[offload]
+max_parallel = 6
+test_timeout_secs = 60
+
+[provider]
+type = ssh
+hosts = h1 h2 h3
+ssh_config = $CLUSTER/ssh/config
+
+[framework]
+type = exec
+paths = tests/*
+
+[group.all]
+EOF
+}
+ssh_ini
+run_offload run
+expect_rc 0
+expect_count Passed 15
+xsd_check "$JUNIT"
+for h in h1 h2 h3; do
+	[ "$(xpath "count(//testsuite[@hostname='$h']/testcase)")" -ge 1 ] ||
+		fail "no test ran on $h"
+done
+expect_xpath "sum(//testsuite[@hostname='h1' or @hostname='h2' or @hostname='h3']/@tests)" 15
+[ ! -e pwned ] || fail "an ID reached a shell unquoted"
+[ -z "$(on_hosts 'ls -d /tmp/offload-* 2>/dev/null')" ] ||
+	fail "left on the hosts: $(on_hosts 'ls -d /tmp/offload-*')"
+say "15 tests over h1 h2 h3: ok"
+
+# Host h2 dies while its tests run: they run again on h1 and h3; every
+# test has one result, and the run passes.
+rm -rf tests
+remote_suite 12 2
+ssh_ini
+"$OFFLOAD" run >"$OUT" 2>"$ERR" &
+pid=$!
+i=0
+until on_hosts 'ls /tmp/offload-*/sbx-*/.offload/tmp 2>/dev/null' | grep -q '^h2'; do
+	i=$((i + 1))
+	[ $i -lt 200 ] || fail "no batch started on h2"
+	sleep 0.05
+done
+kill_host h2
+rc=0
+wait "$pid" || rc=$?
+expect_rc 0
+expect_count Passed 12
+expect_xpath 'count(//testcase)' 12
+expect_grep 'sandbox 1 (h2)' "$ERR"
+"$OFFLOAD_SRC/tests/cluster/up.sh" "$CLUSTER" >/dev/null 2>&1 || fail "cluster did not come back"
+say "a host killed mid-run: every result still in: ok"
+
+# Ctrl-C mid-run: the sandboxes are destroyed on every host.
+rm -rf tests test-results
+remote_suite 6 29.5
+ssh_ini
+"$OFFLOAD" run >"$OUT" 2>"$ERR" &
+pid=$!
+i=0
+until [ "$(on_hosts 'ls -d /tmp/offload-*/sbx-* 2>/dev/null' | wc -l)" -ge 6 ]; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || fail "the sandboxes did not come up"
+	sleep 0.05
+done
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+expect_rc 130
+left=$(on_hosts 'ls -d /tmp/offload-* 2>/dev/null; pgrep -f "^sleep 29.5"')
+[ -z "$left" ] || fail "left on the hosts after Ctrl-C: $left"
+no_procs_left
+say "Ctrl-C: nothing left on any host: ok"
