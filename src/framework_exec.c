@@ -224,6 +224,179 @@ static const char *judge(struct batch_exec *b, size_t i,
 	return r ? NULL : word;
 }
 
+/* ------------------------------------------------------------------ */
+/* A remote sandbox: one step for the whole batch                      */
+
+/*
+ * The batch's runner, sh, run in the sandbox as `sh -c RUNNER sh SECS
+ * ID...`: each test in turn, under `timeout` when the host has it, its
+ * output in .offload/tmp/exec/N.out and N.err, its status and start and
+ * end times (ns) appended to .offload/tmp/exec/status.  One exec and one
+ * download per batch instead of one exec per test: over ssh or srun a
+ * step costs tens of milliseconds.
+ */
+static const char remote_runner[] =
+	"t=$1; shift; o=.offload/tmp/exec; mkdir -p \"$o\" || exit 1; n=0; "
+	"if command -v timeout >/dev/null 2>&1; then w=\"timeout -k 1 $t\"; "
+	"else w=; fi; "
+	"for id; do n=$((n + 1)); "
+	"case $id in /*) p=$id ;; *) p=./$id ;; esac; "
+	"s=$(date +%s%N); "
+	"$w \"$p\" >\"$o/$n.out\" 2>\"$o/$n.err\" </dev/null; r=$?; "
+	"printf '%d %s %s\\n' \"$r\" \"$s\" \"$(date +%s%N)\" >>\"$o/status\"; "
+	"done";
+
+#define REMOTE_EXEC_DIR ".offload/tmp/exec"
+
+/* Read file `path` into `cb` (capped like a live capture); missing is
+ * empty. */
+static int slurp(const char *path, struct capbuf *cb)
+{
+	char chunk[65536];
+	size_t n;
+	FILE *f = fopen(path, "re");
+	int r = 0;
+
+	if (!f)
+		return 0;
+	while (!r && (n = fread(chunk, 1, sizeof(chunk), f)))
+		r = capbuf_add(cb, chunk, n);
+	fclose(f);
+	return r;
+}
+
+static int exec_remote_batch(struct batch_exec *b, FILE *lo, FILE *le,
+			     struct offload_error *err)
+{
+	struct strvec argv = STRVEC_INIT, fetched = STRVEC_INIT;
+	struct sandbox_cmd req = { 0 };
+	struct spawn_res res, one;
+	struct offload_error serr = { 0, "" };
+	struct buf scratch = BUF_INIT, path = BUF_INIT;
+	char *const dir[1] = { (char *)REMOTE_EXEC_DIR };
+	double t = b->cfg->test_timeout_secs;
+	FILE *st = NULL;
+	size_t i = 0;
+	int r;
+
+	memset(&res, 0, sizeof(res));
+	capbuf_init(&res.out, OFFLOAD_OUTPUT_CAP);
+	capbuf_init(&res.err, OFFLOAD_OUTPUT_CAP);
+	r = strvec_push(&argv, "sh") || strvec_push(&argv, "-c") ||
+		strvec_push(&argv, remote_runner) || strvec_push(&argv, "sh") ||
+		strvec_pushf(&argv, "%.0f", t < 1 ? 1 : t);
+	for (size_t k = 0; !r && k < b->nr; k++)
+		r = strvec_push(&argv, b->ids[k]);
+	if (r)
+		goto nomem;
+	req.argv = argv.v;
+	req.envp = b->sb->envp;
+	req.cwd = b->sb->cwd;
+	req.cap = OFFLOAD_OUTPUT_CAP;
+	/* each test has its own timeout there; this one bounds the batch */
+	req.timeout_secs = t * (double)b->nr + 30;
+	req.cancel_fd = b->cancel_fd;
+	r = sandbox_exec(b->sb, &req, &res, &serr);
+	if (r == OFFLOAD_ENOMEM || r == -ENOMEM)
+		goto nomem;
+	if (r == OFFLOAD_ELOST)
+		goto lost;
+	if (r) {
+		r = batch_fill(b, OFFLOAD_ATTEMPT_ERROR, 0, serr.msg, NULL);
+		goto out;
+	}
+	if (res.state == SPAWN_CANCELED) {
+		b->canceled = 1;
+		goto out;
+	}
+	r = sandbox_fetch(b->sb, dir, 1, b->cancel_fd, &fetched, &serr);
+	if (r == OFFLOAD_ELOST)
+		goto lost;
+	if (r == OFFLOAD_ECANCELED) {
+		b->canceled = 1;
+		r = 0;
+		goto out;
+	}
+	if (r)
+		goto nomem;
+	buf_reset(&path);
+	if (buf_addf(&path, "%s/status", fetched.v[0]))
+		goto nomem;
+	st = fopen(path.buf, "re");
+	for (i = 0; st && i < b->nr; i++) {
+		long long s0, s1;
+		int status;
+		const char *word;
+
+		if (fscanf(st, "%d %lld %lld", &status, &s0, &s1) != 3)
+			break;
+		memset(&one, 0, sizeof(one));
+		capbuf_init(&one.out, OFFLOAD_OUTPUT_CAP);
+		capbuf_init(&one.err, OFFLOAD_OUTPUT_CAP);
+		one.secs = (double)(s1 - s0) / 1e9;
+		one.state = SPAWN_EXITED;
+		one.status = status;
+		if (status == 124 || status == 137) {
+			one.state = SPAWN_TIMEDOUT;
+		} else if (status > 128 && status < 128 + 65) {
+			one.state = SPAWN_SIGNALED;
+			one.status = status - 128;
+		}
+		r = 0;
+		buf_reset(&path);
+		if (buf_addf(&path, "%s/%zu.out", fetched.v[0], i + 1) ||
+		    slurp(path.buf, &one.out))
+			r = OFFLOAD_ENOMEM;
+		buf_reset(&path);
+		if (!r && (buf_addf(&path, "%s/%zu.err", fetched.v[0], i + 1) ||
+			   slurp(path.buf, &one.err)))
+			r = OFFLOAD_ENOMEM;
+		word = r ? NULL : judge(b, i, &one);
+		if (word) {
+			log_stream(lo, b->ids[i], word, &one.out, &scratch);
+			log_stream(le, b->ids[i], word, &one.err, &scratch);
+		}
+		spawn_res_release(&one);
+		if (!word)
+			goto nomem;
+	}
+	/* The tests the runner never reached: how the batch ended says why. */
+	if (i < b->nr) {
+		char msg[160];
+		struct buf output = BUF_INIT;
+
+		if (res.state == SPAWN_TIMEDOUT)
+			snprintf(msg, sizeof(msg), "not reached: the batch timed out "
+				 "after %g s", req.timeout_secs);
+		else
+			snprintf(msg, sizeof(msg), "not reached: the batch ended "
+				 "with status %d", res.status);
+		r = res_output(&res, &output);
+		for (; !r && i < b->nr; i++)
+			r = outcome_set(&b->res[i], OFFLOAD_ATTEMPT_ERROR, 0, msg,
+					output.buf);
+		buf_release(&output);
+		if (r)
+			goto nomem;
+	}
+	r = 0;
+	goto out;
+lost:
+	r = err_set(err, OFFLOAD_ELOST, "%s", serr.msg);
+	goto out;
+nomem:
+	r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+out:
+	if (st)
+		fclose(st);
+	spawn_res_release(&res);
+	strvec_clear(&argv);
+	strvec_clear(&fetched);
+	buf_release(&scratch);
+	buf_release(&path);
+	return r;
+}
+
 int exec_run_batch(struct batch_exec *b, struct offload_error *err)
 {
 	FILE *lo = NULL, *le = NULL;
@@ -236,6 +409,10 @@ int exec_run_batch(struct batch_exec *b, struct offload_error *err)
 		r = open_log(b, "stderr", &le, err);
 	if (r)
 		goto cleanup;
+	if (b->sb->fetch_dir) {
+		r = exec_remote_batch(b, lo, le, err);
+		goto cleanup;
+	}
 	for (size_t i = 0; i < b->nr; i++) {
 		const char *id = b->ids[i], *word;
 		char *argv[2];
