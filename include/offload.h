@@ -357,6 +357,7 @@ struct offload_logged_case {
 	char *classname;          /* owned; the group */
 	char *status;             /* owned; "passed" "failed" "flaky" "skipped" "error" */
 	char *text;               /* owned; failure messages and output */
+	char *host;               /* owned; its suite's hostname, or NULL */
 };
 
 /**

@@ -1104,8 +1104,7 @@ static int check_provider(struct loader *L)
 			missing = "create_command";
 		else if (empty(cfg->exec_command))
 			missing = "exec_command";
-		else if (empty(cfg->download_command) &&
-			 cfg->framework != OFFLOAD_FRAMEWORK_EXEC)
+		else if (empty(cfg->download_command))
 			missing = "download_command";
 	} else if (!strcmp(type, "ssh") && empty(cfg->hosts)) {
 		missing = "hosts";

@@ -779,6 +779,8 @@ struct reader {
 	int *flaky;
 	char **logs;
 
+	char *suite_host;         /* hostname of the <testsuite> last opened */
+
 	/* the case being read */
 	int in_case, case_depth;
 	struct junit_case cur;
@@ -862,6 +864,7 @@ static void case_release(struct junit_case *c)
 	free(c->text);
 	free(c->out);
 	free(c->err);
+	free(c->host);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -989,6 +992,8 @@ static int reader_start_case(struct reader *rd, const struct attrs *r,
 	rc = get_attr(r, "name", "", &rd->cur.name);
 	if (!rc)
 		rc = get_attr(r, "classname", "", &rd->cur.classname);
+	if (!rc && rd->suite_host && !(rd->cur.host = strdup(rd->suite_host)))
+		rc = OFFLOAD_ENOMEM;
 	if (!rc)
 		rc = get_attr(r, "time", NULL, &time_s);
 	rd->cur.secs = parse_secs(time_s);
@@ -1219,8 +1224,13 @@ static void sax_start(void *ctx, const xmlChar *localname,
 		name = rd->qname.buf;
 	}
 	if (!rd->in_case) {
-		if (!strcmp(name, "testcase"))
+		if (!strcmp(name, "testcase")) {
 			rc = reader_start_case(rd, &at, depth);
+		} else if (!strcmp(name, "testsuite")) {
+			free(rd->suite_host);
+			rd->suite_host = NULL;
+			rc = get_attr(&at, "hostname", NULL, &rd->suite_host);
+		}
 	} else {
 		rc = reader_case_element(rd, &at, name, depth, empty);
 	}
@@ -1279,6 +1289,8 @@ static void reader_release(struct reader *rd)
 	reader_reset_current(rd);
 	buf_release(&rd->header);
 	buf_release(&rd->qname);
+	free(rd->suite_host);
+	rd->suite_host = NULL;
 }
 
 /* Neither libxml2 nor a handler of ours has stopped the parse. */
@@ -1407,6 +1419,7 @@ void offload_logged_cases_free(struct offload_logged_case *cases, size_t nr)
 		free(cases[i].classname);
 		free(cases[i].status);
 		free(cases[i].text);
+		free(cases[i].host);
 	}
 	free(cases);
 }
@@ -1449,7 +1462,9 @@ int offload_report_read(const char *path, struct offload_logged_case **cases,
 		/* Move the strings over; only status needs a copy. */
 		l->name = rd.cases[i].name;
 		l->classname = rd.cases[i].classname;
+		l->host = rd.cases[i].host;
 		rd.cases[i].name = rd.cases[i].classname = NULL;
+		rd.cases[i].host = NULL;
 		l->text = rd.logs[i] ? rd.logs[i] : strdup("");
 		rd.logs[i] = NULL;
 		l->status = strdup(logged_status(&rd.cases[i], rd.flaky[i]));

@@ -18,6 +18,7 @@ struct junit_case {
 	char *text;               /* owned; body of failure/error/skipped, or NULL */
 	char *out;                /* owned; system-out, or NULL */
 	char *err;                /* owned; system-err, or NULL */
+	char *host;               /* owned; its <testsuite>'s hostname, or NULL */
 };
 
 /*

@@ -222,6 +222,7 @@ int cmd_logs(int argc, char **argv)
 	char *junit_file = NULL;
 	struct offload_config *cfg = NULL;
 	struct offload_logged_case *cases = NULL;
+	char here[256];
 	struct offload_error err = { 0 };
 	size_t nr = 0, shown = 0;
 	int c, ret, failures = 0;
@@ -272,6 +273,9 @@ int cmd_logs(int argc, char **argv)
 		ret = OFFLOAD_EXIT_USAGE;
 		goto out;
 	}
+	if (gethostname(here, sizeof(here)) < 0)
+		here[0] = '\0';
+	here[sizeof(here) - 1] = '\0';
 	for (size_t i = 0; i < nr; i++) {
 		const struct offload_logged_case *k = &cases[i];
 
@@ -285,7 +289,11 @@ int cmd_logs(int argc, char **argv)
 			continue;
 		fputs("=== ", stdout);
 		cli_put_id(stdout, k->name);
-		printf(" [%s] ===\n", k->status);
+		printf(" [%s]", k->status);
+		/* where it ran, when that was not here */
+		if (k->host && strcmp(k->host, here))
+			printf(" on %s", k->host);
+		fputs(" ===\n", stdout);
 		if (k->text && *k->text)
 			printf("%s%s", k->text,
 			       k->text[strlen(k->text) - 1] == '\n' ? "" : "\n");

@@ -328,7 +328,8 @@ static void dry_run(const struct run_args *a, const char *group)
  * `parallel` sandboxes, the first on our recipe's slot and the others on
  * tokens.  make's jobserver named in MAKEFLAGS but not handed to us (a
  * recipe without `+`) is not used.  With --make and no jobserver, make
- * gave us one slot (plain make, -j1), except under a bare -j.
+ * gave us one slot (plain make, -j1), except under a bare -j.  Only for
+ * local sandboxes (see is_local).
  */
 static void use_make_slots(const struct run_args *a,
 			   struct offload_run_options *ro,
@@ -353,6 +354,22 @@ static void use_make_slots(const struct run_args *a,
 	}
 	offload_makeflags_release(&mf);
 	ro->jobserver = *js;
+}
+
+/*
+ * Whether the sandboxes are on this machine.  Remote ones cost it next
+ * to nothing, so make's slots do not limit them (docs/make.md).
+ */
+static int is_local(const struct offload_config *cfg)
+{
+	char *type = NULL;
+	int local;
+
+	if (offload_config_get(cfg, "provider.type", &type, NULL))
+		return 1;
+	local = !type || !strcmp(type, "local");
+	free(type);
+	return local;
 }
 
 /* Tests asked for by ID that discovery did not find: a stale list must
@@ -589,7 +606,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	if (a.junit && (ret = use_junit_path(&a, cfg, &ro)))
 		goto out;
-	use_make_slots(&a, &ro, &js);
+	if (is_local(cfg))
+		use_make_slots(&a, &ro, &js);
 	/* make's flags and jobserver are ours, not the tests': a test that
 	 * runs make must not find descriptors it was never given. */
 	unsetenv("MAKEFLAGS");
