@@ -142,6 +142,7 @@ static const struct keydef provider_keys[] = {
 	{ "exec_command", V_STR, CFG(exec_command) },
 	{ "download_command", V_STR, CFG(download_command) },
 	{ "destroy_command", V_STR, CFG(destroy_command) },
+	{ "cleanup_command", V_STR, CFG(cleanup_command) },
 	{ "sandbox_dir", V_STR, CFG(sandbox_dir) },
 	{ "hosts", V_STR, CFG(hosts) },
 	{ "ssh_config", V_STR, CFG(ssh_config) },
@@ -180,6 +181,7 @@ static const struct keydef report_keys[] = {
 	{ "output_dir", V_NONEMPTY, CFG(output_dir) },
 	{ "junit", V_BOOL, CFG(junit) },
 	{ "junit_file", V_NONEMPTY, CFG(junit_file) },
+	{ "download_globs", V_STR, CFG(download_globs) },
 	{ NULL, V_STR, 0 },
 };
 
@@ -1092,6 +1094,22 @@ static int empty(const char *s)
 	return !s || !*s;
 }
 
+/* download_globs reach a remote shell unquoted (to be expanded there):
+ * only the characters of plain paths and glob patterns. */
+static int check_globs(struct loader *L)
+{
+	const char *g = L->cfg->download_globs;
+	int line;
+
+	if (!g || strspn(g, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			 "0123456789/._-+*?[]!, \t") == strlen(g))
+		return 0;
+	section_line_name(L, SEC_REPORT, &line);
+	return fail(L, line, OFFLOAD_ECONFIG,
+		    "[report] download_globs: '%s' holds a character other than "
+		    "letters, digits, blanks and /._-+*?[]!,", g);
+}
+
 /* The keys each remote provider cannot do without. */
 static int check_provider(struct loader *L)
 {
@@ -1169,7 +1187,8 @@ static int finish(struct loader *L)
 	    set_default(L, &cfg->junit_file, "junit.xml"))
 		return L->code;
 
-	if (set_default(L, &cfg->remote_dir, "/tmp") || check_provider(L))
+	if (set_default(L, &cfg->remote_dir, "/tmp") || check_provider(L) ||
+	    check_globs(L))
 		return L->code;
 	if (cfg->ssh_config && *cfg->ssh_config &&
 	    resolve_field(L, &cfg->ssh_config, cfg->dir))
@@ -1328,6 +1347,7 @@ void config_release(struct offload_config *cfg)
 	free(cfg->groups);
 	free(cfg->output_dir);
 	free(cfg->junit_file);
+	free(cfg->download_globs);
 	free(cfg->history_path);
 	for (i = 0; i < cfg->warnings_nr; i++)
 		free(cfg->warnings[i]);
@@ -1531,6 +1551,8 @@ int offload_config_dump(const struct offload_config *cfg, FILE *out)
 	r = r ? r : put_str(out, "output_dir", cfg->output_dir);
 	fprintf(out, "junit = %s\n", bool_str(cfg->junit));
 	r = r ? r : put_str(out, "junit_file", cfg->junit_file);
+	if (cfg->download_globs && *cfg->download_globs)
+		r = r ? r : put_str(out, "download_globs", cfg->download_globs);
 
 	fputs("\n[history]\n", out);
 	r = r ? r : put_str(out, "path", cfg->history_path);

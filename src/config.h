@@ -59,6 +59,7 @@ struct offload_config {
 	char *exec_command;               /* runs {command} in {sandbox_id} */
 	char *download_command;           /* {paths} of {sandbox_id} into {dest} */
 	char *destroy_command;            /* ends {sandbox_id} */
+	char *cleanup_command;            /* once, after every destroy */
 	char *sandbox_dir;                /* where {command} starts, or "" */
 	double prepare_timeout_secs;      /* default 600 */
 	double create_timeout_secs;       /* default 120 */
@@ -89,6 +90,7 @@ struct offload_config {
 	char *output_dir;       /* default "test-results" */
 	int junit;              /* write the JUnit report; default 1 */
 	char *junit_file;       /* absolute; default output_dir/junit.xml */
+	char *download_globs;   /* artifacts fetched per batch, or NULL */
 
 	/* [history] */
 	char *history_path;     /* JUnit file with past durations; default junit_file */

@@ -471,6 +471,25 @@ static struct completion *slots_of(struct offload_run *run, struct batch *b,
 	return &run->comps[2 * (size_t)(b - run->plan.batches)];
 }
 
+/* [report] download_globs: what batch `b` left, into
+ * output_dir/artifacts/batch-N/.  A failure is a warning, not the tests'. */
+static void get_artifacts(struct worker *w, const struct batch *b)
+{
+	struct offload_run *run = w->run;
+	const char *globs = run->cfg->download_globs;
+	struct offload_error err = { 0, "" };
+	struct buf dest = BUF_INIT;
+
+	if (!globs || !*globs)
+		return;
+	if (buf_addf(&dest, "%s/artifacts/batch-%u", run->cfg->output_dir, b->no) ||
+	    sandbox_artifacts(&run->pool.sb[w->index], globs, dest.buf,
+			      w->kill[0], &err))
+		note(run, "batch %u: artifacts not downloaded: %s", b->no,
+		     err.msg[0] ? err.msg : "out of memory");
+	buf_release(&dest);
+}
+
 /*
  * After a batch whose sandbox was lost (OFFLOAD_ELOST): its tests
  * without an attempt run again elsewhere, and a sandbox lost twice in a
@@ -539,6 +558,8 @@ static void run_batch(struct worker *w, struct batch *b)
 		c->ex.cancel_fd = w->kill[0];
 		c->ex.log_dir = run->log_dir;
 		c->rc = framework_run_batch(&c->ex, &c->err);
+		if (!c->rc && !c->ex.canceled)
+			get_artifacts(w, b);
 		lost_batch(w, b, c);
 		if (c->ex.sb->host)
 			c->host = strdup(c->ex.sb->host);	/* NULL: not said */
@@ -993,6 +1014,14 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 		goto out;
 	}
 	remove_old_logs(run->log_dir);
+	if (cfg->download_globs && *cfg->download_globs) {
+		/* offload's own directory: last run's artifacts are not this one's */
+		struct buf art = BUF_INIT;
+
+		if (!buf_addf(&art, "%s/artifacts", cfg->output_dir))
+			remove_tree(art.buf);
+		buf_release(&art);
+	}
 	run->ts = calloc(run->tests.nr + 1, sizeof(*run->ts));
 	if (!run->ts) {
 		ret = err_set(err, OFFLOAD_ENOMEM, "out of memory");

@@ -38,6 +38,8 @@ extern char **environ;
 
 #define STEP_OUTPUT_CAP (256 * 1024)
 #define MARKER "\036offload-exit-"
+/* made when a batch starts: what download_globs fetch is newer */
+#define BATCH_START ".offload/start"
 
 struct session {
 	pthread_t thread;
@@ -531,7 +533,7 @@ static int batch_command(struct buf *s, const struct sandbox *sb,
 
 	if (!r && (buf_adds(s, "rm -rf ") || sq_quote_buf(s, sb->tmpdir) ||
 		   buf_adds(s, " && mkdir -p ") || sq_quote_buf(s, sb->tmpdir) ||
-		   buf_adds(s, " && ")))
+		   buf_adds(s, " && : >" BATCH_START " && ")))
 		r = OFFLOAD_ENOMEM;
 	for (char *const *e = cmd->envp; !r && e && *e; e++)
 		r = add_export(s, *e, sb);
@@ -669,11 +671,13 @@ out:
  * Download: {paths} are the batch's paths, each quoted; {pack} is a
  * command line that, run in the sandbox, writes those of them that exist
  * to stdout as a tar archive; {dest} is where they must land, under the
- * same relative names.
+ * same relative names.  `globs`: the words are patterns, left unquoted in
+ * {pack} for the sandbox's shell to expand (config.c allows only plain
+ * path and pattern characters in them).
  */
-static int cmd_fetch(struct sandbox *sb, char *const *paths, size_t n,
-		     int cancel_fd, struct strvec *local,
-		     struct offload_error *err)
+static int fetch_into(struct sandbox *sb, char *const *paths, size_t n,
+		      int globs, const char *dest, int cancel_fd,
+		      struct offload_error *err)
 {
 	struct sandbox_pool *pool = sb->pool;
 	const struct cmd_provider *p = pool->priv;
@@ -682,20 +686,19 @@ static int cmd_fetch(struct sandbox *sb, char *const *paths, size_t n,
 	struct vars v;
 	int r = 0;
 
-	if (!n)
-		return 0;
 	vars_init(&v, p, sb);
 	if (add_cd(&pack, sb) || buf_adds(&pack, "set -- && for p in"))
 		r = OFFLOAD_ENOMEM;
 	for (size_t i = 0; !r && i < n; i++)
 		if ((i && buf_addch(&qpaths, ' ')) || sq_quote_buf(&qpaths, paths[i]) ||
-		    buf_addch(&pack, ' ') || sq_quote_buf(&pack, paths[i]))
+		    buf_addch(&pack, ' ') ||
+		    (globs ? buf_adds(&pack, paths[i]) : sq_quote_buf(&pack, paths[i])))
 			r = OFFLOAD_ENOMEM;
-	if (!r && (buf_adds(&pack, "; do if [ -e \"$p\" ]; then set -- \"$@\" "
+	if (!r && (buf_addf(&pack, "; do if [ -e \"$p\" ]%s; then set -- \"$@\" "
 			    "\"$p\"; fi; done && exec tar -cf - -T /dev/null "
-			    "\"$@\"") ||
+			    "\"$@\"", globs ? " && [ \"$p\" -nt " BATCH_START " ]" : "") ||
 		   sq_quote_buf(&qpack, pack.buf) ||
-		   sq_quote_buf(&qdest, sb->fetch_dir)))
+		   sq_quote_buf(&qdest, dest)))
 		r = OFFLOAD_ENOMEM;
 	if (r) {
 		r = err_set(err, r, "out of memory");
@@ -708,15 +711,39 @@ static int cmd_fetch(struct sandbox *sb, char *const *paths, size_t n,
 		 pool->cfg->download_timeout_secs, cancel_fd, NULL, err);
 	if (r == OFFLOAD_ESPAWN || r == OFFLOAD_ETIMEDOUT)
 		r = OFFLOAD_ELOST;
-	for (size_t i = 0; !r && i < n; i++)
-		if (strvec_pushf(local, "%s/%s", sb->fetch_dir, paths[i]))
-			r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
 out:
 	buf_release(&v.scratch);
 	buf_release(&qpaths);
 	buf_release(&pack);
 	buf_release(&qpack);
 	buf_release(&qdest);
+	return r;
+}
+
+static int cmd_fetch(struct sandbox *sb, char *const *paths, size_t n,
+		     int cancel_fd, struct strvec *local,
+		     struct offload_error *err)
+{
+	int r = n ? fetch_into(sb, paths, n, 0, sb->fetch_dir, cancel_fd, err) : 0;
+
+	for (size_t i = 0; !r && i < n; i++)
+		if (strvec_pushf(local, "%s/%s", sb->fetch_dir, paths[i]))
+			r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	return r;
+}
+
+static int cmd_artifacts(struct sandbox *sb, const char *patterns,
+			 const char *dest, int cancel_fd,
+			 struct offload_error *err)
+{
+	struct strvec words = STRVEC_INIT;
+	int r = split_hosts(patterns, &words);	/* blanks and commas */
+
+	if (r)
+		return err_set(err, r, "out of memory");
+	if (words.nr)
+		r = fetch_into(sb, words.v, words.nr, 1, dest, cancel_fd, err);
+	strvec_clear(&words);
 	return r;
 }
 
@@ -727,6 +754,7 @@ const struct provider_ops provider_command = {
 	.create = cmd_create,
 	.exec = cmd_exec,
 	.fetch = cmd_fetch,
+	.artifacts = cmd_artifacts,
 	.destroy = cmd_destroy,
 	.stop = cmd_stop,
 };
@@ -743,7 +771,8 @@ int command_templates(const struct offload_config *cfg,
 	    !(t->download = strdup(cfg->download_command ?
 				   cfg->download_command : "")) ||
 	    !(t->destroy = strdup(cfg->destroy_command ? cfg->destroy_command : "")) ||
-	    !(t->sandbox_dir = strdup(cfg->sandbox_dir ? cfg->sandbox_dir : "")))
+	    !(t->sandbox_dir = strdup(cfg->sandbox_dir ? cfg->sandbox_dir : "")) ||
+	    !(t->stop = strdup(cfg->cleanup_command ? cfg->cleanup_command : "")))
 		return err_set(err, OFFLOAD_ENOMEM, "out of memory");
 	return 0;
 }

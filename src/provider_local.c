@@ -13,7 +13,9 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,6 +347,17 @@ int sandbox_fetch(struct sandbox *sb, char *const *paths, size_t n,
 	return sb->pool->ops->fetch(sb, paths, n, cancel_fd, local, err);
 }
 
+int sandbox_artifacts(struct sandbox *sb, const char *patterns,
+		      const char *dest, int cancel_fd, struct offload_error *err)
+{
+	int r = mkdir_p(dest);
+
+	if (r)
+		return err_set(err, r, "cannot create '%s': %s", dest,
+			       offload_strerror(r));
+	return sb->pool->ops->artifacts(sb, patterns, dest, cancel_fd, err);
+}
+
 /* ------------------------------------------------------------------ */
 /* The local provider                                                  */
 
@@ -373,8 +386,97 @@ static int local_fetch(struct sandbox *sb, char *const *paths, size_t n,
 	return 0;
 }
 
+/* Copy regular file `from` to `to`, making to's directories. */
+static int copy_file(const char *from, const char *to)
+{
+	char chunk[65536], *dir = strdup(to), *slash;
+	int in, out, r = 0;
+	ssize_t n;
+
+	if (!dir)
+		return OFFLOAD_ENOMEM;
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		r = mkdir_p(dir);
+	}
+	free(dir);
+	if (r)
+		return r;
+	if ((in = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return -errno;
+	if ((out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		r = -errno;
+		close(in);
+		return r;
+	}
+	while ((n = read(in, chunk, sizeof(chunk))) > 0)
+		if (write(out, chunk, (size_t)n) != n) {
+			r = -EIO;
+			break;
+		}
+	if (n < 0)
+		r = -errno;
+	close(in);
+	if (close(out) && !r)
+		r = -errno;
+	return r;
+}
+
+/* Local sandboxes share the working directory: only their tmpdir is the
+ * batch's own, so the patterns match there. */
+static int local_artifacts(struct sandbox *sb, const char *patterns,
+			   const char *dest, int cancel_fd,
+			   struct offload_error *err)
+{
+	size_t base = strlen(sb->tmpdir) + 1;
+	struct buf pat = BUF_INIT, to = BUF_INIT;
+	int r = 0;
+
+	for (const char *p = patterns; *p && !r; ) {
+		size_t n;
+		glob_t gl;
+
+		p += strspn(p, " \t,");
+		n = strcspn(p, " \t,");
+		if (!n)
+			break;
+		buf_reset(&pat);
+		if (buf_addf(&pat, "%s/%.*s", sb->tmpdir, (int)n, p)) {
+			r = OFFLOAD_ENOMEM;
+			break;
+		}
+		p += n;
+		if (glob(pat.buf, 0, NULL, &gl))
+			continue;
+		for (size_t i = 0; !r && i < gl.gl_pathc; i++) {
+			struct stat st;
+
+			if (lstat(gl.gl_pathv[i], &st) || !S_ISREG(st.st_mode) ||
+			    strlen(gl.gl_pathv[i]) <= base)
+				continue;
+			buf_reset(&to);
+			if (buf_addf(&to, "%s/%s", dest, gl.gl_pathv[i] + base))
+				r = OFFLOAD_ENOMEM;
+			else
+				r = copy_file(gl.gl_pathv[i], to.buf);
+			if (r && r != OFFLOAD_ENOMEM)
+				r = err_set(err, r, "cannot copy '%s' to '%s': %s",
+					    gl.gl_pathv[i], to.buf,
+					    offload_strerror(r));
+		}
+		globfree(&gl);
+	}
+	if (r == OFFLOAD_ENOMEM)
+		err_set(err, r, "out of memory");
+	buf_release(&pat);
+	buf_release(&to);
+	return r;
+}
+
 const struct provider_ops provider_local = {
 	.type = "local",
 	.exec = local_exec,
 	.fetch = local_fetch,
+	.artifacts = local_artifacts,
 };

@@ -89,6 +89,11 @@ struct provider_ops {
 	int (*fetch)(struct sandbox *sb, char *const *paths, size_t n,
 		     int cancel_fd, struct strvec *local,
 		     struct offload_error *err);
+	/* copy what the blank-separated glob `patterns` match in the sandbox
+	 * (remote: its directory; local: its tmpdir) to local dir `dest` */
+	int (*artifacts)(struct sandbox *sb, const char *patterns,
+			 const char *dest, int cancel_fd,
+			 struct offload_error *err);
 	/* undo create (destroy_command); never canceled, bounded by a timeout */
 	void (*destroy)(struct sandbox *sb);
 	/* once per run, after every sandbox is destroyed */
@@ -128,6 +133,10 @@ int sandbox_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
 /* Bring result files back (see provider_ops.fetch). */
 int sandbox_fetch(struct sandbox *sb, char *const *paths, size_t n,
 		  int cancel_fd, struct strvec *local, struct offload_error *err);
+
+/* [report] download_globs of the batch just run into `dest` (made). */
+int sandbox_artifacts(struct sandbox *sb, const char *patterns,
+		      const char *dest, int cancel_fd, struct offload_error *err);
 
 /* Make `sb` ready for its next batch: local, empty its tmpdir; remote,
  * empty its fetch directory (the next batch empties its own tmpdir). */

@@ -51,6 +51,7 @@ case $PWD in "$WHERE"/*) ;; *) echo "ran in $PWD" >&2; exit 1 ;; esac
 [ -f shipped ] || { echo "workspace not shipped" >&2; exit 1; }
 case $TMPDIR in "$PWD"/*) ;; *) echo "TMPDIR $TMPDIR" >&2; exit 1 ;; esac
 echo "in the sandbox"
+echo "$0" >"artifact-${0##*/}.log"
 EOF
 	chmod +x "tests/$name"
 done
@@ -66,11 +67,25 @@ type = exec
 paths = tests/*
 
 [group.all]
+schedule_individual = true
+
+[report]
+download_globs = *.log
 EOF
 
 run_offload run -c offload.ini
 expect_rc 0
 expect_count Passed 5
+# each batch's artifacts, and only its own, in artifacts/batch-N
+[ "$(ls test-results/artifacts/batch-*/*.log | wc -l)" = 5 ] ||
+	fail "artifacts: $(ls -R test-results/artifacts)"
+for f in test-results/artifacts/batch-*/*.log; do
+	b=${f%/*}
+	b=${b##*/batch-}
+	grep -qF "=== $(sed 's|^\./||' "$f") (" "test-results/logs/batch-$b.stdout" ||
+		fail "'$f' is not from batch $b"
+done
+[ ! -e artifact-plain.log ] || fail "a test wrote into the workspace"
 [ ! -e pwned ] && [ ! -e tests/pwned ] || fail "an ID reached a shell unquoted"
 xsd_check "$JUNIT"
 expect_xpath 'count(//testcase)' 5
