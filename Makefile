@@ -47,7 +47,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(O)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(O)/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(O)/tests/helpers/%) \
-	$(O)/tests/helpers/signal-on-rename.so
+	$(O)/tests/helpers/signal-on-rename.so $(O)/tests/helpers/gtest-sample
 PLUGIN := $(O)/share/offload/pytest/offload_pytest_plugin.py
 
 # liboffload.so's ABI (docs/library.md): the soname is liboffload.so.MAJOR,
@@ -112,6 +112,12 @@ $(O)/tests/unit/%: tests/unit/%.c $(LIB_A)
 # test-abi reads the built shared library (and its links).
 $(O)/tests/unit/test-abi: | $(LIB_SO)
 
+# A Google Test binary (libgtest-dev), without sanitizers: it is a test
+# offload runs, not offload.
+$(O)/tests/helpers/gtest-sample: tests/helpers/gtest-sample.cc
+	@mkdir -p $(@D)
+	$(Q)$(CXX) -O1 -o $@ $< -lgtest_main -lgtest -pthread
+
 $(O)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
@@ -122,7 +128,7 @@ $(O)/tests/helpers/%.so: tests/helpers/%.c
 	$(Q)$(CC) -shared -fPIC -O2 -Wall -o $@ $< -ldl
 
 # ---- dependencies from Debian -------------------------------------------
-DEB_PKGS := gcc make pkg-config libxml2-dev libxml2-utils libinih-dev \
+DEB_PKGS := gcc g++ make pkg-config libxml2-dev libxml2-utils libinih-dev libgtest-dev \
 	libcmocka-dev python3-pytest valgrind
 deps:
 	@tests/deps.sh $(DEB_PKGS)

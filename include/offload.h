@@ -174,6 +174,10 @@ OFFLOAD_API int offload_config_dump(const struct offload_config *cfg,
  */
 OFFLOAD_API int offload_config_template(const char *framework, FILE *out);
 
+/** Name of the i-th test framework offload knows ("pytest", "exec"...),
+ * or NULL past the last: for usage lines and messages. */
+OFFLOAD_API const char *offload_framework_name(size_t i);
+
 /* ------------------------------------------------------------------ */
 /* Discovery                                                           */
 

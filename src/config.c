@@ -28,10 +28,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+#include <pthread.h>
 #include <ini.h>
 #include "buf.h"
 #include "config.h"
 #include "error.h"
+#include "framework.h"
 #include "offload.h"
 
 /* Stand-ins for the whitespace before a ';', invisible to inih. */
@@ -144,6 +147,7 @@ static const struct keydef provider_keys[] = {
 	{ "destroy_command", V_STR, CFG(destroy_command) },
 	{ "cleanup_command", V_STR, CFG(cleanup_command) },
 	{ "sandbox_dir", V_STR, CFG(sandbox_dir) },
+	{ "exclude", V_STR, CFG(exclude) },
 	{ "hosts", V_STR, CFG(hosts) },
 	{ "ssh_config", V_STR, CFG(ssh_config) },
 	{ "remote_dir", V_NONEMPTY, CFG(remote_dir) },
@@ -158,17 +162,52 @@ static const struct keydef provider_keys[] = {
 	{ NULL, V_STR, 0 },
 };
 
-static const struct keydef framework_keys[] = {
-	{ "type", V_FRAMEWORK, CFG(framework) },
-	{ "command", V_NONEMPTY, CFG(command) },
-	{ "paths", V_STR, CFG(paths) },
-	{ "run_args", V_STR, CFG(run_args) },
-	{ "discover_command", V_STR, CFG(discover_command) },
-	{ "run_command", V_STR, CFG(run_command) },
-	{ "result_file", V_NONEMPTY, CFG(result_file) },
-	{ "test_id_format", V_NONEMPTY, CFG(test_id_format) },
-	{ NULL, V_STR, 0 },
-};
+/*
+ * [framework]'s keys: `type`, then every key of every framework in the
+ * registry (framework.h), built once.  Which of them the chosen framework
+ * reads, requires and defaults, its own table says.
+ */
+/* "pytest, exec, custom": the registry's names, for messages. */
+static const char *framework_names(char *dst, size_t n)
+{
+	size_t len = 0;
+
+	dst[0] = '\0';
+	for (size_t f = 0; framework_registry[f] && len < n; f++)
+		len += (size_t)snprintf(dst + len, n - len, "%s%s", f ? ", " : "",
+					framework_registry[f]->name);
+	return dst;
+}
+
+#define FRAMEWORK_KEYS_MAX 64
+static struct keydef framework_keys_[FRAMEWORK_KEYS_MAX];
+static pthread_once_t framework_keys_once = PTHREAD_ONCE_INIT;
+
+static void build_framework_keys(void)
+{
+	size_t n = 0;
+
+	framework_keys_[n++] = (struct keydef){ "type", V_FRAMEWORK, CFG(framework) };
+	for (size_t f = 0; framework_registry[f]; f++)
+		for (const struct framework_key *k = framework_registry[f]->keys;
+		     k->name; k++) {
+			size_t i;
+
+			for (i = 1; i < n; i++)
+				if (!strcmp(framework_keys_[i].name, k->name))
+					break;
+			if (i == n && n + 1 < FRAMEWORK_KEYS_MAX)
+				framework_keys_[n++] = (struct keydef){
+					k->name, V_STR, k->off };
+		}
+	framework_keys_[n] = (struct keydef){ NULL, V_STR, 0 };
+}
+
+static const struct keydef *framework_keys(void)
+{
+	pthread_once(&framework_keys_once, build_framework_keys);
+	return framework_keys_;
+}
 
 static const struct keydef group_keys[] = {
 	{ "retry_count", V_UINT0, GRP(retry_count) },
@@ -191,7 +230,6 @@ static const struct keydef history_keys[] = {
 	{ NULL, V_STR, 0 },
 };
 
-static const char *const framework_names[] = { "pytest", "exec", "custom" };
 
 /* ------------------------------------------------------------------ */
 /* Errors and warnings                                                 */
@@ -785,7 +823,6 @@ static int set_value(struct loader *L, const struct entry *e,
 	unsigned u;
 	double d;
 	int b;
-	size_t i;
 
 	switch (k->type) {
 	case V_NONEMPTY:
@@ -834,14 +871,13 @@ static int set_value(struct loader *L, const struct entry *e,
 			return nomem(L);
 		return 0;
 	case V_FRAMEWORK:
-		for (i = 0; i < 3; i++)
-			if (!strcmp(v, framework_names[i]))
-				break;
-		if (i == 3)
+		if (!(*(const struct framework_ops **)at = framework_find(v))) {
+			char names[256];
+
 			return fail(L, e->line, OFFLOAD_ECONFIG,
-				    "unknown framework type '%s' (valid types: pytest, exec, custom)",
-				    v);
-		*(enum offload_framework *)at = (enum offload_framework)i;
+				    "unknown framework type '%s' (valid types: %s)",
+				    v, framework_names(names, sizeof(names)));
+		}
 		L->framework_line = e->line;
 		return 0;
 	}
@@ -948,7 +984,7 @@ static int interpret_key(struct loader *L, const struct entry *e)
 	switch (s->kind) {
 	case SEC_OFFLOAD: keys = offload_keys; break;
 	case SEC_PROVIDER: keys = provider_keys; break;
-	case SEC_FRAMEWORK: keys = framework_keys; break;
+	case SEC_FRAMEWORK: keys = framework_keys(); break;
 	case SEC_REPORT: keys = report_keys; break;
 	case SEC_HISTORY: keys = history_keys; break;
 	case SEC_GROUP:
@@ -1110,12 +1146,92 @@ static int check_globs(struct loader *L)
 		    "letters, digits, blanks and /._-+*?[]!,", g);
 }
 
+/* The line of key `name` in a section of kind `kind`, else the
+ * section's header line. */
+static int key_line(struct loader *L, enum section_kind kind, const char *name)
+{
+	int line;
+
+	for (size_t i = 0; i < L->ent_nr; i++)
+		if (L->ent[i].name && L->sec[L->ent[i].section].kind == kind &&
+		    !strcmp(L->ent[i].name, name))
+			return L->ent[i].line;
+	section_line_name(L, kind, &line);
+	return line;
+}
+
+/*
+ * Every "{word}" of the command templates must be a placeholder that
+ * template has ("${word}" is the shell's, left alone): a typo is a
+ * configuration error, not a command that fails on every sandbox.
+ */
+static int check_placeholders(struct loader *L)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+		const char *known;
+	} t[] = {
+		{ "prepare_command", CFG(prepare_command), " run_id " },
+		{ "create_command", CFG(create_command),
+		  " image_id run_id index host " },
+		{ "exec_command", CFG(exec_command),
+		  " image_id run_id index host sandbox_id command " },
+		{ "download_command", CFG(download_command),
+		  " image_id run_id index host sandbox_id paths pack dest " },
+		{ "destroy_command", CFG(destroy_command),
+		  " image_id run_id index host sandbox_id " },
+		{ "cleanup_command", CFG(cleanup_command), " image_id run_id " },
+		{ "sandbox_dir", CFG(sandbox_dir),
+		  " image_id run_id index host sandbox_id " },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++) {
+		const char *v = *(char *const *)((char *)L->cfg + t[i].off);
+
+		for (const char *p = v ? strchr(v, '{') : NULL; p; p = strchr(p + 1, '{')) {
+			size_t n = strspn(p + 1, "abcdefghijklmnopqrstuvwxyz_");
+			char word[40];
+
+			if (!n || p[1 + n] != '}' || (p > v && p[-1] == '$') ||
+			    n + 3 > sizeof(word))
+				continue;
+			snprintf(word, sizeof(word), " %.*s ", (int)n, p + 1);
+			if (!strstr(t[i].known, word))
+				return fail(L, key_line(L, SEC_PROVIDER, t[i].key),
+					    OFFLOAD_ECONFIG,
+					    "unknown placeholder '{%.*s}' in '%s' (it has: %.*s)",
+					    (int)n, p + 1, t[i].key,
+					    (int)strlen(t[i].known) - 2, t[i].known + 1);
+		}
+	}
+	return 0;
+}
+
 /* The keys each remote provider cannot do without. */
 static int check_provider(struct loader *L)
 {
 	struct offload_config *cfg = L->cfg;
 	const char *type = cfg->provider_type, *missing = NULL;
 	int line;
+
+	if (!strcmp(type, "ssh") && strspn(cfg->remote_dir,
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			"0123456789/._-+") != strlen(cfg->remote_dir))
+		return fail(L, key_line(L, SEC_PROVIDER, "remote_dir"),
+			    OFFLOAD_ECONFIG, "remote_dir '%s' must be an absolute "
+			    "path of letters, digits and /._-+", cfg->remote_dir);
+	if (!strcmp(type, "ssh") && cfg->remote_dir[0] != '/')
+		return fail(L, key_line(L, SEC_PROVIDER, "remote_dir"),
+			    OFFLOAD_ECONFIG, "remote_dir '%s' must be an absolute "
+			    "path", cfg->remote_dir);
+	if (!strcmp(type, "ssh") && !empty(cfg->ssh_config) &&
+	    access(cfg->ssh_config, R_OK))
+		return fail(L, key_line(L, SEC_PROVIDER, "ssh_config"),
+			    OFFLOAD_ECONFIG, "ssh_config '%s': %s", cfg->ssh_config,
+			    strerror(errno));
+	if (check_placeholders(L))
+		return L->code;
 
 	if (!strcmp(type, "command")) {
 		if (empty(cfg->create_command))
@@ -1134,10 +1250,38 @@ static int check_provider(struct loader *L)
 		    "provider type '%s' needs '%s'", type, missing);
 }
 
+/*
+ * Every framework key gets its default (the first framework declaring
+ * one wins, so code may read any key without a NULL check); the chosen
+ * framework's required keys must then be set.
+ */
+static int finish_framework(struct loader *L, int fline)
+{
+	struct offload_config *cfg = L->cfg;
+	const struct framework_ops *fw = cfg->framework;
+
+	for (size_t f = 0; framework_registry[f]; f++)
+		for (const struct framework_key *k = framework_registry[f]->keys;
+		     k->name; k++)
+			if (k->def && set_default(L, (char **)((char *)cfg + k->off),
+						  k->def))
+				return L->code;
+	for (const struct framework_key *k = fw->keys; k->name; k++) {
+		char *const *at = (char *const *)((char *)cfg + k->off);
+
+		if (k->required && (!*at || !**at))
+			return fail(L, fline, OFFLOAD_ECONFIG,
+				    "framework type '%s' needs '%s' (%s)",
+				    fw->name, k->name, k->required);
+	}
+	return 0;
+}
+
 static int finish(struct loader *L)
 {
 	struct offload_config *cfg = L->cfg;
 	const char *name;
+	char names[256];
 	int line, fline = L->framework_line;
 	size_t i;
 
@@ -1145,53 +1289,32 @@ static int finish(struct loader *L)
 		name = section_line_name(L, SEC_FRAMEWORK, &line);
 		if (name)
 			return fail(L, line, OFFLOAD_ECONFIG,
-				    "[framework] has no 'type' (pytest, exec or custom)");
+				    "[framework] has no 'type' (%s)",
+				    framework_names(names, sizeof(names)));
 		return fail(L, 0, OFFLOAD_ECONFIG,
-			    "no [framework] section (it needs 'type = pytest', 'exec' or 'custom')");
+			    "no [framework] section (it needs 'type = X', X one of %s)",
+			    framework_names(names, sizeof(names)));
 	}
 	if (!cfg->groups_nr)
 		return fail(L, 0, OFFLOAD_ECONFIG,
 			    "no [group.NAME] section: at least one group is required");
-	switch (cfg->framework) {
-	case OFFLOAD_FRAMEWORK_PYTEST:
-		if (set_default(L, &cfg->command, "/usr/bin/python3 -m pytest"))
-			return L->code;
-		break;
-	case OFFLOAD_FRAMEWORK_EXEC:
-		if (!cfg->paths || !*cfg->paths)
-			return fail(L, fline, OFFLOAD_ECONFIG,
-				    "framework type 'exec' needs 'paths' (globs of test programs)");
-		break;
-	case OFFLOAD_FRAMEWORK_CUSTOM:
-		if (!cfg->discover_command || !*cfg->discover_command)
-			return fail(L, fline, OFFLOAD_ECONFIG,
-				    "framework type 'custom' needs 'discover_command'");
-		if (!cfg->run_command || !*cfg->run_command)
-			return fail(L, fline, OFFLOAD_ECONFIG,
-				    "framework type 'custom' needs 'run_command'");
-		break;
-	}
+	if (finish_framework(L, fline))
+		return L->code;
 	for (i = 0; i < cfg->groups_nr; i++)
 		if (set_default(L, &cfg->groups[i].filters, ""))
 			return L->code;
 	if (set_default(L, &cfg->provider_type, "local") ||
 	    set_default(L, &cfg->shell, "/bin/sh") ||
-	    set_default(L, &cfg->command, "") ||
-	    set_default(L, &cfg->paths, "") ||
-	    set_default(L, &cfg->run_args, "") ||
-	    set_default(L, &cfg->discover_command, "") ||
-	    set_default(L, &cfg->run_command, "") ||
-	    set_default(L, &cfg->test_id_format, "{name}") ||
 	    set_default(L, &cfg->working_dir, ".") ||
 	    set_default(L, &cfg->output_dir, "test-results") ||
 	    set_default(L, &cfg->junit_file, "junit.xml"))
 		return L->code;
 
-	if (set_default(L, &cfg->remote_dir, "/tmp") || check_provider(L) ||
-	    check_globs(L))
-		return L->code;
 	if (cfg->ssh_config && *cfg->ssh_config &&
 	    resolve_field(L, &cfg->ssh_config, cfg->dir))
+		return L->code;
+	if (set_default(L, &cfg->remote_dir, "/tmp") || check_provider(L) ||
+	    check_globs(L))
 		return L->code;
 	if (resolve_field(L, &cfg->working_dir, cfg->dir))
 		return L->code;
@@ -1527,14 +1650,13 @@ int offload_config_dump(const struct offload_config *cfg, FILE *out)
 		r = put_str(out, cfg->env[i].name, cfg->env[i].value);
 
 	fputs("\n[framework]\n", out);
-	fprintf(out, "type = %s\n", framework_names[cfg->framework]);
-	/* Empty strings are the defaults of these keys: leave them out. */
-	for (i = 1; framework_keys[i].name && !r; i++) {
-		const char *v = *(char *const *)((const char *)cfg +
-						framework_keys[i].off);
+	fprintf(out, "type = %s\n", cfg->framework->name);
+	/* Every framework key that is set; empty ones are left out. */
+	for (const struct keydef *k = framework_keys() + 1; k->name && !r; k++) {
+		const char *v = *(char *const *)((const char *)cfg + k->off);
 
 		if (v && *v)
-			r = put_str(out, framework_keys[i].name, v);
+			r = put_str(out, k->name, v);
 	}
 
 	for (i = 0; i < cfg->groups_nr && !r; i++) {
@@ -1576,7 +1698,8 @@ static const char template_head[] =
 	"[offload]\n"
 	"# Sandboxes that run batches at the same time.\n"
 	"max_parallel = 10\n"
-	"# Seconds a batch may run before it is killed.\n"
+	"# Seconds a batch (pytest, custom, gtest: each binary run) or a test\n"
+	"# (exec) may run before it is killed.\n"
 	"test_timeout_secs = 900\n"
 	"# Run copies of batches on idle sandboxes to shorten the tail.\n"
 	"impatiently_requeue_batches = false\n"
@@ -1589,59 +1712,6 @@ static const char template_head[] =
 	"# Extra environment for every test, one NAME = value per line.\n"
 	"[provider.env]\n"
 	"# EXAMPLE = ${HOME:-/tmp}\n"
-	"\n";
-
-static const char template_pytest[] =
-	"[framework]\n"
-	"type = pytest\n"
-	"# The interpreter and module that run pytest.\n"
-	"command = /usr/bin/python3 -m pytest\n"
-	"# What pytest collects (space-separated); empty: pytest's own settings.\n"
-	"paths =\n"
-	"# Extra arguments for every batch.\n"
-	"run_args =\n"
-	"\n"
-	"[group.all]\n"
-	"# Extra attempts of each test, run in parallel; passing on one of them\n"
-	"# makes a failing test flaky instead of failed.\n"
-	"retry_count = 0\n"
-	"# Passed to discovery, e.g. -m 'not slow' or -k name.\n"
-	"filters =\n"
-	"schedule_individual = false\n"
-	"\n";
-
-static const char template_exec[] =
-	"[framework]\n"
-	"type = exec\n"
-	"# Space-separated globs; every executable file they match is a test.\n"
-	"# Exit status 0 passes, 77 skips, anything else fails.\n"
-	"paths = tests/*.sh\n"
-	"\n"
-	"[group.all]\n"
-	"# Extra attempts of each test, run in parallel.\n"
-	"retry_count = 0\n"
-	"schedule_individual = false\n"
-	"\n";
-
-static const char template_custom[] =
-	"[framework]\n"
-	"type = custom\n"
-	"# Prints one test ID per line ('#' lines are ignored); {filters} is\n"
-	"# replaced by the group's filters.\n"
-	"discover_command = printf '%s\\n' first-test second-test\n"
-	"# Runs one batch: {tests} is replaced by its IDs, each shell-quoted.\n"
-	"# Without a result file, the exit status decides every test in it.\n"
-	"run_command = for t in {tests}; do echo \"running $$t\"; done\n"
-	"# A JUnit file run_command writes, if any:\n"
-	"# result_file = results.xml\n"
-	"# How a JUnit result names its test: {name} and {classname}.\n"
-	"test_id_format = {name}\n"
-	"\n"
-	"[group.all]\n"
-	"retry_count = 0\n"
-	"# Replaces {filters} in discover_command.\n"
-	"filters =\n"
-	"schedule_individual = false\n"
 	"\n";
 
 static const char template_tail[] =
@@ -1660,16 +1730,12 @@ static const char template_tail[] =
 
 int offload_config_template(const char *framework, FILE *out)
 {
+	const struct framework_ops *fw = framework_find(framework);
 	const char *body;
 
-	if (!strcmp(framework, "pytest"))
-		body = template_pytest;
-	else if (!strcmp(framework, "exec"))
-		body = template_exec;
-	else if (!strcmp(framework, "custom"))
-		body = template_custom;
-	else
+	if (!fw)
 		return OFFLOAD_EUSAGE;
+	body = fw->template;
 	fputs(template_head, out);
 	fputs(body, out);
 	fputs(template_tail, out);
@@ -1739,7 +1805,7 @@ static int find_key(const struct offload_config *cfg, const char *key,
 	switch (section_kind(section)) {
 	case SEC_OFFLOAD: keys = offload_keys; break;
 	case SEC_PROVIDER: keys = provider_keys; break;
-	case SEC_FRAMEWORK: keys = framework_keys; break;
+	case SEC_FRAMEWORK: keys = framework_keys(); break;
 	case SEC_REPORT: keys = report_keys; break;
 	case SEC_HISTORY: keys = history_keys; break;
 	case SEC_GROUP:
@@ -1840,7 +1906,7 @@ int offload_config_get(const struct offload_config *cfg, const char *key,
 		str = bool_str(*(const int *)at);
 		goto dup;
 	case V_FRAMEWORK:
-		str = framework_names[*(const enum offload_framework *)at];
+		str = (*(const struct framework_ops *const *)at)->name;
 		goto dup;
 	case V_POSITIVE:
 	case V_NONNEG:

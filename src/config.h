@@ -14,11 +14,7 @@
 #define OFFLOAD_CONFIG_H
 #include "offload.h"
 
-enum offload_framework {
-	OFFLOAD_FRAMEWORK_PYTEST,
-	OFFLOAD_FRAMEWORK_EXEC,
-	OFFLOAD_FRAMEWORK_CUSTOM,
-};
+struct framework_ops;
 
 struct offload_group {
 	char *name;               /* owned; "NAME" of [group.NAME] */
@@ -60,6 +56,7 @@ struct offload_config {
 	char *download_command;           /* {paths} of {sandbox_id} into {dest} */
 	char *destroy_command;            /* ends {sandbox_id} */
 	char *cleanup_command;            /* once, after every destroy */
+	char *exclude;                    /* ssh, slurm: tar patterns not shipped */
 	char *sandbox_dir;                /* where {command} starts, or "" */
 	double prepare_timeout_secs;      /* default 600 */
 	double create_timeout_secs;       /* default 120 */
@@ -74,7 +71,7 @@ struct offload_config {
 	char *salloc_args;                /* slurm: more salloc words */
 
 	/* [framework] */
-	enum offload_framework framework;
+	const struct framework_ops *framework;   /* [framework] type (framework.h) */
 	char *command;          /* pytest: interpreter + "-m pytest" */
 	char *paths;            /* pytest: args to collect; exec: globs */
 	char *run_args;         /* extra args for every batch (pytest) */

@@ -85,6 +85,31 @@ static int dedupe(struct strvec *ids, size_t from)
 	return 0;
 }
 
+/* The registry: adding a framework is one file and one line here. */
+const struct framework_ops *const framework_registry[] = {
+	&framework_pytest,
+	&framework_exec,
+	&framework_custom,
+	&framework_gtest,
+	NULL,
+};
+
+const char *offload_framework_name(size_t i)
+{
+	for (size_t k = 0; framework_registry[k]; k++)
+		if (k == i)
+			return framework_registry[k]->name;
+	return NULL;
+}
+
+const struct framework_ops *framework_find(const char *name)
+{
+	for (size_t i = 0; framework_registry[i]; i++)
+		if (!strcmp(framework_registry[i]->name, name))
+			return framework_registry[i];
+	return NULL;
+}
+
 int framework_discover(const struct offload_config *cfg,
 		       const struct offload_group *g, int cancel_fd,
 		       struct strvec *ids, struct offload_error *err)
@@ -92,20 +117,7 @@ int framework_discover(const struct offload_config *cfg,
 	size_t from = ids->nr;
 	int r;
 
-	switch (cfg->framework) {
-	case OFFLOAD_FRAMEWORK_PYTEST:
-		r = pytest_discover(cfg, cancel_fd, g, ids, err);
-		break;
-	case OFFLOAD_FRAMEWORK_EXEC:
-		r = exec_discover(cfg, cancel_fd, g, ids, err);
-		break;
-	case OFFLOAD_FRAMEWORK_CUSTOM:
-		r = custom_discover(cfg, cancel_fd, g, ids, err);
-		break;
-	default:
-		return err_set(err, OFFLOAD_ECONFIG, "unknown framework %d",
-			       (int)cfg->framework);
-	}
+	r = cfg->framework->discover(cfg, cancel_fd, g, ids, err);
 	if (r)
 		return r;
 	if (dedupe(ids, from))
@@ -121,16 +133,7 @@ int framework_run_batch(struct batch_exec *b, struct offload_error *err)
 	b->res = calloc(b->nr ? b->nr : 1, sizeof(*b->res));
 	if (!b->res)
 		return err_set(err, OFFLOAD_ENOMEM, "out of memory");
-	switch (b->cfg->framework) {
-	case OFFLOAD_FRAMEWORK_PYTEST:
-		return pytest_run_batch(b, err);
-	case OFFLOAD_FRAMEWORK_EXEC:
-		return exec_run_batch(b, err);
-	case OFFLOAD_FRAMEWORK_CUSTOM:
-		return custom_run_batch(b, err);
-	}
-	return err_set(err, OFFLOAD_ECONFIG, "unknown framework %d",
-		       (int)b->cfg->framework);
+	return b->cfg->framework->run_batch(b, err);
 }
 
 void batch_exec_release(struct batch_exec *b)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * framework.h - how tests are found, run as a batch and matched back
- * (framework.c dispatches to framework_pytest.c, framework_exec.c,
- * framework_custom.c; discover.c builds the run's test list on top).
+ * framework.h - how tests are found, run as a batch and matched back:
+ * the framework interface (one struct framework_ops per framework_*.c,
+ * listed in framework.c's registry) and the helpers they share;
+ * discover.c builds the run's test list on top.
  */
 #ifndef OFFLOAD_FRAMEWORK_H
 #define OFFLOAD_FRAMEWORK_H
@@ -79,24 +80,56 @@ int discover_tests(const struct offload_config *cfg, const char *group_name,
 		   int cancel_fd, struct offload_test_list *out,
 		   struct offload_error *err);
 
-/* Per-framework entry points (framework.c dispatches). */
-int pytest_discover(const struct offload_config *cfg, int cancel_fd,
-		    const struct offload_group *g, struct strvec *ids,
-		    struct offload_error *err);
-int pytest_run_batch(struct batch_exec *b, struct offload_error *err);
+/*
+ * A [framework] key a framework reads: a string field of struct
+ * offload_config (src/config.h).  config.c reads, checks, defaults and
+ * writes [framework] from these tables alone.
+ */
+struct framework_key {
+	const char *name;
+	size_t off;               /* offsetof(struct offload_config, FIELD) */
+	const char *def;          /* default when unset, or NULL (stays unset) */
+	const char *required;     /* non-NULL: must be set and not empty; the
+				     error says this, e.g. "globs of test programs" */
+};
+
+/*
+ * One test framework: one file (framework_NAME.c) defines one of these,
+ * and framework.c's registry lists it; `[framework] type = NAME` finds it
+ * there.  Nothing else switches on the framework.
+ */
+struct framework_ops {
+	const char *name;
+	const struct framework_key *keys;   /* terminated by a NULL name */
+	const char *template;     /* `offload init`: its [framework] and
+				     [group.all] sections */
+	/* The group's IDs in discovery order, appended to `ids`. */
+	int (*discover)(const struct offload_config *cfg, int cancel_fd,
+			const struct offload_group *g, struct strvec *ids,
+			struct offload_error *err);
+	/* See framework_run_batch (b->res is allocated). */
+	int (*run_batch)(struct batch_exec *b, struct offload_error *err);
+};
+
+extern const struct framework_ops framework_pytest, framework_exec,
+	framework_custom, framework_gtest;
+/* Every framework, NULL-terminated, in the order `offload init` and
+ * error messages list them. */
+extern const struct framework_ops *const framework_registry[];
+/* The framework named `name`, or NULL. */
+const struct framework_ops *framework_find(const char *name);
+
+/* The IDs in `BINARY --gtest_list_tests` output `text`, as
+ * "BINARY:Suite.Name", appended to `ids` (framework_gtest.c). */
+int gtest_parse_list(const char *binary, const char *text,
+		     const struct offload_group *g, struct strvec *ids,
+		     struct offload_error *err);
+
 /* The node IDs in `pytest --collect-only -q` output `text` of group `g`,
  * appended to `ids` (framework_pytest.c; also the fuzz target's entry).
  * 0, OFFLOAD_ENOMEM, or OFFLOAD_EDISCOVER past the IDs cap. */
 int parse_collect(const char *text, const struct offload_group *g,
 		  struct strvec *ids, struct offload_error *err);
-int exec_discover(const struct offload_config *cfg, int cancel_fd,
-		  const struct offload_group *g, struct strvec *ids,
-		  struct offload_error *err);
-int exec_run_batch(struct batch_exec *b, struct offload_error *err);
-int custom_discover(const struct offload_config *cfg, int cancel_fd,
-		    const struct offload_group *g, struct strvec *ids,
-		    struct offload_error *err);
-int custom_run_batch(struct batch_exec *b, struct offload_error *err);
 
 /*
  * Shared helpers (framework.c).

@@ -57,7 +57,7 @@ static int parse_lines(const char *text, const struct offload_group *g,
 	return 0;
 }
 
-int custom_discover(const struct offload_config *cfg, int cancel_fd,
+static int custom_discover(const struct offload_config *cfg, int cancel_fd,
 		    const struct offload_group *g, struct strvec *ids,
 		    struct offload_error *err)
 {
@@ -213,7 +213,7 @@ static int by_result_file(struct batch_exec *b, const struct spawn_res *res,
 	return r;
 }
 
-int custom_run_batch(struct batch_exec *b, struct offload_error *err)
+static int custom_run_batch(struct batch_exec *b, struct offload_error *err)
 {
 	const struct offload_config *cfg = b->cfg;
 	struct buf tests = BUF_INIT, rf = BUF_INIT, rfq = BUF_INIT, cmd = BUF_INIT;
@@ -339,3 +339,41 @@ cleanup:
 	buf_release(&le);
 	return r;
 }
+
+static const struct framework_key custom_keys[] = {
+	{ "discover_command", offsetof(struct offload_config, discover_command),
+	  "", "a command printing one test ID per line" },
+	{ "run_command", offsetof(struct offload_config, run_command), "",
+	  "a command running one batch" },
+	{ "result_file", offsetof(struct offload_config, result_file), NULL, NULL },
+	{ "test_id_format", offsetof(struct offload_config, test_id_format),
+	  "{name}", NULL },
+	{ NULL, 0, NULL, NULL },
+};
+
+const struct framework_ops framework_custom = {
+	.name = "custom",
+	.keys = custom_keys,
+	.template =
+	"[framework]\n"
+	"type = custom\n"
+	"# Prints one test ID per line ('#' lines are ignored); {filters} is\n"
+	"# replaced by the group's filters.\n"
+	"discover_command = printf '%s\\n' first-test second-test\n"
+	"# Runs one batch: {tests} is replaced by its IDs, each shell-quoted.\n"
+	"# Without a result file, the exit status decides every test in it.\n"
+	"run_command = for t in {tests}; do echo \"running $$t\"; done\n"
+	"# A JUnit file run_command writes, if any:\n"
+	"# result_file = results.xml\n"
+	"# How a JUnit result names its test: {name} and {classname}.\n"
+	"test_id_format = {name}\n"
+	"\n"
+	"[group.all]\n"
+	"retry_count = 0\n"
+	"# Replaces {filters} in discover_command.\n"
+	"filters =\n"
+	"schedule_individual = false\n"
+	"\n",
+	.discover = custom_discover,
+	.run_batch = custom_run_batch,
+};

@@ -114,7 +114,7 @@ nomem:
 	return OFFLOAD_ENOMEM;
 }
 
-int exec_discover(const struct offload_config *cfg, int cancel_fd,
+static int exec_discover(const struct offload_config *cfg, int cancel_fd,
 		  const struct offload_group *g, struct strvec *ids,
 		  struct offload_error *err)
 {
@@ -397,7 +397,7 @@ out:
 	return r;
 }
 
-int exec_run_batch(struct batch_exec *b, struct offload_error *err)
+static int exec_run_batch(struct batch_exec *b, struct offload_error *err)
 {
 	FILE *lo = NULL, *le = NULL;
 	struct buf path = BUF_INIT, scratch = BUF_INIT;
@@ -492,3 +492,28 @@ cleanup:
 	buf_release(&scratch);
 	return r;
 }
+
+static const struct framework_key exec_keys[] = {
+	{ "paths", offsetof(struct offload_config, paths), "",
+	  "globs of test programs" },
+	{ NULL, 0, NULL, NULL },
+};
+
+const struct framework_ops framework_exec = {
+	.name = "exec",
+	.keys = exec_keys,
+	.template =
+	"[framework]\n"
+	"type = exec\n"
+	"# Space-separated globs; every executable file they match is a test.\n"
+	"# Exit status 0 passes, 77 skips, anything else fails.\n"
+	"paths = tests/*.sh\n"
+	"\n"
+	"[group.all]\n"
+	"# Extra attempts of each test, run in parallel.\n"
+	"retry_count = 0\n"
+	"schedule_individual = false\n"
+	"\n",
+	.discover = exec_discover,
+	.run_batch = exec_run_batch,
+};

@@ -87,7 +87,7 @@ int parse_collect(const char *text, const struct offload_group *g,
 	return 0;
 }
 
-int pytest_discover(const struct offload_config *cfg, int cancel_fd,
+static int pytest_discover(const struct offload_config *cfg, int cancel_fd,
 		    const struct offload_group *g, struct strvec *ids,
 		    struct offload_error *err)
 {
@@ -461,7 +461,7 @@ static int progress_cases(struct progress *p, struct junit_case **cases,
 	return 0;
 }
 
-int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
+static int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 {
 	const struct offload_config *cfg = b->cfg;
 	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT, fetched = STRVEC_INIT;
@@ -671,3 +671,36 @@ cleanup:
 	buf_release(&unreached);
 	return r;
 }
+
+static const struct framework_key pytest_keys[] = {
+	{ "command", offsetof(struct offload_config, command),
+	  "/usr/bin/python3 -m pytest", "the interpreter and module that run pytest" },
+	{ "paths", offsetof(struct offload_config, paths), "", NULL },
+	{ "run_args", offsetof(struct offload_config, run_args), "", NULL },
+	{ NULL, 0, NULL, NULL },
+};
+
+const struct framework_ops framework_pytest = {
+	.name = "pytest",
+	.keys = pytest_keys,
+	.template =
+	"[framework]\n"
+	"type = pytest\n"
+	"# The interpreter and module that run pytest.\n"
+	"command = /usr/bin/python3 -m pytest\n"
+	"# What pytest collects (space-separated); empty: pytest's own settings.\n"
+	"paths =\n"
+	"# Extra arguments for every batch.\n"
+	"run_args =\n"
+	"\n"
+	"[group.all]\n"
+	"# Extra attempts of each test, run in parallel; passing on one of them\n"
+	"# makes a failing test flaky instead of failed.\n"
+	"retry_count = 0\n"
+	"# Passed to discovery, e.g. -m 'not slow' or -k name.\n"
+	"filters =\n"
+	"schedule_individual = false\n"
+	"\n",
+	.discover = pytest_discover,
+	.run_batch = pytest_run_batch,
+};

@@ -30,4 +30,8 @@ int slurm_templates(const struct offload_config *cfg,
 		    struct provider_templates *t, struct offload_error *err);
 void provider_templates_release(struct provider_templates *t);
 
+/* " --exclude='P'..." for tar packing the working directory: .offload,
+ * [provider] exclude, and output_dir when it is inside. */
+int provider_tar_excludes(const struct offload_config *cfg, struct buf *out);
+
 #endif

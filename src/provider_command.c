@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@ extern char **environ;
 struct session {
 	pthread_t thread;
 	int started;
+	volatile sig_atomic_t ended;  /* its command returned: no use waiting */
 	struct sandbox_pool *pool;
 	struct sandbox host;      /* only its index: {host} */
 };
@@ -54,9 +56,20 @@ struct cmd_provider {
 	int stop_pipe[2];         /* readable: the sessions end */
 	char *image_id;           /* prepare's last line, or "" */
 	char run_id[17];          /* names this run's sandboxes */
+	unsigned host_offset;     /* see host_of */
 	struct strvec hosts;
 	char **envp;              /* ours plus [provider.env] */
 };
+
+/*
+ * Sandbox i's host: hosts[(i + offset) mod count], the offset drawn for
+ * each run, so that runs of one sandbox each (a make target per test)
+ * spread over the hosts instead of all landing on the first.
+ */
+static const char *host_of(const struct cmd_provider *p, const struct sandbox *sb)
+{
+	return p->hosts.v[(sb->index + p->host_offset) % p->hosts.nr];
+}
 
 /* The values a template may name, single-quoted when looked up. */
 struct vars {
@@ -91,7 +104,7 @@ static const char *lookup(const char *key, size_t len, void *data)
 	else if (IS("sandbox_id") && v->sb)
 		raw = v->sb->id;
 	else if (IS("host") && v->sb && v->p->hosts.nr)
-		raw = v->p->hosts.v[v->sb->index % v->p->hosts.nr];
+		raw = host_of(v->p, v->sb);
 #undef IS
 	if (!raw || v->raw)
 		return raw;
@@ -140,7 +153,7 @@ static void step_subject(char *dst, size_t n, const struct vars *v)
 		snprintf(dst, n, "provider");
 	else if (v->p->hosts.nr)
 		snprintf(dst, n, "sandbox %u (%s)", v->sb->index,
-			 v->p->hosts.v[v->sb->index % v->p->hosts.nr]);
+			 host_of(v->p, v->sb));
 	else
 		snprintf(dst, n, "sandbox %u", v->sb->index);
 }
@@ -188,9 +201,12 @@ static int step_once(struct sandbox_pool *pool, const char *key,
 		goto out;
 	}
 	n = capbuf_tail(&res.err, tail, sizeof(tail) - 1);
-	while (n && (tail[n - 1] == '\n' || tail[n - 1] == ' '))
+	while (n && (tail[n - 1] == '\n' || tail[n - 1] == ' ' || tail[n - 1] == '\r'))
 		n--;
 	tail[n] = '\0';
+	for (char *c = tail; *c; c++)	/* one line: ssh ends lines with \r\n */
+		if (*c == '\r' || *c == '\n')
+			*c = ' ';
 	switch (res.state) {
 	case SPAWN_EXITED:
 		if (!res.status) {
@@ -297,6 +313,7 @@ static void *session_main(void *arg)
 	step_once(s->pool, "session", p->t.session, &v, 0, p->stop_pipe[0],
 		  NULL, &err);
 	buf_release(&v.scratch);
+	s->ended = 1;
 	return NULL;
 }
 
@@ -334,7 +351,7 @@ static int start_sessions(struct sandbox_pool *pool, int cancel_fd)
 		while ((r = step_once(pool, "session_ready", p->t.session_ready,
 				      &v, 5, cancel_fd, NULL, &err)) &&
 		       r != OFFLOAD_ECANCELED && now_secs() < until &&
-		       !backoff(cancel_fd, 20))
+		       !p->sessions[i].ended && !backoff(cancel_fd, 20))
 			;
 		buf_release(&v.scratch);
 		if (r == OFFLOAD_ECANCELED)
@@ -372,6 +389,7 @@ static int cmd_start(struct sandbox_pool *pool, int cancel_fd,
 	p->stop_pipe[0] = p->stop_pipe[1] = -1;
 	strvec_init(&p->hosts);
 	new_run_id(p->run_id);
+	p->host_offset = (unsigned)strtoul(p->run_id + 12, NULL, 16);
 	if (split_hosts(cfg->hosts, &p->hosts) || build_step_env(p, cfg))
 		return err_set(err, OFFLOAD_ENOMEM, "out of memory");
 	if (!strcmp(cfg->provider_type, "ssh"))
@@ -427,7 +445,7 @@ static int cmd_create(struct sandbox *sb, int cancel_fd,
 	else
 		sb->id = id;
 	if (!r && p->hosts.nr && !sb->host &&
-	    !(sb->host = strdup(p->hosts.v[sb->index % p->hosts.nr])))
+	    !(sb->host = strdup(host_of(p, sb))))
 		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
 	buf_release(&out);
 	buf_release(&v.scratch);
@@ -775,6 +793,24 @@ int command_templates(const struct offload_config *cfg,
 	    !(t->stop = strdup(cfg->cleanup_command ? cfg->cleanup_command : "")))
 		return err_set(err, OFFLOAD_ENOMEM, "out of memory");
 	return 0;
+}
+
+int provider_tar_excludes(const struct offload_config *cfg, struct buf *out)
+{
+	const char *wd = cfg->provider_working_dir, *od = cfg->output_dir;
+	size_t wl = wd ? strlen(wd) : 0;
+	struct strvec pats = STRVEC_INIT;
+	int r = buf_adds(out, " --exclude=./.offload");
+
+	if (!r && wd && od && !strncmp(od, wd, wl) && od[wl] == '/' && od[wl + 1])
+		r = buf_adds(out, " --exclude=") || buf_adds(out, "./") ||
+			sq_quote_buf(out, od + wl + 1);
+	if (!r)
+		r = split_hosts(cfg->exclude, &pats);	/* blanks and commas */
+	for (size_t i = 0; !r && i < pats.nr; i++)
+		r = buf_adds(out, " --exclude=") || sq_quote_buf(out, pats.v[i]);
+	strvec_clear(&pats);
+	return r ? OFFLOAD_ENOMEM : 0;
 }
 
 void provider_templates_release(struct provider_templates *t)

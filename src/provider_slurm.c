@@ -18,6 +18,18 @@
 #include "provider.h"
 #include "quote.h"
 
+static char *fmt_prepare(const char *excludes)
+{
+	struct buf b = BUF_INIT;
+
+	if (buf_addf(&b, "tar=/tmp/.offload-slurm-{run_id}.tar && "
+		     "tar%s -cf \"$tar\" . && echo \"$tar\"", excludes)) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
 int slurm_templates(const struct offload_config *cfg,
 		    struct provider_templates *t, struct offload_error *err)
 {
@@ -33,8 +45,9 @@ int slurm_templates(const struct offload_config *cfg,
 	     (buf_addch(&salloc, ' ') || buf_adds(&salloc, cfg->salloc_args))))
 		goto nomem;
 
-	t->prepare = strdup("tar=/tmp/.offload-slurm-{run_id}.tar && "
-			    "tar --exclude=./.offload -cf \"$tar\" . && echo \"$tar\"");
+	if (provider_tar_excludes(cfg, &b) || !(t->prepare = fmt_prepare(b.buf)))
+		goto nomem;
+	buf_reset(&b);
 	/* the job ID from salloc's own "Granted job allocation N" line */
 	if (buf_addf(&b,
 		     "out=$(%s 2>&1) || { printf '%%s\\n' \"$out\" >&2; exit 1; }; "

@@ -48,7 +48,7 @@ static char *fmt(const char *f, ...)
 int ssh_templates(const struct offload_config *cfg, const struct strvec *hosts,
 		  struct provider_templates *t, struct offload_error *err)
 {
-	struct buf ssh = BUF_INIT, qhosts = BUF_INIT;
+	struct buf ssh = BUF_INIT, qhosts = BUF_INIT, excl = BUF_INIT;
 	const char *rd = cfg->remote_dir;
 	int r = 0;
 
@@ -72,21 +72,26 @@ int ssh_templates(const struct offload_config *cfg, const struct strvec *hosts,
 	for (size_t i = 0; i < hosts->nr; i++)
 		if (buf_addch(&qhosts, ' ') || sq_quote_buf(&qhosts, hosts->v[i]))
 			goto nomem;
+	if (provider_tar_excludes(cfg, &excl))
+		goto nomem;
 
 	t->session = fmt("exec %s -o ControlMaster=yes -o ControlPersist=no -N {host}",
 			 ssh.buf);
 	t->session_ready = fmt("%s -O check {host} 2>/dev/null", ssh.buf);
 	/* pack once, unpack once per host, all hosts at once */
+	/* a host the workspace cannot reach is no failure here: its
+	 * sandboxes fail to be created, and the other hosts run the tests */
 	t->prepare = fmt(
-		"set -e; run={run_id}; tar=/tmp/.offload-ssh-$run.tar; "
+		"run={run_id}; tar=/tmp/.offload-ssh-$run.tar; "
 		"trap 'rm -f \"$tar\"' EXIT; "
-		"tar --exclude=./.offload -cf \"$tar\" .; pids=; "
+		"tar%s -cf \"$tar\" . || exit 1; pids=; "
 		"for h in%s; do "
 		"%s -o ControlMaster=no \"$h\" \"mkdir -p %s/offload-$run/ws && "
 		"tar -C %s/offload-$run/ws -xf -\" <\"$tar\" & pids=\"$pids $!\"; "
-		"done; for p in $pids; do wait $p; done; "
+		"done; ok=0; for p in $pids; do wait $p && ok=$((ok + 1)); done; "
+		"[ $ok -gt 0 ] || { echo 'the workspace reached no host' >&2; exit 1; }; "
 		"echo %s/offload-$run",
-		qhosts.buf, ssh.buf, rd, rd, rd);
+		excl.buf, qhosts.buf, ssh.buf, rd, rd, rd);
 	t->create = fmt(
 		"run={run_id}; i={index}; %s -o ControlMaster=no {host} "
 		"\"set -e; d=%s/offload-$run/sbx-$i; rm -rf \\\"\\$d\\\"; "
@@ -115,10 +120,12 @@ int ssh_templates(const struct offload_config *cfg, const struct strvec *hosts,
 		goto nomem;
 	buf_release(&ssh);
 	buf_release(&qhosts);
+	buf_release(&excl);
 	return r;
 nomem:
 	buf_release(&ssh);
 	buf_release(&qhosts);
+	buf_release(&excl);
 	provider_templates_release(t);
 	return err_set(err, OFFLOAD_ENOMEM, "out of memory");
 }

@@ -155,6 +155,25 @@ int cmd_validate(int argc, char **argv)
 	return 0;
 }
 
+/* Whether `fw` is a framework offload has; if not, say which it has. */
+static int known_framework(const char *fw)
+{
+	char names[256];
+	size_t len = 0;
+
+	names[0] = '\0';
+	for (size_t i = 0; offload_framework_name(i); i++) {
+		if (!strcmp(fw, offload_framework_name(i)))
+			return 1;
+		if (len < sizeof(names))
+			len += (size_t)snprintf(names + len, sizeof(names) - len,
+						"%s%s", i ? ", " : "",
+						offload_framework_name(i));
+	}
+	cli_error("unknown framework '%s' (expected one of %s)", fw, names);
+	return 0;
+}
+
 int cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -172,8 +191,10 @@ int cmd_init(int argc, char **argv)
 		case 'c': config = optarg; break;
 		case 'f': fw = optarg; break;
 		case 'h':
-			puts("usage: offload init [-c FILE] [--framework pytest|exec|custom]\n"
-			     "  write a starter configuration; never overwrites a file");
+			fputs("usage: offload init [-c FILE] [--framework ", stdout);
+			for (size_t i = 0; offload_framework_name(i); i++)
+				printf("%s%s", i ? "|" : "", offload_framework_name(i));
+			puts("]\n  write a starter configuration; never overwrites a file");
 			return 0;
 		default: return OFFLOAD_EXIT_USAGE;
 		}
@@ -183,10 +204,8 @@ int cmd_init(int argc, char **argv)
 		return OFFLOAD_EXIT_USAGE;
 	}
 	/* before creating the file, so that the error names the real problem */
-	if (strcmp(fw, "pytest") && strcmp(fw, "exec") && strcmp(fw, "custom")) {
-		cli_error("unknown framework '%s' (expected pytest, exec or custom)", fw);
+	if (!known_framework(fw))
 		return OFFLOAD_EXIT_USAGE;
-	}
 	fd = open(config, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		cli_error("cannot create '%s': %s%s", config, strerror(errno),

@@ -40,7 +40,7 @@ remote_suite() {
 case \$(uname -n) in h[123]) ;; *) echo "ran on \$(uname -n)" >&2; exit 1 ;; esac
 [ -f shipped ] || { echo "workspace not shipped" >&2; exit 1; }
 sleep ${2:-0}
-echo "t$_i on \$(uname -n)"
+echo "t$_i on \$(uname -n) in \$PWD"
 EOS
 		chmod +x "tests/t$_i"
 		_i=$((_i + 1))

@@ -9,6 +9,8 @@
 . "$OFFLOAD_SRC/tests/integration/cluster.sh"
 
 JUNIT=$TEST_DIR/test-results/junit.xml
+# this script's own directory on the hosts: other runs may share them
+RD=/tmp/t0071.$$
 remote_suite 12
 for name in "it's" 'sp ace' '$(touch pwned)'; do
 	cp tests/t1 "tests/$name"
@@ -23,6 +25,7 @@ test_timeout_secs = 60
 type = ssh
 hosts = h1 h2 h3
 ssh_config = $CLUSTER/ssh/config
+remote_dir = $RD
 
 [framework]
 type = exec
@@ -42,9 +45,32 @@ for h in h1 h2 h3; do
 done
 expect_xpath "sum(//testsuite[@hostname='h1' or @hostname='h2' or @hostname='h3']/@tests)" 15
 [ ! -e pwned ] || fail "an ID reached a shell unquoted"
-[ -z "$(on_hosts 'ls -d /tmp/offload-* 2>/dev/null')" ] ||
-	fail "left on the hosts: $(on_hosts 'ls -d /tmp/offload-*')"
+[ -z "$(on_hosts "ls -d $RD/offload-* 2>/dev/null")" ] ||
+	fail "left on the hosts: $(on_hosts "ls -d $RD/offload-*")"
 say "15 tests over h1 h2 h3: ok"
+
+# A host that cannot be reached (not even resolved) costs its sandboxes
+# only: the others run every test, and the warning says why.
+sed 's/^hosts = h1 h2 h3$/hosts = h1 h2 nosuchhost.invalid h3/' offload.ini >dead.ini
+run_offload run -c dead.ini
+expect_rc 0
+expect_count Passed 15
+expect_grep 'nosuchhost.invalid' "$ERR"
+expect_xpath "count(//testsuite[@hostname='nosuchhost.invalid'])" 0
+say "an unreachable host: its sandboxes dropped, every test run: ok"
+
+# A bad ssh setting is a configuration error (exit 3, naming the line),
+# not a run whose every test fails.
+sed 's|^ssh_config = .*|ssh_config = /nonexistent/ssh_config|' offload.ini >bad.ini
+run_offload validate -c bad.ini
+expect_rc 3
+expect_grep "line 8: ssh_config '/nonexistent/ssh_config'" "$ERR"
+sed -e 's|^ssh_config = .*|ssh_config = '"$CLUSTER"'/ssh/config|' \
+	-e 's|^remote_dir = .*|remote_dir = /tmp/my dir|' offload.ini >bad.ini
+run_offload validate -c bad.ini
+expect_rc 3
+expect_grep "remote_dir '/tmp/my dir' must be" "$ERR"
+say "bad ssh settings: configuration errors: ok"
 
 # Host h2 dies while its tests run: they run again on h1 and h3; every
 # test has one result, and the run passes.
@@ -54,7 +80,7 @@ ssh_ini
 "$OFFLOAD" run >"$OUT" 2>"$ERR" &
 pid=$!
 i=0
-until on_hosts 'ls /tmp/offload-*/sbx-*/.offload/tmp 2>/dev/null' | grep -q '^h2'; do
+until on_hosts "ls $RD/offload-*/sbx-*/.offload/tmp 2>/dev/null" | grep -q '^h2'; do
 	i=$((i + 1))
 	[ $i -lt 200 ] || fail "no batch started on h2"
 	sleep 0.05
@@ -76,7 +102,7 @@ ssh_ini
 "$OFFLOAD" run >"$OUT" 2>"$ERR" &
 pid=$!
 i=0
-until [ "$(on_hosts 'ls -d /tmp/offload-*/sbx-* 2>/dev/null' | wc -l)" -ge 6 ]; do
+until [ "$(on_hosts "ls -d $RD/offload-*/sbx-* 2>/dev/null" | wc -l)" -ge 6 ]; do
 	i=$((i + 1))
 	[ $i -lt 300 ] || fail "the sandboxes did not come up"
 	sleep 0.05
@@ -85,7 +111,7 @@ kill -INT "$pid"
 rc=0
 wait "$pid" || rc=$?
 expect_rc 130
-left=$(on_hosts 'ls -d /tmp/offload-* 2>/dev/null; pgrep -f "^sleep 29.5"')
+left=$(on_hosts "ls -d $RD/offload-* 2>/dev/null; pgrep -f '^sleep 29.5'")
 [ -z "$left" ] || fail "left on the hosts after Ctrl-C: $left"
 no_procs_left
 say "Ctrl-C: nothing left on any host: ok"

@@ -10,6 +10,11 @@
 
 JUNIT=$TEST_DIR/test-results/junit.xml
 export SLURM_CONF="$CLUSTER/slurm/slurm.conf"
+# this script's allocations carry TAG: other runs may share the cluster
+TAG=t0072.$$
+ours() {
+	squeue -h -o '%k %i %T' "$@" | grep "^$TAG "
+}
 remote_suite 60 0.2
 cp tests/t1 "tests/it's \$(x)"
 slurm_ini() {
@@ -21,6 +26,7 @@ test_timeout_secs = 60
 [provider]
 type = slurm
 partition = test
+salloc_args = --comment=$TAG
 
 [provider.env]
 SLURM_CONF = $SLURM_CONF
@@ -42,9 +48,11 @@ for h in h1 h2 h3; do
 		fail "no test ran on $h"
 done
 expect_xpath "sum(//testsuite[@hostname='h1' or @hostname='h2' or @hostname='h3']/@tests)" 61
-[ -z "$(squeue -h)" ] || fail "allocations left: $(squeue)"
-[ -z "$(on_hosts 'ls -d /var/tmp/offload-* 2>/dev/null')" ] ||
-	fail "left on the nodes: $(on_hosts 'ls -d /var/tmp/offload-*')"
+[ -z "$(ours)" ] || fail "allocations left: $(ours)"
+dirs=$(grep -ho '/var/tmp/offload-[0-9]*' test-results/logs/*.stdout | sort -u)
+[ "$(echo "$dirs" | wc -l)" -ge 3 ] || fail "sandbox directories: '$dirs'"
+[ -z "$(on_hosts "ls -d $(echo $dirs) 2>/dev/null")" ] ||
+	fail "left on the nodes: $(on_hosts "ls -d $(echo $dirs) 2>/dev/null")"
 say "61 tests, 12 sandboxes over h1 h2 h3, no allocation left: ok"
 
 # Ctrl-C mid-run: every allocation is cancelled.
@@ -54,11 +62,18 @@ slurm_ini
 "$OFFLOAD" run >"$OUT" 2>"$ERR" &
 pid=$!
 i=0
-until [ "$(on_hosts 'ls -d /var/tmp/offload-*/.offload/tmp 2>/dev/null' | wc -l)" -ge 6 ]; do
+# our sandboxes' directories, from our allocations' IDs
+our_dirs() {
+	for _j in $(ours -t R | awk '{ print $2 }'); do
+		printf '/var/tmp/offload-%s/.offload/tmp ' "$_j"
+	done
+}
+until [ "$(on_hosts "ls -d $(our_dirs) 2>/dev/null" | wc -l)" -ge 6 ]; do
 	i=$((i + 1))
 	[ $i -lt 300 ] || fail "the sandboxes did not come up"
 	sleep 0.05
 done
+dirs=$(our_dirs)
 kill -INT "$pid"
 rc=0
 wait "$pid" || rc=$?
@@ -66,13 +81,13 @@ expect_rc 130
 # cancelled jobs show as CG (completing) while slurmd cleans up: wait
 # (bounded) for them to go, and never for a running one
 i=0
-while [ -n "$(squeue -h)" ]; do
-	[ -z "$(squeue -h -t PD,R)" ] || fail "allocations left after Ctrl-C: $(squeue)"
+while [ -n "$(ours)" ]; do
+	[ -z "$(ours -t PD,R)" ] || fail "allocations left after Ctrl-C: $(ours)"
 	i=$((i + 1))
-	[ $i -lt 200 ] || fail "allocations still completing: $(squeue)"
+	[ $i -lt 200 ] || fail "allocations still completing: $(ours)"
 	sleep 0.05
 done
-left=$(on_hosts 'ls -d /var/tmp/offload-* 2>/dev/null; pgrep -f "^sleep 29.5"')
+left=$(on_hosts "ls -d $dirs 2>/dev/null; pgrep -f '^sleep 29.5'")
 [ -z "$left" ] || fail "left on the nodes after Ctrl-C: $left"
 no_procs_left
 say "Ctrl-C: no allocation, nothing left: ok"

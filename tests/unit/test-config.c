@@ -20,6 +20,7 @@
 #include "testutil.h"
 #include "offload.h"
 #include "config.h"
+#include "framework.h"
 
 static char tmpdir[1024];       /* realpath of the scratch directory */
 static char cfgpath[1100];      /* the file load_text() writes */
@@ -93,7 +94,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.shell, "/bin/sh");
 	assert_string_equal(cfg.provider_working_dir, tmpdir);
 	assert_int_equal(cfg.env_nr, 0);
-	assert_int_equal(cfg.framework, OFFLOAD_FRAMEWORK_PYTEST);
+	assert_ptr_equal(cfg.framework, &framework_pytest);
 	/* Never python3 from PATH: that one may lack pytest. */
 	assert_string_equal(cfg.command, "/usr/bin/python3 -m pytest");
 	assert_string_equal(cfg.paths, "");
@@ -163,7 +164,7 @@ static void test_every_key(void **state)
 	assert_string_equal(cfg.env[0].value, "1");
 	assert_string_equal(cfg.env[1].name, "ALPHA");
 	assert_string_equal(cfg.env[1].value, "two words");
-	assert_int_equal(cfg.framework, OFFLOAD_FRAMEWORK_CUSTOM);
+	assert_ptr_equal(cfg.framework, &framework_custom);
 	assert_string_equal(cfg.command, "unused");
 	assert_string_equal(cfg.paths, "a b");
 	assert_string_equal(cfg.run_args, "-x");
@@ -232,6 +233,10 @@ static void test_bad_values(void **state)
 		  "bad value '-0.5' for 'default_duration_secs' (expected a number >= 0)" },
 		{ "provider", "type = docker",
 		  "unknown provider type 'docker' (valid types: local, command, ssh, slurm)" },
+		{ "provider", "exec_command = ssh {hots} {command}",
+		  "unknown placeholder '{hots}' in 'exec_command' (it has: image_id run_id index host sandbox_id command)" },
+		{ "provider", "create_command = mk {sandbox_id}",
+		  "unknown placeholder '{sandbox_id}' in 'create_command' (it has: image_id run_id index host)" },
 		{ "provider.env", "BAD-NAME = 1",
 		  "bad environment variable name 'BAD-NAME' in [provider.env]" },
 		{ "provider.env", "1X = 1",
@@ -250,7 +255,7 @@ static void test_bad_values(void **state)
 		expect_error(text, rest);
 	}
 	expect_error("[framework]\ntype = junit\n[group.a]\n",
-		     "line 2: unknown framework type 'junit' (valid types: pytest, exec, custom)");
+		     "line 2: unknown framework type 'junit' (valid types: pytest, exec, custom, gtest)");
 }
 
 static void test_booleans(void **state)
@@ -598,15 +603,15 @@ static void test_required(void **state)
 	expect_error("[framework]\ntype = pytest\n[report]\n",
 		     "no [group.NAME] section: at least one group is required");
 	expect_error("[group.a]\n",
-		     "no [framework] section (it needs 'type = pytest', 'exec' or 'custom')");
+		     "no [framework] section (it needs 'type = X', X one of pytest, exec, custom, gtest)");
 	expect_error("[group.a]\n[framework]\ncommand = x\n",
-		     "line 2: [framework] has no 'type' (pytest, exec or custom)");
+		     "line 2: [framework] has no 'type' (pytest, exec, custom, gtest)");
 	expect_error("[group.a]\n[framework]\ntype = exec\n",
 		     "line 3: framework type 'exec' needs 'paths' (globs of test programs)");
 	expect_error("[framework]\ntype = custom\nrun_command = r\n[group.a]\n",
-		     "line 2: framework type 'custom' needs 'discover_command'");
+		     "line 2: framework type 'custom' needs 'discover_command' (a command printing one test ID per line)");
 	expect_error("[framework]\ntype = custom\ndiscover_command = d\n[group.a]\n",
-		     "line 2: framework type 'custom' needs 'run_command'");
+		     "line 2: framework type 'custom' needs 'run_command' (a command running one batch)");
 }
 
 static void test_syntax_errors(void **state)
@@ -634,16 +639,16 @@ static void test_missing_file(void **state)
 
 static void test_templates(void **state)
 {
-	static const char *const names[] = { "pytest", "exec", "custom" };
-	static const enum offload_framework fw[] = {
-		OFFLOAD_FRAMEWORK_PYTEST, OFFLOAD_FRAMEWORK_EXEC,
-		OFFLOAD_FRAMEWORK_CUSTOM,
+	static const char *const names[] = { "pytest", "exec", "custom", "gtest" };
+	static const struct framework_ops *const fw[] = {
+		&framework_pytest, &framework_exec,
+		&framework_custom, &framework_gtest,
 	};
 	char path[1100];
 	size_t i;
 	FILE *f;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < sizeof(names) / sizeof(*names); i++) {
 		snprintf(path, sizeof(path), "%s/%s.ini", tmpdir, names[i]);
 		f = fopen(path, "w");
 		assert_non_null(f);
@@ -651,9 +656,9 @@ static void test_templates(void **state)
 		assert_int_equal(fclose(f), 0);
 		assert_int_equal(config_load(&cfg, path, &err), 0);
 		assert_int_equal(cfg.warnings_nr, 0);
-		assert_int_equal(cfg.framework, fw[i]);
+		assert_ptr_equal(cfg.framework, fw[i]);
 		assert_true(cfg.groups_nr >= 1);
-		if (fw[i] == OFFLOAD_FRAMEWORK_CUSTOM)
+		if (fw[i] == &framework_custom)
 			assert_string_equal(cfg.run_command,
 					    "for t in {tests}; do echo \"running $t\"; done");
 		config_release(&cfg);
@@ -728,7 +733,7 @@ static void assert_same_config(const struct offload_config *a,
 		assert_same_str(a->env[i].name, b->env[i].name);
 		assert_same_str(a->env[i].value, b->env[i].value);
 	}
-	assert_int_equal(a->framework, b->framework);
+	assert_ptr_equal(a->framework, b->framework);
 	assert_same_str(a->command, b->command);
 	assert_same_str(a->paths, b->paths);
 	assert_same_str(a->run_args, b->run_args);

@@ -170,7 +170,7 @@ static void test_exec_discover(void **state)
 	for (size_t i = 0; i < 5; i++)
 		put(f, want[i], "#!/bin/sh\n", 0755);
 	put(f, "t/noexec.sh", "#!/bin/sh\n", 0644);
-	f->cfg.framework = OFFLOAD_FRAMEWORK_EXEC;
+	f->cfg.framework = &framework_exec;
 	f->cfg.paths = (char *)"t/*.sh  t/plain.sh t/none-*";
 	assert_int_equal(framework_discover(&f->cfg, &f->groups[0], -1, &ids, &err), 0);
 	assert_int_equal(ids.nr, 5);
@@ -203,7 +203,7 @@ static void test_exec_batch(void **state)
 	put(f, "slow.sh", "#!/bin/sh\nexec sleep 30\n", 0755);
 	/* runs in the sandbox's directory */
 	put(f, "it's $x.sh", "#!/bin/sh\ntest -f slow.sh\n", 0755);
-	f->cfg.framework = OFFLOAD_FRAMEWORK_EXEC;
+	f->cfg.framework = &framework_exec;
 	f->cfg.test_timeout_secs = 0.5;
 	batch_init(&b, f, 3, ids, 7);
 	assert_int_equal(framework_run_batch(&b, &err), 0);
@@ -249,7 +249,7 @@ static void test_exec_cancel(void **state)
 	int p[2];
 
 	put(f, "pass.sh", "#!/bin/sh\n", 0755);
-	f->cfg.framework = OFFLOAD_FRAMEWORK_EXEC;
+	f->cfg.framework = &framework_exec;
 	assert_int_equal(pipe(p), 0);
 	assert_int_equal(write(p[1], "x", 1), 1);
 	batch_init(&b, f, 1, ids, 2);
@@ -269,7 +269,7 @@ static void test_custom_discover(void **state)
 	struct offload_error err = { 0, "" };
 	struct strvec ids = STRVEC_INIT;
 
-	f->cfg.framework = OFFLOAD_FRAMEWORK_CUSTOM;
+	f->cfg.framework = &framework_custom;
 	f->cfg.discover_command =
 		(char *)"printf '%s\\n' '# comment' '' 'a b' '  ' 'c;d' {filters};"
 			"printf 'crlf\\r\\n'; printf 'a b\\nlast'";
@@ -318,7 +318,7 @@ static void test_discover_limits(void **state)
 	struct offload_error err = { 0, "" };
 	struct strvec ids = STRVEC_INIT;
 
-	f->cfg.framework = OFFLOAD_FRAMEWORK_CUSTOM;
+	f->cfg.framework = &framework_custom;
 	/* 70 MB of 1000-byte lines (the same ID), then a clean exit. */
 	f->cfg.discover_command =
 		(char *)"yes \"$(printf '%01000d' 0)\" | head -c 70000000";
@@ -354,7 +354,7 @@ static void test_unmatched_flood(void **state)
 	const char *ids[] = { "t1" };
 	char want[128];
 
-	f->cfg.framework = OFFLOAD_FRAMEWORK_CUSTOM;
+	f->cfg.framework = &framework_custom;
 	f->cfg.test_id_format = (char *)"{name}";
 	f->cfg.run_command = (char *)
 		"{ echo '<testsuite>'; i=0; while [ $i -lt 5000 ]; do "
@@ -384,7 +384,7 @@ static void test_custom_exit_status(void **state)
 	struct batch_exec b;
 	char pwned[256];
 
-	f->cfg.framework = OFFLOAD_FRAMEWORK_CUSTOM;
+	f->cfg.framework = &framework_custom;
 	f->cfg.run_command = (char *)"for t in {tests}; do printf '<%s>' \"$t\"; done";
 	batch_init(&b, f, 2, nasty, 4);
 	assert_int_equal(framework_run_batch(&b, &err), 0);
@@ -414,7 +414,7 @@ static void test_custom_result_file(void **state)
 	struct batch_exec b;
 	const char *ids[] = { "k.one", "k.two", "k.three" };
 
-	f->cfg.framework = OFFLOAD_FRAMEWORK_CUSTOM;
+	f->cfg.framework = &framework_custom;
 	f->cfg.test_id_format = (char *)"{classname}.{name}";
 	f->cfg.run_command = (char *)
 		"printf '%s' '<testsuite><testcase classname=\"k\" name=\"one\"/>"
@@ -448,7 +448,7 @@ static void test_custom_stale_result_file(void **state)
 	put(f, "stale.xml", "<testsuite><testcase name=\"one\"/></testsuite>", 0644);
 	snprintf(path, sizeof(path), "%s/stale.xml", f->dir);
 	assert_int_equal(utimes(path, old), 0);
-	f->cfg.framework = OFFLOAD_FRAMEWORK_CUSTOM;
+	f->cfg.framework = &framework_custom;
 	f->cfg.run_command = (char *)"true";
 	f->cfg.result_file = (char *)"stale.xml";
 	batch_init(&b, f, 1, ids, 1);
@@ -472,7 +472,7 @@ static void test_custom_timeout(void **state)
 	struct batch_exec b;
 	const char *ids[] = { "x", "y" };
 
-	f->cfg.framework = OFFLOAD_FRAMEWORK_CUSTOM;
+	f->cfg.framework = &framework_custom;
 	f->cfg.test_timeout_secs = 0.5;
 	f->cfg.run_command = (char *)"exec sleep 30";
 	batch_init(&b, f, 1, ids, 2);
@@ -488,7 +488,7 @@ static void test_discover_groups(void **state)
 	struct offload_error err = { 0, "" };
 	struct offload_test_list l;
 
-	f->cfg.framework = OFFLOAD_FRAMEWORK_CUSTOM;
+	f->cfg.framework = &framework_custom;
 	f->cfg.discover_command = (char *)"printf '%s\\n' {filters}";
 	f->cfg.groups_nr = 2;
 	f->groups[0].filters = (char *)"x y";
@@ -553,7 +553,7 @@ static const char *const pyids[] = {
 static void pytest_config(struct fx *f)
 {
 	put(f, "test_s.py", suite, 0644);
-	f->cfg.framework = OFFLOAD_FRAMEWORK_PYTEST;
+	f->cfg.framework = &framework_pytest;
 	f->cfg.command = (char *)"/usr/bin/python3 -m pytest -p no:cacheprovider";
 	f->cfg.paths = (char *)"test_s.py";
 }
@@ -683,7 +683,7 @@ static void cut_batch(struct fx *f, struct batch_exec *b, const char *body,
 	put(f, "pytest.ini", "[pytest]\n"
 	    "disable_test_id_escaping_and_forfeit_all_rights_to_community_support"
 	    " = true\n", 0644);
-	f->cfg.framework = OFFLOAD_FRAMEWORK_PYTEST;
+	f->cfg.framework = &framework_pytest;
 	f->cfg.command = (char *)"/usr/bin/python3 -m pytest -p no:cacheprovider";
 	f->cfg.test_timeout_secs = timeout;
 	batch_init(b, f, 6, cutids, 6);
@@ -768,7 +768,7 @@ static void test_pytest_progress_strict(void **state)
 	    "  'done 78 passed 1  ' 'start 666f7572'\n"
 	    "printf 'done 666f7572 passed 1  ' >>\"$p\"\n"
 	    "exit 3\n", 0644);
-	f->cfg.framework = OFFLOAD_FRAMEWORK_PYTEST;
+	f->cfg.framework = &framework_pytest;
 	f->cfg.command = (char *)"/bin/sh fake.sh";
 	batch_init(&b, f, 8, ids, 5);
 	assert_int_equal(framework_run_batch(&b, &err), 0);
