@@ -87,6 +87,22 @@ int parse_collect(const char *text, const struct offload_group *g,
 	return 0;
 }
 
+/*
+ * --rootdir=. (the working directory, where discovery and every batch
+ * start; in a remote sandbox, its copy): node IDs are relative to the
+ * rootdir, and pytest would otherwise pick it per run from that run's
+ * own arguments, so that a batch whose tests all sit in a sub-package
+ * with its own setup.py gets other IDs than discovery did.  Unless the
+ * user's command or run_args choose one.
+ */
+static int add_rootdir(const struct offload_config *cfg, struct strvec *argv)
+{
+	if ((cfg->command && strstr(cfg->command, "--rootdir")) ||
+	    (cfg->run_args && strstr(cfg->run_args, "--rootdir")))
+		return 0;
+	return strvec_push(argv, "--rootdir=.");
+}
+
 static int pytest_discover(const struct offload_config *cfg, int cancel_fd,
 		    const struct offload_group *g, struct strvec *ids,
 		    struct offload_error *err)
@@ -96,7 +112,8 @@ static int pytest_discover(const struct offload_config *cfg, int cancel_fd,
 	int r, status = 0;
 
 	r = command_words(cfg, &argv, err);
-	if (!r && (strvec_push(&argv, "--collect-only") || strvec_push(&argv, "-q")))
+	if (!r && (strvec_push(&argv, "--collect-only") || strvec_push(&argv, "-q") ||
+		   add_rootdir(cfg, &argv)))
 		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
 	if (!r)
 		r = more_words("filters", g->filters, &argv, err);
@@ -519,6 +536,7 @@ static int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 		goto nomem;
 	if (strvec_push(&argv, "-p") || strvec_push(&argv, "offload_pytest_plugin") ||
 	    strvec_pushf(&argv, "--junitxml=%s", result.buf) ||
+	    add_rootdir(cfg, &argv) ||
 	    strvec_push(&argv, "-o") || strvec_push(&argv, "junit_family=xunit1"))
 		goto nomem;
 	r = more_words("run_args", cfg->run_args, &argv, &serr);
