@@ -62,7 +62,7 @@ OFFLOAD := $(O)/bin/offload
 
 .PHONY: all deps check check-build check-plain check-unit check-integration check-valgrind check-asan check-tsan \
 	check-make44 check-make44-part \
-	demo bench bench-make install uninstall clean help
+	demo bench bench-make bench-remote install uninstall clean help
 .DEFAULT_GOAL := all
 
 all: $(LIB_A) $(LIB_SO) $(OFFLOAD) $(PLUGIN) $(O)/liboffload.pc
@@ -210,6 +210,19 @@ bench-make: all
 	@tests/make44.sh $(MAKE44_DIR) >/dev/null && \
 	  tests/bench/make-concurrency.sh $(O) 3 $(abspath $(MAKE44_DIR))/make
 
+# offload's ssh and slurm providers on the test cluster against GNU parallel
+# -S and a raw salloc/scancel loop (docs/benchmarks.md).  Brings the cluster
+# up (a no-op when it is up; never takes it down: others may be using it).
+bench-remote: all
+	@rc=0; tests/cluster/up.sh $(CLUSTER_DIR) >$(O)/cluster-up.log 2>&1 || rc=$$?; \
+	  if [ $$rc = 77 ]; then \
+	    echo "bench-remote: SKIPPED, no test cluster here: $$(tail -n 1 $(O)/cluster-up.log)"; \
+	  elif [ $$rc != 0 ]; then \
+	    tail -n 20 $(O)/cluster-up.log; exit $$rc; \
+	  else \
+	    tests/bench/remote.sh $(CLUSTER_DIR) $(OFFLOAD) $(BENCH_ROUNDS); \
+	  fi
+
 # ---- the test cluster: 3 SSH hosts + 3 Slurm nodes (docs/remote.md) ------
 CLUSTER_DIR ?= /tmp/offload-cluster
 .PHONY: cluster-up cluster-down cluster-check
@@ -245,7 +258,7 @@ clean:
 	rm -rf $(O) test-results examples/*/test-results examples/*/build
 
 help:
-	@echo 'targets: all deps check check-plain check-unit check-integration check-valgrind check-asan check-tsan check-make44 fuzz fuzz-smoke demo bench bench-make install uninstall clean'
+	@echo 'targets: all deps check check-plain check-unit check-integration check-valgrind check-asan check-tsan check-make44 fuzz fuzz-smoke demo bench bench-make bench-remote install uninstall clean'
 	@echo 'variables: O=DIR (build dir, default build) V=1 SANITIZE=address,undefined FUZZ_SECONDS=60 PREFIX DESTDIR'
 
 include gmk/gmk.mk
