@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -351,6 +352,8 @@ static int warn_unmatched(struct batch_exec *b, const char *key)
 	for (size_t i = 0; i < b->nr; i++) {
 		size_t d = edit_distance(key, b->ids[i]), k;
 
+		if (d == SIZE_MAX)
+			goto cleanup;	/* out of memory: no wrong "closest" */
 		if (nbest == 3 && d >= dist[2])
 			continue;
 		k = nbest < 3 ? nbest++ : 2;
