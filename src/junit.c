@@ -2018,6 +2018,36 @@ static void merge_parser_error(void *data, xmlErrorPtr e)
 	reader_error(ctxt->_private, e);
 }
 
+/*
+ * The first namespace URI in `doc` that holds a '<', or NULL.  libxml2
+ * 2.9 writes a namespace declaration's URI as it is, '<' included, which
+ * makes the merged report not well-formed; such a URI is no URI anyway
+ * (RFC 3986), so the input is refused.  The walk is iterative: the tree
+ * may be deep.
+ */
+static char *bad_ns_href(xmlDocPtr doc)
+{
+	xmlNodePtr n = xmlDocGetRootElement(doc);
+	xmlNsPtr ns;
+
+	while (n) {
+		if (n->type == XML_ELEMENT_NODE)
+			for (ns = n->nsDef; ns; ns = ns->next)
+				if (ns->href && strchr((const char *)ns->href, '<'))
+					return (char *)ns->href;
+		if (n->type == XML_ELEMENT_NODE && n->children) {
+			n = n->children;
+			continue;
+		}
+		while (n && !n->next)
+			n = n->parent && n->parent->type == XML_ELEMENT_NODE ?
+				n->parent : NULL;
+		if (n)
+			n = n->next;
+	}
+	return NULL;
+}
+
 static int merge_parse(const char *path, xmlDocPtr *docp,
 		       struct offload_error *err)
 {
@@ -2085,6 +2115,13 @@ static int merge_parse(const char *path, xmlDocPtr *docp,
 		return err_set(err, OFFLOAD_EPARSE,
 			       "junit '%s': has a document type declaration "
 			       "(not supported in a report)", path);
+	}
+	if ((p = bad_ns_href(doc))) {
+		rc = err_set(err, OFFLOAD_EPARSE,
+			     "junit '%s': namespace URI '%.60s' holds a '<' "
+			     "(not supported in a report)", path, p);
+		xmlFreeDoc(doc);
+		return rc;
 	}
 	*docp = doc;
 	return 0;
