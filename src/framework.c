@@ -647,6 +647,7 @@ int discovery_run(const struct offload_config *cfg, int cancel_fd,
 	req.envp = env.v;
 	req.cwd = cfg->provider_working_dir;
 	req.cap = OFFLOAD_DISCOVERY_CAP;
+	req.stop_over_cap = 1;	/* more is an error: stop it now */
 	req.timeout_secs = cfg->test_timeout_secs;
 	req.cancel_fd = cancel_fd;
 	r = spawn_run(&req, &res, &serr);
