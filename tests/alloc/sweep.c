@@ -695,7 +695,8 @@ static void fp_logged(FILE *fp, const char *path)
  * (parallel = 1), so that the n-th allocation is the same call in every
  * run as far as the threads allow (see docs/testing.md).
  */
-static int run_execute(const char *dir, FILE *fp, struct offload_error *err)
+static int run_execute(const char *dir, int interrupt, FILE *fp,
+		       struct offload_error *err)
 {
 	struct offload_run_options opts = OFFLOAD_RUN_OPTIONS_INIT;
 	struct offload_report rep;
@@ -713,6 +714,10 @@ static int run_execute(const char *dir, FILE *fp, struct offload_error *err)
 	events[0] = '\0';
 	arm();
 	rc = offload_run_new(&run, &cfg, &opts, err);
+	if (!rc && interrupt) {
+		rc = offload_run_prepare(run, err);
+		offload_run_interrupt(run, SIGINT);
+	}
 	if (!rc)
 		rc = offload_run_execute(run, &rep, err);
 	disarm();
@@ -739,12 +744,19 @@ static void reset_execute(void)
 
 static int run_execute_exec(FILE *fp, struct offload_error *err)
 {
-	return run_execute("suite", fp, err);
+	return run_execute("suite", 0, fp, err);
+}
+
+/* The exec suite interrupted (SIGINT) after discovery, before it runs:
+ * every test is not run, with that reason (build_report). */
+static int run_execute_interrupted(FILE *fp, struct offload_error *err)
+{
+	return run_execute("suite", 1, fp, err);
 }
 
 static int run_execute_custom(FILE *fp, struct offload_error *err)
 {
-	return run_execute("custom", fp, err);
+	return run_execute("custom", 0, fp, err);
 }
 
 static void reset_batch(void)
@@ -991,6 +1003,8 @@ static const struct scenario scenarios[] = {
 	  NULL, run_discover_custom, 50 },
 	{ "execute-exec", "offload_run_execute: exec suite, fail, skip, flaky, JUnit report",
 	  reset_execute, run_execute_exec, 30 },
+	{ "execute-interrupted", "offload_run_prepare, a SIGINT, offload_run_execute",
+	  reset_execute, run_execute_interrupted, 30 },
 	{ "execute-custom", "offload_run_execute: custom runner writing JUnit",
 	  reset_execute, run_execute_custom, 30 },
 	{ "run-batch", "framework_run_batch of the custom suite, no orchestrator",
