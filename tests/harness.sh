@@ -239,7 +239,7 @@ alloc)
 		getcwd glob glob64 newlocale duplocale wordexp regcomp
 		iconv_open backtrace_symbols"
 	used=$(nm -u "$OFFLOAD_BUILD_DIR/lib/liboffload.a" 2>/dev/null | awk '{ print $2 }')
-	wrapped=$(nm "$t" 2>/dev/null | sed -n 's/.* T __wrap_//p')
+	wrapped=$(nm "$t" 2>/dev/null | sed -n 's/.* [Tt] __wrap_//p')
 	missing=
 	for a in $allocating; do
 		if printf '%s\n' "$used" | grep -qx "$a" &&
