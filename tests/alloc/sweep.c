@@ -475,6 +475,20 @@ static void make_suite(void)
 		   "  echo '</testsuite>'\n"
 		   "} >\"$f\"\n"
 		   "echo ran \"$@\"\n", 0755);
+
+	/* pytest without Python: a stand-in that prints what
+	 * `pytest --collect-only -q` prints (the discovery's parser). */
+	mkdir_or_die(path_in("pytest"));
+	write_file(path_in("pytest/fake-pytest"),
+		   "#!/bin/sh\n"
+		   "printf '%s\\n' 'tests/test_a.py::test_one' \\\n"
+		   "  'tests/test_a.py::test_param[a b-1]' \\\n"
+		   "  'tests/test_b.py::TestX::test_y' \\\n"
+		   "  \"tests/test_b.py::test_q[it's \\$x]\" \\\n"
+		   "  '' '4 tests collected in 0.01s'\n", 0755);
+	write_file(path_in("pytest/offload.ini"),
+		   "[framework]\ntype = pytest\ncommand = ./fake-pytest\n"
+		   "paths = tests\n[group.unit]\nfilters = -k 'not slow'\n", 0644);
 }
 
 /* JUnit inputs for reading and merging: offload's own report (a failure,
@@ -609,6 +623,24 @@ static int run_discover_custom(FILE *fp, struct offload_error *err)
 	int rc;
 
 	load_or_die(&cfg, "custom/offload.ini");
+	arm();
+	rc = offload_discover(&cfg, NULL, &l, err);
+	disarm();
+	if (!rc)
+		fp_tests(fp, &l);
+	offload_test_list_release(&l);
+	offload_config_release(&cfg);
+	return rc;
+}
+
+/* offload_discover() of a pytest suite (a stand-in for pytest). */
+static int run_discover_pytest(FILE *fp, struct offload_error *err)
+{
+	struct offload_config cfg;
+	struct offload_test_list l = { 0 };
+	int rc;
+
+	load_or_die(&cfg, "pytest/offload.ini");
 	arm();
 	rc = offload_discover(&cfg, NULL, &l, err);
 	disarm();
@@ -1001,6 +1033,8 @@ static const struct scenario scenarios[] = {
 	  NULL, run_discover_exec, 50 },
 	{ "discover-custom", "offload_discover with a discovery command",
 	  NULL, run_discover_custom, 50 },
+	{ "discover-pytest", "offload_discover of pytest --collect-only -q output",
+	  NULL, run_discover_pytest, 50 },
 	{ "execute-exec", "offload_run_execute: exec suite, fail, skip, flaky, JUnit report",
 	  reset_execute, run_execute_exec, 30 },
 	{ "execute-interrupted", "offload_run_prepare, a SIGINT, offload_run_execute",
