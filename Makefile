@@ -118,7 +118,7 @@ $(O)/tests/unit/test-abi: | $(LIB_SO)
 # to call must be added here and in wrap.c (tests/harness.sh alloc checks).
 ALLOC_WRAP := malloc calloc realloc reallocarray strdup strndup \
 	posix_memalign aligned_alloc fopen opendir __getdelim realpath \
-	getcwd glob newlocale mkdtemp
+	getcwd glob newlocale open_memstream mkdtemp
 ALLOC_SWEEP := $(O)/tests/alloc/sweep
 
 $(ALLOC_SWEEP): tests/alloc/sweep.c tests/alloc/wrap.c tests/alloc/wrap.h $(LIB_A)

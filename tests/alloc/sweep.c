@@ -49,6 +49,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "offload.h"
+#include "config.h"
 #include "framework.h"
 #include "sandbox.h"
 #include "wrap.h"
@@ -546,25 +547,25 @@ static void make_junit(void)
 static void fp_config(FILE *fp, const struct offload_config *cfg)
 {
 	offload_config_dump(cfg, fp);
-	for (size_t i = 0; i < cfg->warnings_nr; i++)
-		fp_str(fp, "warning", cfg->warnings[i]);
+	for (size_t i = 0; i < offload_config_warnings_nr(cfg); i++)
+		fp_str(fp, "warning", offload_config_warning(cfg, i));
 }
 
-/* offload_config_load() of config_ini, then offload_config_dump(). */
+/* offload_config_load() of config_ini, then offload_config_dump(): the
+ * public handle, its allocation included. */
 static int run_config(FILE *fp, struct offload_error *err)
 {
-	struct offload_config cfg;
+	struct offload_config *cfg = NULL;
 	char *dump = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&dump, &len);
-	int rc, loaded;
+	int rc;
 
 	if (!mem)
 		die("open_memstream: %s", strerror(errno));
 	arm();
 	rc = offload_config_load(&cfg, path_in("config/offload.ini"), err);
-	loaded = !rc;
-	if (loaded && (rc = offload_config_dump(&cfg, mem))) {
+	if (!rc && (rc = offload_config_dump(cfg, mem))) {
 		err->code = rc;
 		snprintf(err->msg, sizeof(err->msg), "offload_config_dump: %s",
 			 offload_strerror(rc));
@@ -572,20 +573,21 @@ static int run_config(FILE *fp, struct offload_error *err)
 	disarm();
 	fclose(mem);
 	if (!rc) {
-		fp_config(fp, &cfg);
+		fp_config(fp, cfg);
 		fp_str(fp, "dump", dump);
 	}
-	if (loaded)
-		offload_config_release(&cfg);
+	offload_config_free(cfg);
 	free(dump);
 	return rc;
 }
 
+/* The other scenarios' configuration, loaded unarmed into a struct of
+ * their own (src/config.h): config_release() frees it. */
 static void load_or_die(struct offload_config *cfg, const char *rel)
 {
 	struct offload_error err;
 
-	if (offload_config_load(cfg, path_in(rel), &err))
+	if (config_load(cfg, path_in(rel), &err))
 		die("config '%s': %s", rel, err.msg);
 }
 
@@ -611,7 +613,7 @@ static int run_discover_exec(FILE *fp, struct offload_error *err)
 	if (!rc)
 		fp_tests(fp, &l);
 	offload_test_list_release(&l);
-	offload_config_release(&cfg);
+	config_release(&cfg);
 	return rc;
 }
 
@@ -629,7 +631,7 @@ static int run_discover_custom(FILE *fp, struct offload_error *err)
 	if (!rc)
 		fp_tests(fp, &l);
 	offload_test_list_release(&l);
-	offload_config_release(&cfg);
+	config_release(&cfg);
 	return rc;
 }
 
@@ -647,7 +649,7 @@ static int run_discover_pytest(FILE *fp, struct offload_error *err)
 	if (!rc)
 		fp_tests(fp, &l);
 	offload_test_list_release(&l);
-	offload_config_release(&cfg);
+	config_release(&cfg);
 	return rc;
 }
 
@@ -763,14 +765,17 @@ static int run_execute(const char *dir, int interrupt, FILE *fp,
 	if (!rc) {
 		fp_report(fp, &rep);
 		fputs(events, fp);
+		/* Interrupted: whether a batch started, and left its logs, is
+		 * up to the threads; the report is what counts. */
 		snprintf(rel, sizeof(rel), "%s/out", dir);
-		fp_tree(fp, path_in(rel), "file ");
+		if (!interrupt)
+			fp_tree(fp, path_in(rel), "file ");
 		snprintf(rel, sizeof(rel), "%s/out/junit.xml", dir);
 		fp_logged(fp, path_in(rel));
 	}
 	offload_report_release(&rep);
 	offload_run_free(run);
-	offload_config_release(&cfg);
+	config_release(&cfg);
 	return rc;
 }
 
@@ -817,6 +822,7 @@ static int run_batch(FILE *fp, struct offload_error *err)
 	struct offload_config cfg;
 	struct batch_exec b;
 	struct sandbox sb;
+	struct sandbox_pool pool;
 	char *ids[5] = { "a.b", "a.c d", "x.\"q\"", NULL, NULL };
 	char longid[310];
 	int rc;
@@ -824,7 +830,15 @@ static int run_batch(FILE *fp, struct offload_error *err)
 	load_or_die(&cfg, "custom/offload.ini");
 	snprintf(longid, sizeof(longid), "l.%0300d", 0);
 	ids[3] = longid;
+	/* A local sandbox made by hand: the runner in the suite's
+	 * directory, the batch's own TMPDIR. */
+	memset(&pool, 0, sizeof(pool));
+	pool.cfg = &cfg;
+	pool.ops = &provider_local;
+	pool.sb = &sb;
+	pool.nr = 1;
 	memset(&sb, 0, sizeof(sb));
+	sb.pool = &pool;
 	sb.cwd = cfg.working_dir ? cfg.working_dir : cfg.dir;
 	sb.tmpdir = path_in("batch/tmp");
 	sb.envp = environ;
@@ -855,7 +869,7 @@ static int run_batch(FILE *fp, struct offload_error *err)
 		fp_file(fp, "stderr log", path_in("batch/logs/batch-1.stderr"));
 	}
 	batch_exec_release(&b);
-	offload_config_release(&cfg);
+	config_release(&cfg);
 	return rc;
 }
 

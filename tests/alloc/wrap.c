@@ -9,8 +9,8 @@
  * reallocarray, strdup, strndup, posix_memalign, aligned_alloc) fail by
  * returning NULL (or ENOMEM); glibc functions that allocate inside and
  * report ENOMEM (fopen, opendir, getline's __getdelim, realpath and getcwd
- * without a buffer, glob, newlocale) fail the way glibc says they do when
- * their own malloc fails, without calling the real one.  libxml2 is a
+ * without a buffer, glob, newlocale, open_memstream) fail the way glibc
+ * says they do when their own malloc fails, without calling the real one.  libxml2 is a
  * shared library, so --wrap cannot reach its calls: xmlMemSetup() routes
  * them through malloc() here.  What stays out of reach: glibc's other
  * internal allocations (stdio buffers on first use, posix_spawn,
@@ -65,6 +65,7 @@ char *__real_getcwd(char *buf, size_t size);
 int __real_glob(const char *pattern, int flags,
 		int (*errfunc)(const char *, int), glob_t *g);
 locale_t __real_newlocale(int mask, const char *locale, locale_t base);
+FILE *__real_open_memstream(char **ptr, size_t *size);
 char *__real_mkdtemp(char *templ);
 
 /* The wrappers, declared for -Wmissing-prototypes. */
@@ -84,6 +85,7 @@ char *__wrap_getcwd(char *buf, size_t size);
 int __wrap_glob(const char *pattern, int flags,
 		int (*errfunc)(const char *, int), glob_t *g);
 locale_t __wrap_newlocale(int mask, const char *locale, locale_t base);
+FILE *__wrap_open_memstream(char **ptr, size_t *size);
 char *__wrap_mkdtemp(char *templ);
 
 static atomic_int armed;
@@ -202,6 +204,12 @@ int __wrap_glob(const char *pattern, int flags,
 locale_t __wrap_newlocale(int mask, const char *locale, locale_t base)
 {
 	return fail_now() ? (locale_t)0 : __real_newlocale(mask, locale, base);
+}
+
+/* glibc allocates the stream, then its buffer: ENOMEM either way. */
+FILE *__wrap_open_memstream(char **ptr, size_t *size)
+{
+	return fail_now() ? NULL : __real_open_memstream(ptr, size);
 }
 
 /* Not failed: remembered, so that a directory left behind is seen. */
