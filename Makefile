@@ -61,7 +61,7 @@ LIB_SO := $(O)/lib/$(LIB_SONAME).$(ABI_MINOR)
 OFFLOAD := $(O)/bin/offload
 
 .PHONY: all deps check check-build check-plain check-unit check-integration check-valgrind check-asan check-tsan \
-	check-make44 check-make44-part \
+	check-make44 check-make44-part check-alloc check-alloc-part \
 	demo bench bench-make bench-remote install uninstall clean help
 .DEFAULT_GOAL := all
 
@@ -118,6 +118,22 @@ $(O)/tests/helpers/gtest-sample: tests/helpers/gtest-sample.cc
 	@mkdir -p $(@D)
 	$(Q)$(CXX) -O1 -o $@ $< -lgtest_main -lgtest -pthread
 
+# The allocation-failure sweep (docs/testing.md): the library linked with
+# `ld --wrap` for every allocator it calls, so that tests/alloc/wrap.c can
+# count them and fail the n-th.  An allocating function the library starts
+# to call must be added here and in wrap.c (tests/harness.sh alloc checks).
+ALLOC_WRAP := malloc calloc realloc reallocarray strdup strndup \
+	posix_memalign aligned_alloc fopen opendir __getdelim realpath \
+	getcwd glob newlocale open_memstream mkdtemp
+ALLOC_SWEEP := $(O)/tests/alloc/sweep
+
+$(ALLOC_SWEEP): tests/alloc/sweep.c tests/alloc/wrap.c tests/alloc/wrap.h $(LIB_A)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo '  CC      $@')
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) \
+	  $(foreach s,$(ALLOC_WRAP),-Wl,--wrap=$(s)) -o $@ \
+	  tests/alloc/sweep.c tests/alloc/wrap.c $(LIB_A) $(LIB_LIBS) $(LDLIBS)
+
 $(O)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
@@ -134,7 +150,7 @@ deps:
 	@tests/deps.sh $(DEB_PKGS)
 
 # ---- tests --------------------------------------------------------------
-TEST_BUILD := $(UNIT_BIN) $(HELPER_BIN) all
+TEST_BUILD := $(UNIT_BIN) $(HELPER_BIN) $(ALLOC_SWEEP) all
 
 check-unit: $(TEST_BUILD)
 	@O=$(O) tests/harness.sh unit
@@ -147,9 +163,10 @@ check-valgrind: $(TEST_BUILD)
 
 # The whole suite, run through the freshly built Make module (dogfood):
 # the plain build's tests, then the ASan+UBSan build's (both run by the
-# plain module), then valgrind, the Make module's scripts under make 4.4,
-# a short fuzzing round (tests/fuzz/fuzz.mk), then one closing line.  The
-# remote-provider scripts (t007N-remote-*) bring the test cluster up
+# plain module), the allocation-failure sweep of the ASan build (see
+# docs/testing.md), then valgrind, the Make module's scripts under make
+# 4.4, a short fuzzing round (tests/fuzz/fuzz.mk), then one closing line.
+# The remote-provider scripts (t007N-remote-*) bring the test cluster up
 # (tests/cluster/up.sh); it is taken down at the end.
 # `check-plain` is the same without the module (tests/harness.sh only),
 # for debugging.
@@ -159,6 +176,7 @@ check: deps
 	@$(MAKE) --no-print-directory O=$(O)/asan SANITIZE=address,undefined check-build
 	@O=$(O) RESULTS=$(abspath $(O))/check-results tests/harness.sh dogfood $(O)
 	@O=$(O) RESULTS=$(abspath $(O))/check-results tests/harness.sh dogfood $(O)/asan
+	@O=$(O)/asan RESULTS=$(abspath $(O))/check-results tests/harness.sh alloc
 	@O=$(O) RESULTS=$(abspath $(O))/check-results tests/harness.sh valgrind
 	@$(MAKE) --no-print-directory O=$(O) SANITIZE= RESULTS=$(abspath $(O))/check-results check-make44-part
 	@$(MAKE) --no-print-directory O=$(O) SANITIZE= RESULTS=$(abspath $(O))/check-results check-fuzz-part
@@ -170,11 +188,24 @@ check-build: $(TEST_BUILD)
 check-plain: deps
 	@rm -f $(O)/check-results
 	@$(MAKE) --no-print-directory O=$(O) SANITIZE= RESULTS=$(abspath $(O))/check-results check-unit check-integration check-valgrind
-	@$(MAKE) --no-print-directory O=$(O)/asan SANITIZE=address,undefined RESULTS=$(abspath $(O))/check-results check-unit check-integration
+	@$(MAKE) --no-print-directory O=$(O)/asan SANITIZE=address,undefined RESULTS=$(abspath $(O))/check-results check-unit check-integration check-alloc-part
 	@tests/harness.sh summary $(O)/check-results
 
 check-asan:
 	@$(MAKE) --no-print-directory O=$(O)/asan SANITIZE=address,undefined check-unit check-integration
+
+# The allocation-failure sweep on its own, under ASan+LeakSanitizer: every
+# k-th n of every scenario, as in `make check` (about a minute);
+# ALLOC_SWEEP_FULL=1: every n (about 20 minutes).  See docs/testing.md.
+ALLOC_SWEEP_FULL ?= 0
+check-alloc: deps
+	@rm -f $(O)/alloc-results
+	@$(MAKE) --no-print-directory O=$(O)/asan SANITIZE=address,undefined \
+	  RESULTS=$(abspath $(O))/alloc-results ALLOC_SWEEP_FULL=$(ALLOC_SWEEP_FULL) check-alloc-part
+	@tests/harness.sh summary $(O)/alloc-results
+
+check-alloc-part: $(ALLOC_SWEEP)
+	@O=$(O) tests/harness.sh alloc
 
 check-tsan: deps
 	@rm -f $(O)/tsan-results
@@ -258,7 +289,7 @@ clean:
 	rm -rf $(O) test-results examples/*/test-results examples/*/build
 
 help:
-	@echo 'targets: all deps check check-plain check-unit check-integration check-valgrind check-asan check-tsan check-make44 fuzz fuzz-smoke demo bench bench-make bench-remote install uninstall clean'
+	@echo 'targets: all deps check check-plain check-unit check-integration check-valgrind check-asan check-tsan check-make44 check-alloc fuzz fuzz-smoke demo bench bench-make bench-remote install uninstall clean'
 	@echo 'variables: O=DIR (build dir, default build) V=1 SANITIZE=address,undefined FUZZ_SECONDS=60 PREFIX DESTDIR'
 
 include gmk/gmk.mk

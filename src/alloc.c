@@ -13,9 +13,10 @@
 static atomic_ulong calls;      /* counted since alloc_fail_at() */
 static atomic_ulong fail_nth;   /* 0: never fail */
 static atomic_int fail_sticky;
+static atomic_int interposed;   /* malloc() counts itself (alloc.h) */
 
 /* Count this call; 1 when it must fail (errno set as malloc would). */
-static int injected(void)
+int alloc_inject(void)
 {
 	unsigned long n = atomic_fetch_add(&calls, 1) + 1;
 	unsigned long f = atomic_load(&fail_nth);
@@ -24,6 +25,17 @@ static int injected(void)
 		return 0;
 	errno = ENOMEM;
 	return 1;
+}
+
+/* The alloc_*() below fail only when this says so. */
+static int injected(void)
+{
+	return !atomic_load(&interposed) && alloc_inject();
+}
+
+void alloc_interposed(int on)
+{
+	atomic_store(&interposed, on);
 }
 
 void *alloc_malloc(size_t size)

@@ -13,6 +13,13 @@
  * then once for each n up to it, and checks for a clear OFFLOAD_ENOMEM, no
  * crash and no leak.  Thread-safe: the counters are atomic, so with
  * several threads allocating, which call is the n-th depends on timing.
+ *
+ * The library-wide sweep (tests/alloc, docs/testing.md) does not need the
+ * modules to call these: it links the library with `ld --wrap=malloc` and
+ * friends, and its __wrap_malloc() asks alloc_inject() whether to fail.
+ * It calls alloc_interposed(1) first, after which alloc_malloc() & co
+ * leave the counting to the malloc() they call, so that no allocation is
+ * counted twice.
  */
 #ifndef OFFLOAD_ALLOC_H
 #define OFFLOAD_ALLOC_H
@@ -33,5 +40,15 @@ void alloc_fail_at(unsigned long nth, int sticky);
 
 /* Calls counted since the last alloc_fail_at() (or since the start). */
 unsigned long alloc_count(void);
+
+/*
+ * Count one allocation; 1 when it must fail (errno is then ENOMEM).  For
+ * interposed allocators (the sweep's __wrap_malloc, libxml2's hooks).
+ */
+int alloc_inject(void);
+
+/* With `on`, alloc_malloc() & co do not count: malloc() itself is
+ * interposed and counts (tests/alloc/wrap.c).  Call before allocating. */
+void alloc_interposed(int on);
 
 #endif

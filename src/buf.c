@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,11 +333,22 @@ void strv_free(char **v)
 
 size_t edit_distance(const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b), *row, d;
+	size_t la = strlen(a), lb = strlen(b), *row, d, small[256];
 
-	row = malloc((lb + 1) * sizeof(*row));
+	/* The row is as long as the shorter string (the distance is
+	 * symmetric): names and IDs need no allocation that could fail. */
+	if (lb > la) {
+		const char *t = a;
+
+		a = b;
+		b = t;
+		d = la;
+		la = lb;
+		lb = d;
+	}
+	row = lb < 256 ? small : malloc((lb + 1) * sizeof(*row));
 	if (!row)
-		return (size_t)-1;
+		return SIZE_MAX;
 	for (size_t j = 0; j <= lb; j++)
 		row[j] = j;
 	for (size_t i = 1; i <= la; i++) {
@@ -356,7 +368,8 @@ size_t edit_distance(const char *a, const char *b)
 		}
 	}
 	d = row[lb];
-	free(row);
+	if (row != small)
+		free(row);
 	return d;
 }
 

@@ -80,7 +80,8 @@ void strvec_clear(struct strvec *sv);
 char **strvec_detach(struct strvec *sv);
 void strv_free(char **v);   /* free a NULL-terminated array of strings */
 
-/* Levenshtein distance, for "did you mean" suggestions. */
+/* Levenshtein distance, for "did you mean" suggestions.  Allocates only
+ * when both strings are 256 bytes or longer; SIZE_MAX when that fails. */
 size_t edit_distance(const char *a, const char *b);
 
 /* Monotonic clock in seconds. */

@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,6 +355,8 @@ static int warn_unmatched(struct batch_exec *b, const char *key)
 	for (size_t i = 0; i < b->nr; i++) {
 		size_t d = edit_distance(key, b->ids[i]), k;
 
+		if (d == SIZE_MAX)
+			goto cleanup;	/* out of memory: no wrong "closest" */
 		if (nbest == 3 && d >= dist[2])
 			continue;
 		k = nbest < 3 ? nbest++ : 2;
@@ -647,6 +650,7 @@ int discovery_run(const struct offload_config *cfg, int cancel_fd,
 	req.envp = env.v;
 	req.cwd = cfg->provider_working_dir;
 	req.cap = OFFLOAD_DISCOVERY_CAP;
+	req.stop_over_cap = 1;	/* more is an error: stop it now */
 	req.timeout_secs = cfg->test_timeout_secs;
 	req.cancel_fd = cancel_fd;
 	r = spawn_run(&req, &res, &serr);

@@ -74,14 +74,34 @@ static void xml_init(void)
  * libxml2, this thread's handlers are swapped for silent ones, and put
  * back afterwards in case the host program uses libxml2 too.  Our own
  * per-context handlers still get the parsers' errors (libxml2 prefers
- * them to these).
+ * them to these).  The swap comes before libxml2's initialisation, whose
+ * own failures would print too.
+ *
+ * libxml2 2.9 swallows some of its allocation failures: it reports them
+ * (XML_ERR_NO_MEMORY) to these handlers and goes on with a partial result
+ * (xmlTextWriterWriteString drops the text and returns success,
+ * xmlDocCopyNode or xmlSetProp leave a partial copy, a parser calls it
+ * malformed input).  xml_nomem notes them, so that the caller can say
+ * "out of memory" rather than keep the partial result or blame the input;
+ * it is reset by xml_quiet_on() and carried into an enclosing quiet
+ * section by xml_quiet_off().
  */
 struct xml_quiet {
 	xmlGenericErrorFunc generic;
 	void *generic_ctx;
 	xmlStructuredErrorFunc structured;
 	void *structured_ctx;
+	int nomem;                /* xml_nomem of the enclosing section */
 };
+
+static _Thread_local int xml_nomem;
+
+/* Note libxml2's report of an allocation failure. */
+static void note_nomem(const xmlError *e)
+{
+	if (e && e->code == XML_ERR_NO_MEMORY)
+		xml_nomem = 1;
+}
 
 static void ignore_generic(void *ctx, const char *fmt, ...)
 {
@@ -92,24 +112,27 @@ static void ignore_generic(void *ctx, const char *fmt, ...)
 static void ignore_structured(void *ctx, xmlErrorPtr e)
 {
 	(void)ctx;
-	(void)e;
+	note_nomem(e);
 }
 
 static void xml_quiet_on(struct xml_quiet *q)
 {
-	pthread_once(&xml_once, xml_init);
 	q->generic = xmlGenericError;
 	q->generic_ctx = xmlGenericErrorContext;
 	q->structured = xmlStructuredError;
 	q->structured_ctx = xmlStructuredErrorContext;
+	q->nomem = xml_nomem;
 	xmlSetGenericErrorFunc(NULL, ignore_generic);
 	xmlSetStructuredErrorFunc(NULL, ignore_structured);
+	xml_nomem = 0;
+	pthread_once(&xml_once, xml_init);
 }
 
 static void xml_quiet_off(const struct xml_quiet *q)
 {
 	xmlSetGenericErrorFunc(q->generic_ctx, q->generic);
 	xmlSetStructuredErrorFunc(q->structured_ctx, q->structured);
+	xml_nomem |= q->nomem;
 }
 
 /* ------------------------------------------------------------------ */
@@ -813,6 +836,12 @@ static void reader_error(void *arg, xmlErrorPtr e)
 
 	if (e && e->level == XML_ERR_FATAL)
 		rd->fatal = 1;
+	/* Out of memory, unless it is the dictionary's limit (below). */
+	ctxt = e && e->domain == XML_FROM_PARSER ? e->ctxt : NULL;
+	if (e && e->code == XML_ERR_NO_MEMORY &&
+	    !(ctxt && ctxt->dict &&
+	      xmlDictGetUsage(ctxt->dict) >= XIN_NAMES_CAP))
+		xml_nomem = 1;
 	if (!e || rd->err_msg[0] || e->level < XML_ERR_ERROR)
 		return;
 	rd->err_line = e->line;
@@ -1376,6 +1405,9 @@ static int read_file(struct reader *rd, int cancel_fd,
 			     rd->path, offload_strerror(rd->rc));
 	else if (x.err)
 		rc = err_set(err, x.err, "%s", x.msg);
+	else if (xml_nomem)
+		rc = err_set(err, OFFLOAD_ENOMEM, "cannot read junit '%s': %s",
+			     rd->path, "out of memory");
 	else if ((!rd->ctxt->wellFormed || rd->fatal) && rd->err_msg[0])
 		rc = err_set(err, OFFLOAD_EPARSE, "junit '%s' line %d: %s",
 			     rd->path, rd->err_line, rd->err_msg);
@@ -1979,7 +2011,7 @@ static int emit_report(xmlOutputBufferPtr out, void *data)
 	if (xmlTextWriterFlush(jw.w) < 0)
 		jw.failed = 1;
 	xmlFreeTextWriter(jw.w);    /* closes `out` */
-	if (jw.nomem)
+	if (jw.nomem || xml_nomem)
 		return OFFLOAD_ENOMEM;
 	return jw.failed ? -1 : 0;
 }
@@ -1989,7 +2021,6 @@ int junit_write(const char *path, const struct offload_config *cfg,
 {
 	struct report_emit re = { cfg, rep };
 
-	pthread_once(&xml_once, xml_init);
 	return save_atomically(path, emit_report, &re, err);
 }
 
@@ -2018,6 +2049,36 @@ static void merge_parser_error(void *data, xmlErrorPtr e)
 	reader_error(ctxt->_private, e);
 }
 
+/*
+ * The first namespace URI in `doc` that holds a '<', or NULL.  libxml2
+ * 2.9 writes a namespace declaration's URI as it is, '<' included, which
+ * makes the merged report not well-formed; such a URI is no URI anyway
+ * (RFC 3986), so the input is refused.  The walk is iterative: the tree
+ * may be deep.
+ */
+static char *bad_ns_href(xmlDocPtr doc)
+{
+	xmlNodePtr n = xmlDocGetRootElement(doc);
+	xmlNsPtr ns;
+
+	while (n) {
+		if (n->type == XML_ELEMENT_NODE)
+			for (ns = n->nsDef; ns; ns = ns->next)
+				if (ns->href && strchr((const char *)ns->href, '<'))
+					return (char *)ns->href;
+		if (n->type == XML_ELEMENT_NODE && n->children) {
+			n = n->children;
+			continue;
+		}
+		while (n && !n->next)
+			n = n->parent && n->parent->type == XML_ELEMENT_NODE ?
+				n->parent : NULL;
+		if (n)
+			n = n->next;
+	}
+	return NULL;
+}
+
 static int merge_parse(const char *path, xmlDocPtr *docp,
 		       struct offload_error *err)
 {
@@ -2027,7 +2088,7 @@ static int merge_parse(const char *path, xmlDocPtr *docp,
 	struct xin x;
 	xmlDocPtr doc;
 	char *p;
-	int rc;
+	int rc, nomem;
 
 	*docp = NULL;
 	memset(&rd, 0, sizeof(rd));
@@ -2055,11 +2116,16 @@ static int merge_parse(const char *path, xmlDocPtr *docp,
 			    XML_PARSE_NONET | XML_PARSE_NOWARNING |
 			    XML_PARSE_NOERROR | XML_PARSE_NODICT);
 	xmlFreeParserCtxt(ctxt);
+	nomem = xml_nomem;
 	xml_quiet_off(&q);
 	xin_release(&x);
-	if (x.err) {
+	if (x.err || nomem) {
 		if (doc)
 			xmlFreeDoc(doc);
+		if (nomem && !x.err)
+			return err_set(err, OFFLOAD_ENOMEM,
+				       "cannot read junit '%s': %s", path,
+				       "out of memory");
 		return err_set(err, x.err, "%s", x.msg);
 	}
 	if (!doc) {
@@ -2085,6 +2151,13 @@ static int merge_parse(const char *path, xmlDocPtr *docp,
 		return err_set(err, OFFLOAD_EPARSE,
 			       "junit '%s': has a document type declaration "
 			       "(not supported in a report)", path);
+	}
+	if ((p = bad_ns_href(doc))) {
+		rc = err_set(err, OFFLOAD_EPARSE,
+			     "junit '%s': namespace URI '%.60s' holds a '<' "
+			     "(not supported in a report)", path, p);
+		xmlFreeDoc(doc);
+		return rc;
 	}
 	*docp = doc;
 	return 0;
@@ -2269,7 +2342,9 @@ static int merge_one(xmlNodePtr root, const char *path,
 static int emit_doc(xmlOutputBufferPtr out, void *doc)
 {
 	/* Closes `out`; negative when a write failed. */
-	return xmlSaveFormatFileTo(out, doc, "UTF-8", 0) < 0 ? -1 : 0;
+	int r = xmlSaveFormatFileTo(out, doc, "UTF-8", 0) < 0 ? -1 : 0;
+
+	return xml_nomem ? OFFLOAD_ENOMEM : r;
 }
 
 static int merge_save(const char *path, xmlDocPtr doc,
@@ -2314,8 +2389,8 @@ int offload_junit_merge(const char *out, const char *const *inputs, size_t n,
 	    set_count(root, "failures", t.failures) ||
 	    set_count(root, "errors", t.errors) ||
 	    !xmlSetProp(root, BAD_CAST "time", BAD_CAST num) ||
-	    merge_add_text(root, "\n"))
-		goto nomem;
+	    merge_add_text(root, "\n") || xml_nomem)
+		goto nomem;	/* xml_nomem: a partial copy somewhere */
 	rc = merge_save(out, doc, err);
 	goto cleanup;
 

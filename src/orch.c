@@ -961,16 +961,25 @@ static int build_report(struct offload_run *run, struct offload_report *rep)
 		r->verdict = verdict_of(r->attempts, r->attempts_nr);
 		if (r->verdict == OFFLOAD_NOT_RUN) {
 			struct buf why = BUF_INIT;
+			int e;
 
 			if (rep->interrupted)
-				buf_addf(&why, "interrupted by %s", signame(rep->interrupted));
+				e = buf_addf(&why, "interrupted by %s",
+					     signame(rep->interrupted));
 			else if (rep->fail_fast_stopped)
-				buf_adds(&why, "canceled by --fail-fast");
+				e = buf_adds(&why, "canceled by --fail-fast");
 			else if (run->lost_reason)
-				buf_addf(&why, "no sandbox: %s", run->lost_reason);
+				e = buf_addf(&why, "no sandbox: %s", run->lost_reason);
 			else
-				buf_adds(&why, "no result");
+				e = buf_adds(&why, "no result");
+			/* Out of memory is an error, not a reason lost. */
+			if (e) {
+				buf_release(&why);
+				return OFFLOAD_ENOMEM;
+			}
 			r->not_run_reason = buf_detach(&why);
+			if (!r->not_run_reason)
+				return OFFLOAD_ENOMEM;
 		}
 		if (!r->id)
 			return OFFLOAD_ENOMEM;

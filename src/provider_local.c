@@ -11,7 +11,6 @@
  * path is limited to 108 bytes, so a short root matters more than honouring
  * a TMPDIR that may itself be long.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -31,6 +30,7 @@ extern char **environ;
 /* nftw callbacks take no data pointer; each thread removes its own tree. */
 static _Thread_local int tree_err;
 static _Thread_local int tree_unlocked;
+static _Thread_local int tree_keep_root;   /* sandbox_reset: empty it */
 
 /*
  * First pass: give the owner rwx on every directory, so that a test that
@@ -51,7 +51,11 @@ static int unlock_one(const char *path, const struct stat *st, int flag,
 static int remove_one(const char *path, const struct stat *st, int flag,
 		      struct FTW *ftw)
 {
-	int r = flag == FTW_DP || flag == FTW_D || flag == FTW_DNR ?
+	int r;
+
+	if (tree_keep_root && ftw->level == 0)
+		return 0;
+	r = flag == FTW_DP || flag == FTW_D || flag == FTW_DNR ?
 		rmdir(path) : unlink(path);
 
 	if (r && errno != ENOENT && !tree_err)
@@ -77,25 +81,19 @@ int remove_tree(const char *path)
 	return tree_err;
 }
 
+/*
+ * The walk of remove_tree() with the root kept: no list of names to
+ * allocate, so that running out of memory cannot leave one batch's files
+ * to the next (as a failed opendir() or list did, silently).
+ */
 void sandbox_reset(struct sandbox *sb)
 {
-	struct strvec names = STRVEC_INIT;
-	struct dirent *de;
 	const char *dirname = sb->fetch_dir ? sb->fetch_dir : sb->tmpdir;
-	DIR *dir;
 
 	chmod(dirname, 0700);	/* the test may have locked it */
-	dir = opendir(dirname);
-	if (!dir)
-		return;
-	/* Collect first: removing while reading a directory is unspecified. */
-	while ((de = readdir(dir)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			strvec_pushf(&names, "%s/%s", dirname, de->d_name);
-	closedir(dir);
-	for (size_t i = 0; i < names.nr; i++)
-		remove_tree(names.v[i]);
-	strvec_clear(&names);
+	tree_keep_root = 1;
+	remove_tree(dirname);
+	tree_keep_root = 0;
 }
 
 /* Does the environment entry `entry` ("NAME=value") define `name`? */

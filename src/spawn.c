@@ -881,6 +881,10 @@ static void drain(struct child *c, int i)
 		if (n > 0) {
 			if (!c->nomem && capbuf_add(cb, chunk, (size_t)n))
 				c->nomem = 1;	/* keep draining, store nothing */
+			/* Over the cap: back to supervise(), which stops it;
+			 * a flood could keep this loop busy forever. */
+			if (i == 0 && c->req->stop_over_cap && capbuf_dropped(cb))
+				return;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -1000,6 +1004,12 @@ static void supervise(struct child *c)
 				kill_child(c, SIGTERM);
 				kill_at = now + grace_ms / 1000.0;
 			}
+		}
+		if (req->stop_over_cap && !kill_at &&
+		    capbuf_dropped(&c->res->out)) {
+			kill_child(c, SIGTERM);	/* the state stays: the caller
+						   sees the dropped bytes */
+			kill_at = now + grace_ms / 1000.0;
 		}
 		if (deadline && !kill_at && now >= deadline) {
 			c->res->state = SPAWN_TIMEDOUT;

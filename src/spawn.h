@@ -31,6 +31,9 @@ struct spawn_req {
 				   to cancel; if readable already, nothing starts
 				   and the state is SPAWN_CANCELED */
 	int grace_ms;             /* TERM -> KILL delay; 0 means 1000 */
+	int stop_over_cap;        /* end the child (TERM, then KILL after the
+				   grace) once its stdout has passed `cap`: the
+				   caller treats more as an error (discovery) */
 };
 
 enum spawn_state {

@@ -10,6 +10,9 @@
 #                            under MAKE, GNU make 4.4 (tests/make44.sh builds it)
 #   harness.sh fuzz DIR SECS the libFuzzer targets built in DIR (tests/fuzz/fuzz.mk),
 #                            SECS seconds each, one result per target
+#   harness.sh alloc         the allocation-failure sweep of $O/tests/alloc/sweep
+#                            (docs/testing.md): one test per scenario, and
+#                            one for the list of wrapped allocators
 #   harness.sh summary FILE  add up the recorded counts; print the last line
 # Counts go to $RESULTS (one "passed failed skipped label" line per part).
 # A part's failures print their output; the exit status is always that of
@@ -203,12 +206,64 @@ fuzz)
 	[ -n "${FUZZ_SKIP:-}${FUZZ_FAIL:-}" ] || echo "fuzz: $total execs in total"
 	record "fuzz($label)"
 	;;
+alloc)
+	# One test per scenario of the sweep; a scenario whose findings are
+	# all listed in tests/alloc/known.txt ("not ok ... # TODO") counts as
+	# skipped, so that a known bug waiting for its owner shows without
+	# failing the suite.  The allocation counts are printed every time.
+	t=$OFFLOAD_BUILD_DIR/tests/alloc/sweep
+	log=$(mktemp)
+	(cd "$ROOT" && timeout 1800 "$t") >"$log" 2>&1
+	rc=$?
+	p=$(grep -c '^ok ' "$log")
+	s=$(grep -c '^not ok .*# TODO' "$log")
+	f=$(grep '^not ok ' "$log" | grep -vc '# TODO')
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		f=1	# crashed, or exited early
+	fi
+	grep -E '^(ok|not ok) ' "$log"
+	if [ "$f" != 0 ]; then
+		echo "--- FAIL alloc sweep (exit $rc)"
+		tail -n 200 "$log"
+	fi
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	rm -f "$log"
+	# Every allocating libc function the library calls must be wrapped
+	# (Makefile ALLOC_WRAP, tests/alloc/wrap.c), or the sweep misses it.
+	allocating="malloc calloc realloc reallocarray strdup strndup
+		posix_memalign aligned_alloc memalign valloc pvalloc asprintf
+		vasprintf __asprintf_chk __vasprintf_chk open_memstream
+		open_wmemstream fmemopen getline getdelim __getdelim scandir
+		scandirat canonicalize_file_name get_current_dir_name tempnam
+		fdopen popen freopen fopen fopen64 opendir fdopendir realpath
+		getcwd glob glob64 newlocale duplocale wordexp regcomp
+		iconv_open backtrace_symbols"
+	used=$(nm -u "$OFFLOAD_BUILD_DIR/lib/liboffload.a" 2>/dev/null | awk '{ print $2 }')
+	wrapped=$(nm "$t" 2>/dev/null | sed -n 's/.* [Tt] __wrap_//p')
+	missing=
+	for a in $allocating; do
+		if printf '%s\n' "$used" | grep -qx "$a" &&
+		   ! printf '%s\n' "$wrapped" | grep -qx "$a"; then
+			missing="$missing $a"
+		fi
+	done
+	if [ -z "$used" ] || [ -z "$wrapped" ]; then
+		echo "--- FAIL alloc coverage: cannot list the symbols of $t"
+		fail=$((fail + 1))
+	elif [ -n "$missing" ]; then
+		echo "--- FAIL alloc coverage: the library calls$missing, not wrapped by the sweep"
+		fail=$((fail + 1))
+	else
+		pass=$((pass + 1))
+	fi
+	record "alloc($label)"
+	;;
 summary)
 	awk '{ p += $1; f += $2; s += $3 }
 	     END { printf "%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0 || NR == 0) }' "$2"
 	;;
 *)
-	echo "usage: harness.sh unit|integration|valgrind|dogfood [DIR]|make44 MAKE|fuzz DIR SECS|summary FILE" >&2
+	echo "usage: harness.sh unit|integration|valgrind|dogfood [DIR]|make44 MAKE|fuzz DIR SECS|alloc|summary FILE" >&2
 	exit 2
 	;;
 esac

@@ -12,19 +12,12 @@
  *
  * Checked: no crash, leak or sanitizer report; bounded time and memory;
  * an error is negative and names the file; a loaded configuration has
- * its invariants (groups, absolute paths, defaults); its dump loads again
- * to the same settings.  Known failures, reported and being fixed in
- * src/config.c, pass unless FUZZ_STRICT=1 (see fuzz_known):
- * - KNOWN_LONG: a dump with a line over 199 bytes (a value with no space
- *   to break at) does not load again: issue 7, case 8;
- * - KNOWN_EDGE: a value that starts or ends with a blank (possible only
- *   through ${VAR}: FS) is dumped as is and loads back trimmed;
- * - KNOWN_SEMI: a value that starts with ';' loads back with a space in
- *   front ("key = ;x" gives " ;x": the blank before ';' is kept as the
- *   value's own, the loader's " ;" rule);
- * - KNOWN_TAB: a long value broken at a space that follows a tab loses
- *   the tab (libinih strips the line's trailing blanks).
- * Found by this target, except KNOWN_LONG.
+ * its invariants (groups, absolute paths, defaults); its dump has no line
+ * over 199 bytes and loads again to the same settings, byte for byte.
+ * Found by this target and fixed in src/config.c (tests/unit/test-config.c,
+ * test_dump_fuzz_findings): a value with a blank at either end (only
+ * ${VAR} makes one), `key =;x` and `key = ;x`, a tab before the point
+ * where the dump breaks a long line.
  */
 #include <math.h>
 #include "offload.h"
@@ -55,66 +48,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static int str_eq(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && !strcmp(a, b));
-}
-
-static const char KNOWN_LONG[] = "config dump: line over 199 bytes";
-static const char KNOWN_EDGE[] = "config dump: value with edge blanks";
-static const char KNOWN_SEMI[] = "config: value starting with ';'";
-static const char KNOWN_TAB[] = "config dump: tab before a line break";
-
-/*
- * `s` less what the known failures change, into a new string: edge blanks
- * dropped (KNOWN_EDGE, KNOWN_SEMI), each run of blanks holding both a
- * space and a tab as one space (KNOWN_TAB).
- */
-static char *known_norm(const char *s)
-{
-	size_t n = strlen(s), i, j, o = 0;
-	char *r = malloc(n + 1);
-
-	FUZZ_CHECK(r, "out of memory");
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	for (i = strspn(s, " \t"); i < n; i = j) {
-		int sp = 0, tab = 0;
-
-		for (j = i; j < n && (s[j] == ' ' || s[j] == '\t'); j++)
-			*(s[j] == ' ' ? &sp : &tab) = 1;
-		if (j == i) {
-			r[o++] = s[j++];
-		} else if (sp && tab) {
-			r[o++] = ' ';
-		} else {
-			memcpy(r + o, s + i, j - i);
-			o += j - i;
-		}
-	}
-	r[o] = '\0';
-	return r;
-}
-
-/* a == b, or they differ only as the known failures make them. */
-static int str_same(const char *a, const char *b)
-{
-	char *na, *nb;
-	int same;
-
-	if (str_eq(a, b))
-		return 1;
-	if (!a || !b)
-		return 0;
-	na = known_norm(a);
-	nb = known_norm(b);
-	same = !strcmp(na, nb);
-	free(na);
-	free(nb);
-	if (!same)
-		return 0;
-	if (a[0] == ';' && b[0] == ' ')
-		return fuzz_known(KNOWN_SEMI);
-	if (strstr(a, "\t ") || strstr(a, " \t"))
-		return fuzz_known(KNOWN_TAB);
-	return fuzz_known(KNOWN_EDGE);
 }
 
 static int is_abs(const char *s)
@@ -154,7 +87,7 @@ static void check_loaded(const struct offload_config *c)
 		FUZZ_CHECK(c->warnings[i], "warning %zu is NULL", i);
 }
 
-#define SAME_STR(f) FUZZ_CHECK(str_same(a->f, b->f), "round trip changed " #f \
+#define SAME_STR(f) FUZZ_CHECK(str_eq(a->f, b->f), "round trip changed " #f \
 			       ": '%s' -> '%s'", a->f ? a->f : "(null)",     \
 			       b->f ? b->f : "(null)")
 #define SAME_NUM(f) FUZZ_CHECK(a->f == b->f, "round trip changed " #f)
@@ -249,22 +182,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(rc == 0, "dump failed: %d", rc);
 	fclose(f);
 
+	text = fuzz_slurp(dump, &len);
+	FUZZ_CHECK(text, "dump vanished");
+	FUZZ_CHECK(!has_long_line(text), "dump has a line over 199 bytes:\n%s",
+		   text);
 	memset(&err, 0, sizeof(err));
 	rc = config_load(&again, dump, &err);
-	if (rc) {
-		text = fuzz_slurp(dump, &len);
-		FUZZ_CHECK(text, "dump vanished");
-		FUZZ_CHECK(has_long_line(text) && fuzz_known(KNOWN_LONG),
-			   "dump does not load again: %s\n--- dump:\n%s", err.msg,
-			   text);
-		free(text);
-	} else {
-		check_loaded(&again);
-		check_same(&cfg, &again);
-		FUZZ_CHECK(again.warnings_nr == 0, "dump loads with warning '%s'",
-			   again.warnings[0]);
-		config_release(&again);
-	}
+	FUZZ_CHECK(rc == 0, "dump does not load again: %s\n--- dump:\n%s",
+		   err.msg, text);
+	free(text);
+	check_loaded(&again);
+	check_same(&cfg, &again);
+	FUZZ_CHECK(again.warnings_nr == 0, "dump loads with warning '%s'",
+		   again.warnings[0]);
+	config_release(&again);
 	config_release(&cfg);
 	return 0;
 }

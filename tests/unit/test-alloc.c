@@ -56,6 +56,20 @@ static void test_hook(void **state)
 	assert_null(alloc_malloc(1));
 	assert_null(alloc_strdup(""));
 	free(p[0]);
+
+	/* Interposed (the sweep build, tests/alloc): alloc_*() leave the
+	 * counting to malloc(), which calls alloc_inject(). */
+	alloc_interposed(1);
+	alloc_fail_at(1, 1);
+	p[0] = alloc_malloc(8);
+	assert_non_null(p[0]);
+	free(p[0]);
+	assert_int_equal(alloc_count(), 0);
+	errno = 0;
+	assert_true(alloc_inject());
+	assert_int_equal(errno, ENOMEM);
+	assert_int_equal(alloc_count(), 1);
+	alloc_interposed(0);
 	alloc_fail_at(0, 0);
 }
 

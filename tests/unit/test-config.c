@@ -942,6 +942,70 @@ static void test_dump_hostile_values(void **state)
 	free(v);
 }
 
+/* Load `text`, dump it, load the dump: the same settings, no warning. */
+static void reload_same(const char *text)
+{
+	char path[1200], *dumped;
+	struct offload_config again;
+
+	if (load_text(text))
+		fail_msg("%s", err.msg);
+	snprintf(path, sizeof(path), "%s/dumped.ini", tmpdir);
+	dumped = dump_to(path);
+	if (config_load(&again, path, &err))
+		fail_msg("%s\ndump:\n%s", err.msg, dumped);
+	assert_int_equal(again.warnings_nr, 0);
+	assert_same_config(&cfg, &again);
+	config_release(&again);
+	free(dumped);
+}
+
+/*
+ * The inputs tests/fuzz/fuzz-config.c found (kept in the fuzzing
+ * campaign's findings as repro-*.ini), each as it was found: the dump
+ * of what loaded did not load again, or loaded to other values.
+ */
+static void test_dump_fuzz_findings(void **state)
+{
+	char text[1024], a[151], l[251];
+
+	(void)state;
+	/* `key = ;x` is ";x", not " ;x"; so is `key =;x`. */
+	reload_same("[framework]\ntype = exec\npaths = ;x\n"
+		    "[group.a]\nfilters =;y\n");
+	assert_string_equal(cfg.paths, ";x");
+	assert_string_equal(cfg.groups[0].filters, ";y");
+	config_release(&cfg);
+
+	/* A long value whose only blanks late in the line are a tab and a
+	 * space: the tab stays. */
+	memset(a, 'a', 150);
+	a[150] = '\0';
+	snprintf(text, sizeof(text),
+		 "[framework]\ntype = exec\npaths = t/*\n[group.a]\n"
+		 "filters = -k %s\n\tbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\t cccccccccccccccccccc\n",
+		 a);
+	reload_same(text);
+	assert_non_null(strstr(cfg.groups[0].filters, "bbb\t ccc"));
+	config_release(&cfg);
+
+	/* Blanks at the ends of a value, which only ${VAR} can give. */
+	setenv("OFFLOAD_T_FS", " x ;y ", 1);
+	reload_same("[framework]\ntype = exec\npaths = ${OFFLOAD_T_FS}\n[group.a]\n");
+	assert_string_equal(cfg.paths, " x ;y ");
+	config_release(&cfg);
+	unsetenv("OFFLOAD_T_FS");
+
+	/* 250 bytes without a space (issue 7, case 8). */
+	memset(l, 'L', 250);
+	l[250] = '\0';
+	setenv("OFFLOAD_T_FL", l, 1);
+	reload_same("[framework]\ntype = exec\npaths = ${OFFLOAD_T_FL}\n[group.a]\n");
+	assert_string_equal(cfg.paths, l);
+	config_release(&cfg);
+	unsetenv("OFFLOAD_T_FL");
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag,
 			struct FTW *ftw)
 {
@@ -1170,6 +1234,7 @@ int main(void)
 		cmocka_unit_test(test_handle_get),
 		cmocka_unit_test(test_handle_load_fails),
 		cmocka_unit_test(test_handle_set),
+		cmocka_unit_test(test_dump_fuzz_findings),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, setup, teardown);

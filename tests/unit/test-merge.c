@@ -335,6 +335,47 @@ static void test_merge_no_entities(void **state)
 	assert_non_null(strstr(err.msg, "line 1"));
 }
 
+/*
+ * A namespace URI holding '<' (written "&lt;" in the input) is refused:
+ * libxml2 writes such a URI back as it is, and the merged report was not
+ * well-formed.  Found by tests/fuzz/fuzz-junit-merge.c.
+ */
+static void test_merge_namespace_lt(void **state)
+{
+	static const char *const docs[] = {
+		"<testsuite xmlns:x=\"a&lt;b&amp;c\" name=\"s\"><testcase name=\"t\"/></testsuite>",
+		"<testsuites xmlns=\"u&lt;\"><testsuite name=\"s\"><testcase name=\"t\"/></testsuite></testsuites>",
+		"<testsuite name=\"s\"><testcase name=\"t\"><x:y xmlns:x=\"&lt;\"/></testcase></testsuite>",
+	};
+	const char *in[1] = { path_in("ns.xml") }, *again[1];
+	struct offload_error err = { 0 };
+	char *out;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		write_str(in[0], docs[i]);
+		assert_int_equal(offload_junit_merge(path_in("ns-out.xml"), in, 1,
+						     &err), OFFLOAD_EPARSE);
+		assert_non_null(strstr(err.msg, "ns.xml"));
+		assert_non_null(strstr(err.msg, "namespace URI"));
+		assert_int_equal(access(path_in("ns-out.xml"), F_OK), -1);
+	}
+
+	/* Other URIs are kept, and the merged report merges again. */
+	write_str(in[0], "<testsuite xmlns:x=\"a&amp;b&gt;&quot;'\" name=\"s\">"
+		  "<testcase name=\"t\"/></testsuite>");
+	assert_int_equal(offload_junit_merge(path_in("ns-out.xml"), in, 1, &err),
+			 0);
+	out = slurp(path_in("ns-out.xml"), NULL);
+	assert_non_null(strstr(out, "xmlns:x="));
+	free(out);
+	again[0] = path_in("ns-out.xml");
+	assert_int_equal(offload_junit_merge(path_in("ns-out2.xml"), again, 1,
+					     &err), 0);
+	assert_xsd_valid(path_in("ns-out.xml"));
+}
+
 /* The output directory cannot be created: an I/O error, not a crash. */
 static void test_merge_unwritable(void **state)
 {
@@ -374,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_merge_missing_input),
 		cmocka_unit_test(test_merge_rejects_non_reports),
 		cmocka_unit_test(test_merge_no_entities),
+		cmocka_unit_test(test_merge_namespace_lt),
 		cmocka_unit_test(test_merge_unwritable),
 		cmocka_unit_test(test_merge_nothing),
 	};
