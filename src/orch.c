@@ -95,6 +95,9 @@ struct offload_run {
 	char *log_dir;
 
 	int cancel[2];            /* level-triggered cancel for everyone */
+	int enough[2];            /* readable: every batch is in, or the run is
+				     canceled: a sandbox still being created is
+				     not needed (remote providers) */
 	int wake[2];              /* workers -> orchestrator */
 	volatile sig_atomic_t interrupted;
 	int canceled;             /* orchestrator only */
@@ -197,6 +200,7 @@ int offload_run_new(struct offload_run **runp,
 		return err_set(err, OFFLOAD_ENOMEM, "out of memory");
 	run->cfg = cfg;
 	run->cancel[0] = run->cancel[1] = run->wake[0] = run->wake[1] = -1;
+	run->enough[0] = run->enough[1] = -1;
 	if (opts)
 		run->opts = *opts;
 	run->parallel = run->opts.parallel ? run->opts.parallel : cfg->max_parallel;
@@ -206,7 +210,8 @@ int offload_run_new(struct offload_run **runp,
 	}
 	/* O_CLOEXEC from the start: another thread may fork at any moment. */
 	if (pipe2(run->cancel, O_CLOEXEC | O_NONBLOCK) < 0 ||
-	    pipe2(run->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+	    pipe2(run->wake, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    pipe2(run->enough, O_CLOEXEC | O_NONBLOCK) < 0) {
 		ret = err_set(err, -errno, "cannot create pipe: %s", strerror(errno));
 		goto fail;
 	}
@@ -244,9 +249,13 @@ int offload_run_prepare(struct offload_run *run, struct offload_error *err)
 	}
 	for (size_t i = 0; i < run->tests.nr; i++)
 		durations[i] = -1;
-	if (cfg->history_path)
-		history_load(cfg->history_path, cfg, &run->tests, durations,
-			     &known, &warning);
+	if (cfg->history_path &&
+	    (ret = history_load(cfg->history_path, cfg, &run->tests, durations,
+				&known, &warning))) {
+		err_set(err, ret, "reading history '%s': %s", cfg->history_path,
+			offload_strerror(ret));
+		goto fail;
+	}
 	ret = sched_plan(&run->plan, cfg, &run->tests, known ? durations : NULL,
 			 run->parallel, OFFLOAD_BATCH_ARG_CAP, err);
 	free(durations);
@@ -300,6 +309,7 @@ static void cancel_all(struct offload_run *run)
 	pthread_mutex_unlock(&run->mu);
 	for (size_t i = 0; i < run->workers_nr; i++)
 		(void)!write(run->workers[i].kill[1], "c", 1);
+	(void)!write(run->enough[1], "c", 1);
 	queue_close(&run->q, 1);
 }
 
@@ -659,7 +669,7 @@ static void *worker_main(void *arg)
 	char sink[64];
 	int token, last;
 
-	if (sandbox_open(&run->pool, w->index, run->cancel[0], &err)) {
+	if (sandbox_open(&run->pool, w->index, run->enough[0], &err)) {
 		if (err.code != OFFLOAD_ECANCELED)
 			note(run, "%s", err.msg);
 		w->retired = 1;
@@ -867,6 +877,11 @@ static size_t absorb(struct offload_run *run, struct progress_state *ps,
 			emit(run, ps, &ev);
 		}
 	}
+	/* offload's own failure after every test had its result (a warning
+	 * or the batch's logs lost): never dropped silently */
+	if (c->rc == OFFLOAD_ENOMEM && !c->lost)
+		lost_result(run, "batch %u: %s", b->no, c->err.msg[0] ?
+			    c->err.msg : offload_strerror(c->rc));
 	ev.type = OFFLOAD_EVENT_BATCH_END;
 	ev.test = NULL;
 	ev.batch = b->no;
@@ -1180,6 +1195,7 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 	pthread_mutex_unlock(&run->mu);
 	for (size_t i = 0; i < run->workers_nr; i++)
 		(void)!write(run->workers[i].kill[1], "d", 1);
+	(void)!write(run->enough[1], "d", 1);
 	queue_close(&run->q, 0);
 	for (size_t i = 0; i < workers_nr; i++)
 		if (run->workers[i].started)
@@ -1205,7 +1221,10 @@ report:
 		}
 		if (ret)
 			goto out;
-		rep->junit_path = strdup(cfg->junit_file);
+		if (!(rep->junit_path = strdup(cfg->junit_file))) {
+			ret = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+			goto out;
+		}
 	}
 	if (run->oom.code)	/* the report says what was kept */
 		ret = err_set(err, run->oom.code, "%s", run->oom.msg);
@@ -1229,6 +1248,8 @@ void offload_run_free(struct offload_run *run)
 			close(run->cancel[i]);
 		if (run->wake[i] >= 0)
 			close(run->wake[i]);
+		if (run->enough[i] >= 0)
+			close(run->enough[i]);
 	}
 	if (run->ts)
 		for (size_t i = 0; i < run->tests.nr; i++) {
