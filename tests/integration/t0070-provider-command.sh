@@ -36,6 +36,7 @@ ${1:-}
 
 [provider.env]
 WHERE = $REMOTE
+SLOW = \${SLOW:-0}
 EOF
 }
 
@@ -50,6 +51,7 @@ for name in plain "sp ace" "it's" '$(touch pwned)' 'semi;colon'; do
 case $PWD in "$WHERE"/*) ;; *) echo "ran in $PWD" >&2; exit 1 ;; esac
 [ -f shipped ] || { echo "workspace not shipped" >&2; exit 1; }
 case $TMPDIR in "$PWD"/*) ;; *) echo "TMPDIR $TMPDIR" >&2; exit 1 ;; esac
+sleep "$SLOW"
 echo "in the sandbox"
 echo "$0" >"artifact-${0##*/}.log"
 EOF
@@ -135,18 +137,33 @@ expect_count Passed 5
 say "create retried with backoff: ok"
 
 # A create step that hangs on sandbox 1: its timeout ends it, the sandbox
-# is dropped, and the others run every test.
+# is dropped, and the others run every test (slow enough that the timeout
+# comes first: a create still running when every batch is done is simply
+# stopped).
 CREATE="[ {index} != 1 ] || exec sleep 600; d=\$(mktemp -d $(sq "$REMOTE")/sbx.XXXXXX) && cp -a {image_id}/. \"\$d\" && echo \"\$d\"" \
 	CREATE_TIMEOUT=1 provider_ini "retries = 0" >provider.part
 { cat head.part; cat provider.part; printf '\n[framework]\ntype = exec\npaths = tests/*\n\n[group.all]\n'; } >offload.ini
 start=$(now)
-run_offload run -c offload.ini
+SLOW=1 run_offload run -c offload.ini
 expect_rc 0
 expect_count Passed 5
 expect_grep 'sandbox 1: create_command timed out after 1 s' "$ERR"
 less "$(elapsed "$start")" 20 || fail "a hung create held the run"
 no_procs_left "sleep 600"
 say "hung create cut by its timeout: ok"
+
+# The same hung create with a long timeout: once every batch is done on
+# the other sandboxes, it is stopped, not waited for.
+CREATE="[ {index} != 1 ] || exec sleep 600; d=\$(mktemp -d $(sq "$REMOTE")/sbx.XXXXXX) && cp -a {image_id}/. \"\$d\" && echo \"\$d\"" \
+	CREATE_TIMEOUT=60 provider_ini "retries = 0" >provider.part
+{ cat head.part; cat provider.part; printf '\n[framework]\ntype = exec\npaths = tests/*\n\n[group.all]\n'; } >offload.ini
+start=$(now)
+run_offload run -c offload.ini
+expect_rc 0
+expect_count Passed 5
+less "$(elapsed "$start")" 30 || fail "the run waited for a sandbox it did not need"
+no_procs_left "sleep 600"
+say "a create no longer needed is stopped: ok"
 
 # Every create fails: nothing runs, every test is "not run" with the
 # reason, and the exit code says failure.
