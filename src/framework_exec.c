@@ -231,7 +231,8 @@ static const char *judge(struct batch_exec *b, size_t i,
  * The batch's runner, sh, run in the sandbox as `sh -c RUNNER sh SECS
  * ID...`: each test in turn, under `timeout` when the host has it, its
  * output in .offload/tmp/exec/N.out and N.err, its status and start and
- * end times (ns) appended to .offload/tmp/exec/status.  One exec and one
+ * end times (ns; a test starts when the one before ended: one `date` per
+ * test) appended to .offload/tmp/exec/status.  One exec and one
  * download per batch instead of one exec per test: over ssh or srun a
  * step costs tens of milliseconds.
  */
@@ -239,11 +240,12 @@ static const char remote_runner[] =
 	"t=$1; shift; o=.offload/tmp/exec; mkdir -p \"$o\" || exit 1; n=0; "
 	"if command -v timeout >/dev/null 2>&1; then w=\"timeout -k 1 $t\"; "
 	"else w=; fi; "
+	"s=$(date +%s%N); "
 	"for id; do n=$((n + 1)); "
 	"case $id in /*) p=$id ;; *) p=./$id ;; esac; "
-	"s=$(date +%s%N); "
 	"$w \"$p\" >\"$o/$n.out\" 2>\"$o/$n.err\" </dev/null; r=$?; "
-	"printf '%d %s %s\\n' \"$r\" \"$s\" \"$(date +%s%N)\" >>\"$o/status\"; "
+	"e=$(date +%s%N); "
+	"printf '%d %s %s\\n' \"$r\" \"$s\" \"$e\" >>\"$o/status\"; s=$e; "
 	"done";
 
 #define REMOTE_EXEC_DIR ".offload/tmp/exec"
