@@ -9,9 +9,9 @@
  * packed once and unpacked once per host into
  * REMOTE_DIR/offload-RUN/ws; each sandbox is a copy of it made on the
  * host (cp -a), REMOTE_DIR/offload-RUN/sbx-N, and the sandbox ID is that
- * path.  Sandbox N runs on host N mod the number of hosts.  Destroy kills
- * whatever still runs in the sandbox's directory, then removes it; the
- * run's end removes REMOTE_DIR/offload-RUN from every host.
+ * path.  Sandbox N runs on host (N + k) mod the number of hosts, k drawn
+ * per run.  Destroy removes the sandbox; the run's end kills whatever
+ * still runs under REMOTE_DIR/offload-RUN on every host and removes it.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -103,18 +103,19 @@ int ssh_templates(const struct offload_config *cfg, const struct strvec *hosts,
 		"%s -o ControlMaster=no {host} {pack} >{dest}/.offload.tar && "
 		"tar -C {dest} -xf {dest}/.offload.tar && rm -f {dest}/.offload.tar",
 		ssh.buf);
-	/* kill what still runs there (a batch we gave up on), then remove;
-	 * $d is our own create's path: safe characters only */
-	t->destroy = fmt(
-		"d={sandbox_id}; %s -o ControlMaster=no {host} "
-		"\"find /proc/[0-9]*/cwd -maxdepth 0 \\\\( -lname $d -o -lname '$d/*' \\\\) "
-		"2>/dev/null | while read p; do p=\\${p#/proc/}; "
-		"kill -9 \\${p%%/cwd} 2>/dev/null; done; rm -rf $d\"",
-		ssh.buf);
+	/* destroy removes the sandbox; the run's end (stop, once per host, all
+	 * hosts at once) kills whatever still runs in the run's directory (a
+	 * batch offload gave up on) and removes the rest: a scan of /proc per
+	 * host, not per sandbox */
+	t->destroy = fmt("d={sandbox_id}; %s -o ControlMaster=no {host} \"rm -rf $d\"",
+			 ssh.buf);
 	t->stop = fmt(
 		"run={run_id}; for h in%s; do %s -o ControlMaster=no \"$h\" "
-		"\"rm -rf %s/offload-$run\" & done; wait",
-		qhosts.buf, ssh.buf, rd);
+		"\"find /proc/[0-9]*/cwd -maxdepth 0 -lname '%s/offload-$run/*' "
+		"2>/dev/null | while read p; do p=\\${p#/proc/}; "
+		"kill -9 \\${p%%/cwd} 2>/dev/null; done; "
+		"rm -rf %s/offload-$run\" & done; wait",
+		qhosts.buf, ssh.buf, rd, rd);
 	if (!t->session || !t->session_ready || !t->prepare || !t->create ||
 	    !t->sandbox_dir || !t->exec || !t->download || !t->destroy || !t->stop)
 		goto nomem;
