@@ -111,6 +111,21 @@ const struct framework_ops *framework_find(const char *name)
 	return NULL;
 }
 
+void batch_cmd(struct sandbox_cmd *cmd, struct spawn_res *res,
+	       const struct batch_exec *b, char *const *argv, char *const *envp)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->argv = argv;
+	cmd->envp = envp ? envp : b->sb->envp;
+	cmd->cwd = b->sb->cwd;
+	cmd->cap = OFFLOAD_OUTPUT_CAP;
+	cmd->timeout_secs = b->cfg->test_timeout_secs;
+	cmd->cancel_fd = b->cancel_fd;
+	memset(res, 0, sizeof(*res));
+	capbuf_init(&res->out, OFFLOAD_OUTPUT_CAP);
+	capbuf_init(&res->err, OFFLOAD_OUTPUT_CAP);
+}
+
 int framework_discover(const struct offload_config *cfg,
 		       const struct offload_group *g, int cancel_fd,
 		       struct strvec *ids, struct offload_error *err)

@@ -146,6 +146,15 @@ int match_results(struct batch_exec *b, const struct junit_case *cases,
 		  size_t cases_nr, case_key_fn *key_of, void *data,
 		  const char *missing_reason, const char *missing_output);
 
+/*
+ * `cmd` for a process of batch `b` in its sandbox: `argv` with `envp`
+ * (NULL: the sandbox's), in the sandbox's directory, output capped at
+ * OFFLOAD_OUTPUT_CAP, test_timeout_secs, the batch's cancel fd; and
+ * `res` zeroed with its capture buffers ready, for sandbox_exec.
+ */
+void batch_cmd(struct sandbox_cmd *cmd, struct spawn_res *res,
+	       const struct batch_exec *b, char *const *argv, char *const *envp);
+
 /* Write logs/batch-N.stdout and .stderr from captured text. */
 int write_batch_logs(const struct batch_exec *b, const struct buf *out,
 		     const struct buf *err_text, struct offload_error *err);

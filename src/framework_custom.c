@@ -270,12 +270,7 @@ static int custom_run_batch(struct batch_exec *b, struct offload_error *err)
 	argv[1] = (char *)"-c";
 	argv[2] = cmd.buf;
 	argv[3] = NULL;
-	req.argv = argv;
-	req.envp = b->sb->envp;
-	req.cwd = b->sb->cwd;
-	req.cap = OFFLOAD_OUTPUT_CAP;
-	req.timeout_secs = cfg->test_timeout_secs;
-	req.cancel_fd = b->cancel_fd;
+	batch_cmd(&req, &res, b, argv, NULL);
 	clock_gettime(CLOCK_REALTIME_COARSE, &start);
 	r = sandbox_exec(b->sb, &req, &res, &serr);
 	if (r == OFFLOAD_ENOMEM || r == -ENOMEM)

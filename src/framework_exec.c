@@ -291,13 +291,9 @@ static int exec_remote_batch(struct batch_exec *b, FILE *lo, FILE *le,
 		r = strvec_push(&argv, b->ids[k]);
 	if (r)
 		goto nomem;
-	req.argv = argv.v;
-	req.envp = b->sb->envp;
-	req.cwd = b->sb->cwd;
-	req.cap = OFFLOAD_OUTPUT_CAP;
+	batch_cmd(&req, &res, b, argv.v, NULL);
 	/* each test has its own timeout there; this one bounds the batch */
 	req.timeout_secs = t * (double)b->nr + 30;
-	req.cancel_fd = b->cancel_fd;
 	r = sandbox_exec(b->sb, &req, &res, &serr);
 	if (r == OFFLOAD_ENOMEM || r == -ENOMEM)
 		goto nomem;
@@ -438,15 +434,7 @@ static int exec_run_batch(struct batch_exec *b, struct offload_error *err)
 		}
 		argv[0] = path.buf;
 		argv[1] = NULL;
-		req.argv = argv;
-		req.envp = b->sb->envp;
-		req.cwd = dir;
-		req.cap = OFFLOAD_OUTPUT_CAP;
-		req.timeout_secs = b->cfg->test_timeout_secs;
-		req.cancel_fd = b->cancel_fd;
-		memset(&res, 0, sizeof(res));
-		capbuf_init(&res.out, OFFLOAD_OUTPUT_CAP);
-		capbuf_init(&res.err, OFFLOAD_OUTPUT_CAP);
+		batch_cmd(&req, &res, b, argv, NULL);
 		sr = sandbox_exec(b->sb, &req, &res, &serr);
 		if (sr == OFFLOAD_ENOMEM || sr == -ENOMEM) {
 			spawn_res_release(&res);

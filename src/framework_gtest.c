@@ -406,15 +406,7 @@ static int run_binary(struct batch_exec *b, struct run_state *st,
 			break;
 		if (!b->sb->fetch_dir)
 			unlink(xml.buf);
-		memset(&res, 0, sizeof(res));
-		capbuf_init(&res.out, OFFLOAD_OUTPUT_CAP);
-		capbuf_init(&res.err, OFFLOAD_OUTPUT_CAP);
-		cmd.argv = argv.v;
-		cmd.envp = b->sb->envp;
-		cmd.cwd = b->sb->cwd;
-		cmd.cap = OFFLOAD_OUTPUT_CAP;
-		cmd.timeout_secs = cfg->test_timeout_secs;
-		cmd.cancel_fd = b->cancel_fd;
+		batch_cmd(&cmd, &res, b, argv.v, NULL);
 		r = sandbox_exec(b->sb, &cmd, &res, &serr);
 		if (r == OFFLOAD_ELOST) {
 			err_set(err, r, "%s", serr.msg);

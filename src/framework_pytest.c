@@ -563,12 +563,7 @@ static int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 	if (batch_env(b->sb, plugin, progress.buf, &env))
 		goto nomem;
 
-	req.argv = argv.v;
-	req.envp = env.v;
-	req.cwd = b->sb->cwd;
-	req.cap = OFFLOAD_OUTPUT_CAP;
-	req.timeout_secs = cfg->test_timeout_secs;
-	req.cancel_fd = b->cancel_fd;
+	batch_cmd(&req, &res, b, argv.v, env.v);
 	r = sandbox_exec(b->sb, &req, &res, &serr);
 	if (r == OFFLOAD_ENOMEM || r == -ENOMEM)
 		goto nomem;
