@@ -1251,21 +1251,30 @@ static int check_provider(struct loader *L)
 }
 
 /*
- * Every framework key gets its default (the first framework declaring
- * one wins, so code may read any key without a NULL check); the chosen
- * framework's required keys must then be set.
+ * Every framework key gets its default: the chosen framework's first,
+ * then, for keys it does not read, the first other framework's (so code
+ * may read any key without a NULL check); the chosen framework's required
+ * keys must then be set.
  */
 static int finish_framework(struct loader *L, int fline)
 {
 	struct offload_config *cfg = L->cfg;
 	const struct framework_ops *fw = cfg->framework;
 
+	for (const struct framework_key *k = fw->keys; k->name; k++)
+		if (k->def && set_default(L, (char **)((char *)cfg + k->off), k->def))
+			return L->code;
 	for (size_t f = 0; framework_registry[f]; f++)
 		for (const struct framework_key *k = framework_registry[f]->keys;
-		     k->name; k++)
-			if (k->def && set_default(L, (char **)((char *)cfg + k->off),
-						  k->def))
+		     k->name; k++) {
+			const struct framework_key *own = fw->keys;
+
+			while (own->name && strcmp(own->name, k->name))
+				own++;
+			if (!own->name && k->def &&
+			    set_default(L, (char **)((char *)cfg + k->off), k->def))
 				return L->code;
+		}
 	for (const struct framework_key *k = fw->keys; k->name; k++) {
 		char *const *at = (char *const *)((char *)cfg + k->off);
 

@@ -92,6 +92,7 @@ const struct framework_ops *const framework_registry[] = {
 	&framework_exec,
 	&framework_custom,
 	&framework_gtest,
+	&framework_cargo,
 	NULL,
 };
 

@@ -112,7 +112,7 @@ struct framework_ops {
 };
 
 extern const struct framework_ops framework_pytest, framework_exec,
-	framework_custom, framework_gtest;
+	framework_custom, framework_gtest, framework_cargo;
 /* Every framework, NULL-terminated, in the order `offload init` and
  * error messages list them. */
 extern const struct framework_ops *const framework_registry[];
@@ -124,6 +124,11 @@ const struct framework_ops *framework_find(const char *name);
 int gtest_parse_list(const char *binary, const char *text,
 		     const struct offload_group *g, struct strvec *ids,
 		     struct offload_error *err);
+
+/* The IDs in `cargo test -- --list --format terse 2>&1` output `text`,
+ * as "TARGET:NAME", appended to `ids` (framework_cargo.c). */
+int cargo_parse_list(const char *text, const struct offload_group *g,
+		     struct strvec *ids, struct offload_error *err);
 
 /* The node IDs in `pytest --collect-only -q` output `text` of group `g`,
  * appended to `ids` (framework_pytest.c; also the fuzz target's entry).

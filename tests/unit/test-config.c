@@ -255,7 +255,7 @@ static void test_bad_values(void **state)
 		expect_error(text, rest);
 	}
 	expect_error("[framework]\ntype = junit\n[group.a]\n",
-		     "line 2: unknown framework type 'junit' (valid types: pytest, exec, custom, gtest)");
+		     "line 2: unknown framework type 'junit' (valid types: pytest, exec, custom, gtest, cargo)");
 }
 
 static void test_booleans(void **state)
@@ -603,9 +603,9 @@ static void test_required(void **state)
 	expect_error("[framework]\ntype = pytest\n[report]\n",
 		     "no [group.NAME] section: at least one group is required");
 	expect_error("[group.a]\n",
-		     "no [framework] section (it needs 'type = X', X one of pytest, exec, custom, gtest)");
+		     "no [framework] section (it needs 'type = X', X one of pytest, exec, custom, gtest, cargo)");
 	expect_error("[group.a]\n[framework]\ncommand = x\n",
-		     "line 2: [framework] has no 'type' (pytest, exec, custom, gtest)");
+		     "line 2: [framework] has no 'type' (pytest, exec, custom, gtest, cargo)");
 	expect_error("[group.a]\n[framework]\ntype = exec\n",
 		     "line 3: framework type 'exec' needs 'paths' (globs of test programs)");
 	expect_error("[framework]\ntype = custom\nrun_command = r\n[group.a]\n",
@@ -639,10 +639,10 @@ static void test_missing_file(void **state)
 
 static void test_templates(void **state)
 {
-	static const char *const names[] = { "pytest", "exec", "custom", "gtest" };
+	static const char *const names[] = { "pytest", "exec", "custom", "gtest", "cargo" };
 	static const struct framework_ops *const fw[] = {
 		&framework_pytest, &framework_exec,
-		&framework_custom, &framework_gtest,
+		&framework_custom, &framework_gtest, &framework_cargo,
 	};
 	char path[1100];
 	size_t i;

@@ -796,10 +796,75 @@ static void test_pytest_progress_strict(void **state)
 	batch_exec_release(&b);
 }
 
+/* gtest's list: suites, typed and parameterised tests, comments and
+ * gtest_main's banner; the group's filters as a --gtest_filter. */
+static void test_gtest_parse_list(void **state)
+{
+	static const char list[] =
+		"Running main() from ./googletest/src/gtest_main.cc\n"
+		"Math.\n"
+		"  Adds\n"
+		"  DISABLED_Off\n"
+		"Typed/0.  # TypeParam = int\n"
+		"  Zero\n"
+		"Nums/Param.\n"
+		"  Positive/0  # GetParam() = 1\n"
+		"  Positive/1  # GetParam() = \"a b\"\n";
+	struct offload_group g = { (char *)"g", 0, (char *)"", 0 };
+	struct offload_error err = { 0, "" };
+	struct strvec ids = STRVEC_INIT;
+
+	assert_int_equal(gtest_parse_list("dir with space/t", list, &g, &ids, &err), 0);
+	assert_int_equal(ids.nr, 5);
+	assert_string_equal(ids.v[0], "dir with space/t:Math.Adds");
+	assert_string_equal(ids.v[1], "dir with space/t:Math.DISABLED_Off");
+	assert_string_equal(ids.v[2], "dir with space/t:Typed/0.Zero");
+	assert_string_equal(ids.v[3], "dir with space/t:Nums/Param.Positive/0");
+	assert_string_equal(ids.v[4], "dir with space/t:Nums/Param.Positive/1");
+	strvec_clear(&ids);
+	g.filters = (char *)"*Positive*:Math.*-*/1:*DISABLED*";
+	assert_int_equal(gtest_parse_list("t", list, &g, &ids, &err), 0);
+	assert_int_equal(ids.nr, 2);
+	assert_string_equal(ids.v[0], "t:Math.Adds");
+	assert_string_equal(ids.v[1], "t:Nums/Param.Positive/0");
+	strvec_clear(&ids);
+}
+
+/* cargo's list, stdout and stderr together: each test under its target;
+ * doc tests' names keep their spaces and parentheses. */
+static void test_cargo_parse_list(void **state)
+{
+	static const char list[] =
+		"   Compiling demo v0.1.0 (/tmp/demo)\n"
+		"     Running unittests src/lib.rs (target/debug/deps/demo-83)\n"
+		"tests::adds: test\n"
+		"tests::bench_x: bench\n"
+		"     Running unittests src/main.rs (target/debug/deps/my_tool-9a)\n"
+		"cli::parses: test\n"
+		"     Running tests/it.rs (target/debug/deps/it-a6)\n"
+		"integration_ok: test\n"
+		"   Doc-tests demo\n"
+		"src/lib.rs - add (line 3): test\n"
+		"all doctests ran in 0.78s\n";
+	struct offload_group g = { (char *)"g", 0, (char *)"", 0 };
+	struct offload_error err = { 0, "" };
+	struct strvec ids = STRVEC_INIT;
+
+	assert_int_equal(cargo_parse_list(list, &g, &ids, &err), 0);
+	assert_int_equal(ids.nr, 4);
+	assert_string_equal(ids.v[0], "lib:tests::adds");
+	assert_string_equal(ids.v[1], "bin/my_tool:cli::parses");
+	assert_string_equal(ids.v[2], "test/it:integration_ok");
+	assert_string_equal(ids.v[3], "doc:src/lib.rs - add (line 3)");
+	strvec_clear(&ids);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split_words),
+		cmocka_unit_test(test_gtest_parse_list),
+		cmocka_unit_test(test_cargo_parse_list),
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_exec_discover),
 		T(test_exec_batch),
