@@ -61,10 +61,10 @@ static struct offload_group groups[] = {
 static struct offload_config cfg = { .groups = groups, .groups_nr = 2 };
 
 static struct offload_attempt att[] = {
-	{ OFFLOAD_ATTEMPT_PASSED, 1.25, 0, 0, NULL, NULL },
-	{ OFFLOAD_ATTEMPT_FAILED, 7.5, 0, 0, (char *)"boom", NULL },
-	{ OFFLOAD_ATTEMPT_PASSED, 30, 0, 0, NULL, NULL },
-	{ OFFLOAD_ATTEMPT_PASSED, 0.5, 0, 0, NULL, NULL },
+	{ OFFLOAD_ATTEMPT_PASSED, 1.25, 0, 0, NULL, NULL, NULL },
+	{ OFFLOAD_ATTEMPT_FAILED, 7.5, 0, 0, (char *)"boom", NULL, NULL },
+	{ OFFLOAD_ATTEMPT_PASSED, 30, 0, 0, NULL, NULL, NULL },
+	{ OFFLOAD_ATTEMPT_PASSED, 0.5, 0, 0, NULL, NULL, NULL },
 };
 
 /* The previous run, as offload itself wrote it. */

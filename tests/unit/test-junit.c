@@ -466,24 +466,24 @@ static struct offload_group groups[] = {
 };
 
 static struct offload_attempt att_ok[] = {
-	{ OFFLOAD_ATTEMPT_PASSED, 1.5, 0, 1, NULL, NULL },
+	{ OFFLOAD_ATTEMPT_PASSED, 1.5, 0, 1, NULL, NULL, NULL },
 };
 static struct offload_attempt att_failed[] = {
 	{ OFFLOAD_ATTEMPT_FAILED, 2.0, 0, 1, (char *)"first <boom>",
-	  (char *)"output one\n" },
+	  (char *)"output one\n", NULL },
 	{ OFFLOAD_ATTEMPT_ERROR, 3.25, 1, 2, (char *)"crashed \x01\xff",
-	  (char *)"output two \x02\xc3\x28 ]]> end\n" },
+	  (char *)"output two \x02\xc3\x28 ]]> end\n", NULL },
 };
 static struct offload_attempt att_flaky[] = {
 	{ OFFLOAD_ATTEMPT_FAILED, 0.5, 0, 1, (char *)"was bad",
-	  (char *)"flaky out\n" },
-	{ OFFLOAD_ATTEMPT_PASSED, 0.25, 1, 2, NULL, (char *)"ignored" },
+	  (char *)"flaky out\n", NULL },
+	{ OFFLOAD_ATTEMPT_PASSED, 0.25, 1, 2, NULL, (char *)"ignored", NULL },
 };
 static struct offload_attempt att_skip[] = {
-	{ OFFLOAD_ATTEMPT_SKIPPED, 0.001, 0, 1, (char *)"not today", NULL },
+	{ OFFLOAD_ATTEMPT_SKIPPED, 0.001, 0, 1, (char *)"not today", NULL, NULL },
 };
 static struct offload_attempt att_ok2[] = {
-	{ OFFLOAD_ATTEMPT_PASSED, 0.75, 0, 3, NULL, NULL },
+	{ OFFLOAD_ATTEMPT_PASSED, 0.75, 0, 3, NULL, NULL, NULL },
 };
 
 static struct offload_result results[] = {
@@ -652,7 +652,7 @@ static void test_write_caps_output(void **state)
 {
 	struct offload_error err = { 0, "" };
 	struct offload_attempt a = { OFFLOAD_ATTEMPT_FAILED, 1, 0, 1,
-				     (char *)"big", NULL };
+				     (char *)"big", NULL, NULL };
 	struct offload_result r = { (char *)"noisy", 0, OFFLOAD_FAILED, NULL,
 				    &a, 1 };
 	struct offload_config cfg;
