@@ -4,6 +4,7 @@
  * and the helpers the subcommands share.  The command sees only
  * include/offload.h.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +58,8 @@ int cli_load_config(struct offload_config **cfgp, const char *path)
 	int ret = offload_config_load(cfgp, path, &err);
 
 	if (ret) {
-		cli_error("%s", err.msg[0] ? err.msg : offload_strerror(ret));
+		cli_error("%s%s", err.msg[0] ? err.msg : offload_strerror(ret),
+			  ret == -ENOENT ? " (write one with 'offload init')" : "");
 		return OFFLOAD_EXIT_USAGE;
 	}
 	for (size_t i = 0; i < offload_config_warnings_nr(*cfgp); i++)
@@ -82,6 +84,17 @@ int main(int argc, char **argv)
 		fputs(usage, stderr);
 		return OFFLOAD_EXIT_USAGE;
 	}
+	/* `offload help run` is `offload run --help` */
+	if (!strcmp(argv[1], "help") && argc > 2) {
+		static char help[] = "--help";
+		char *args[3] = { argv[2], help, NULL };
+
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+			if (!strcmp(argv[2], cmds[i].name))
+				return cmds[i].fn(2, args);
+		cli_error("unknown command '%s' (see 'offload --help')", argv[2]);
+		return OFFLOAD_EXIT_USAGE;
+	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		fputs(usage, stdout);
@@ -92,8 +105,14 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(argv[1], cmds[i].name))
+		if (!strcmp(argv[1], cmds[i].name)) {
+			/* getopt's messages then say "offload run: ..." */
+			char name[64];
+
+			snprintf(name, sizeof(name), "offload %s", cmds[i].name);
+			argv[1] = name;
 			return cmds[i].fn(argc - 1, argv + 1);
+		}
 	cli_error("unknown command '%s' (see 'offload --help')", argv[1]);
 	return OFFLOAD_EXIT_USAGE;
 }
