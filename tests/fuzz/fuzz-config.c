@@ -22,6 +22,7 @@
 #include <math.h>
 #include "offload.h"
 #include "config.h"
+#include "framework.h"
 #include "fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -73,10 +74,8 @@ static void check_loaded(const struct offload_config *c)
 	FUZZ_CHECK(c->provider_type && c->shell && *c->shell && c->command &&
 		   c->paths && c->run_args && c->discover_command &&
 		   c->run_command && c->test_id_format, "a default is missing");
-	FUZZ_CHECK(c->framework == OFFLOAD_FRAMEWORK_PYTEST ||
-		   c->framework == OFFLOAD_FRAMEWORK_EXEC ||
-		   c->framework == OFFLOAD_FRAMEWORK_CUSTOM,
-		   "framework %d", (int)c->framework);
+	FUZZ_CHECK(c->framework && framework_find(c->framework->name) == c->framework,
+		   "framework not in the registry");
 	FUZZ_CHECK(c->groups_nr >= 1 && c->groups, "no group");
 	for (i = 0; i < c->groups_nr; i++)
 		FUZZ_CHECK(c->groups[i].name && c->groups[i].filters,
