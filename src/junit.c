@@ -61,10 +61,27 @@
 #define TRUNCATED_NOTE "\n[offload: output truncated]"
 
 static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+static void ignore_generic(void *ctx, const char *fmt, ...);
+static void ignore_structured(void *ctx, xmlErrorPtr e);
 
+/*
+ * libxml2's initialisation, once, whichever thread comes first, and never
+ * two at once: two workers reaching libxml2 together would each make its
+ * global state (a leaked mutex).  Its own failures would print: silent
+ * handlers around it, this thread's own put back afterwards.
+ */
 static void xml_init(void)
 {
+	xmlGenericErrorFunc generic = xmlGenericError;
+	void *generic_ctx = xmlGenericErrorContext;
+	xmlStructuredErrorFunc structured = xmlStructuredError;
+	void *structured_ctx = xmlStructuredErrorContext;
+
+	xmlSetGenericErrorFunc(NULL, ignore_generic);
+	xmlSetStructuredErrorFunc(NULL, ignore_structured);
 	xmlInitParser();
+	xmlSetGenericErrorFunc(generic_ctx, generic);
+	xmlSetStructuredErrorFunc(structured_ctx, structured);
 }
 
 /*
@@ -74,8 +91,8 @@ static void xml_init(void)
  * libxml2, this thread's handlers are swapped for silent ones, and put
  * back afterwards in case the host program uses libxml2 too.  Our own
  * per-context handlers still get the parsers' errors (libxml2 prefers
- * them to these).  The swap comes before libxml2's initialisation, whose
- * own failures would print too.
+ * them to these).  libxml2's initialisation comes first; its
+ * own failures are silenced in xml_init().
  *
  * libxml2 2.9 swallows some of its allocation failures: it reports them
  * (XML_ERR_NO_MEMORY) to these handlers and goes on with a partial result
@@ -117,6 +134,7 @@ static void ignore_structured(void *ctx, xmlErrorPtr e)
 
 static void xml_quiet_on(struct xml_quiet *q)
 {
+	pthread_once(&xml_once, xml_init);
 	q->generic = xmlGenericError;
 	q->generic_ctx = xmlGenericErrorContext;
 	q->structured = xmlStructuredError;
@@ -125,7 +143,6 @@ static void xml_quiet_on(struct xml_quiet *q)
 	xmlSetGenericErrorFunc(NULL, ignore_generic);
 	xmlSetStructuredErrorFunc(NULL, ignore_structured);
 	xml_nomem = 0;
-	pthread_once(&xml_once, xml_init);
 }
 
 static void xml_quiet_off(const struct xml_quiet *q)
