@@ -196,9 +196,13 @@ static void build_framework_keys(void)
 			for (i = 1; i < n; i++)
 				if (!strcmp(framework_keys_[i].name, k->name))
 					break;
+			/* a key that may be empty defaults to "": an explicit
+			 * empty value must not mean something else (the dump
+			 * leaves empty values out, so it would not load back) */
 			if (i == n && n + 1 < FRAMEWORK_KEYS_MAX)
 				framework_keys_[n++] = (struct keydef){
-					k->name, V_STR, k->off };
+					k->name, k->def && !*k->def ? V_STR : V_NONEMPTY,
+					k->off };
 		}
 	framework_keys_[n] = (struct keydef){ NULL, V_STR, 0 };
 }

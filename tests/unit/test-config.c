@@ -233,6 +233,8 @@ static void test_bad_values(void **state)
 		  "bad value '-0.5' for 'default_duration_secs' (expected a number >= 0)" },
 		{ "provider", "type = docker",
 		  "unknown provider type 'docker' (valid types: local, command, ssh, slurm)" },
+		{ "framework", "test_id_format =",
+		  "empty value for 'test_id_format'" },
 		{ "provider", "exec_command = ssh {hots} {command}",
 		  "unknown placeholder '{hots}' in 'exec_command' (it has: image_id run_id index host sandbox_id command)" },
 		{ "provider", "create_command = mk {sandbox_id}",
