@@ -173,6 +173,7 @@ static int step_once(struct sandbox_pool *pool, const char *key,
 	struct buf script = BUF_INIT;
 	struct spawn_req req = { 0 };
 	struct spawn_res res;
+	struct offload_error serr = { 0, "" };
 	char *argv[4], who[128], tail[600];
 	size_t n;
 	int r;
@@ -195,9 +196,9 @@ static int step_once(struct sandbox_pool *pool, const char *key,
 	req.cap = STEP_OUTPUT_CAP;
 	req.timeout_secs = timeout;
 	req.cancel_fd = cancel_fd;
-	r = spawn_run(&req, &res, err);
+	r = spawn_run(&req, &res, &serr);
 	if (r) {
-		err_set(err, r, "%s: %s: %s", who, key, err->msg);
+		err_set(err, r, "%s: %s: %s", who, key, serr.msg);
 		goto out;
 	}
 	n = capbuf_tail(&res.err, tail, sizeof(tail) - 1);
@@ -622,6 +623,7 @@ static int cmd_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
 	const struct cmd_provider *p = pool->priv;
 	struct buf s = BUF_INIT, quoted = BUF_INIT, script = BUF_INIT;
 	struct spawn_req req = { 0 };
+	struct offload_error serr = { 0, "" };
 	char *argv[4], who[128], tail[600];
 	struct vars v;
 	int r;
@@ -647,12 +649,16 @@ static int cmd_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
 	req.cap = cmd->cap;
 	req.timeout_secs = cmd->timeout_secs;
 	req.cancel_fd = cmd->cancel_fd;
-	r = spawn_run(&req, res, err);
+	r = spawn_run(&req, res, &serr);
+	if (r == OFFLOAD_ENOMEM || r == -ENOMEM) {
+		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+		goto out;
+	}
 	if (r) {
 		/* the shell itself did not start: nothing remote is wrong,
 		 * but no batch can run here either */
-		err_set(err, OFFLOAD_ELOST, "%s: exec_command: %s", who, err->msg);
-		r = OFFLOAD_ELOST;
+		r = err_set(err, OFFLOAD_ELOST, "%s: exec_command: %s", who,
+			    serr.msg);
 		goto out;
 	}
 	if (res->state == SPAWN_TIMEDOUT || res->state == SPAWN_CANCELED)
