@@ -271,6 +271,10 @@ static int custom_run_batch(struct batch_exec *b, struct offload_error *err)
 	argv[2] = cmd.buf;
 	argv[3] = NULL;
 	batch_cmd(&req, &res, b, argv, NULL);
+	if (path) {
+		req.fetch = (char *const *)&path;
+		req.nfetch = 1;
+	}
 	clock_gettime(CLOCK_REALTIME_COARSE, &start);
 	r = sandbox_exec(b->sb, &req, &res, &serr);
 	if (r == OFFLOAD_ENOMEM || r == -ENOMEM)

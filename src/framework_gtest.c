@@ -407,6 +407,9 @@ static int run_binary(struct batch_exec *b, struct run_state *st,
 		if (!b->sb->fetch_dir)
 			unlink(xml.buf);
 		batch_cmd(&cmd, &res, b, argv.v, NULL);
+		xmlpath = xml.buf;
+		cmd.fetch = (char *const *)&xmlpath;
+		cmd.nfetch = 1;
 		r = sandbox_exec(b->sb, &cmd, &res, &serr);
 		if (r == OFFLOAD_ELOST) {
 			err_set(err, r, "%s", serr.msg);

@@ -564,6 +564,9 @@ static int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 		goto nomem;
 
 	batch_cmd(&req, &res, b, argv.v, env.v);
+	char *const fetch[2] = { result.buf, progress.buf };
+	req.fetch = fetch;
+	req.nfetch = 2;
 	r = sandbox_exec(b->sb, &req, &res, &serr);
 	if (r == OFFLOAD_ENOMEM || r == -ENOMEM)
 		goto nomem;
@@ -576,9 +579,7 @@ static int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 	if (res.state == SPAWN_CANCELED)
 		goto canceled;
 	{
-		char *const paths[2] = { result.buf, progress.buf };
-
-		r = sandbox_fetch(b->sb, paths, 2, b->cancel_fd, &fetched, &serr);
+		r = sandbox_fetch(b->sb, fetch, 2, b->cancel_fd, &fetched, &serr);
 		if (r == OFFLOAD_ELOST)
 			goto lost;
 		if (r == OFFLOAD_ECANCELED)

@@ -685,7 +685,7 @@ static void *worker_main(void *arg)
 		while (read(w->kill[0], sink, sizeof(sink)) > 0)
 			;
 	}
-	sandbox_close(&run->pool, w->index);
+	sandbox_close(&run->pool, w->index, !w->retired);
 	pthread_mutex_lock(&run->mu);
 	last = !--run->alive && w->retired && !run->stopping;
 	if (last && !run->lost_reason)

@@ -13,6 +13,8 @@ struct provider_templates {
 	char *prepare, *create, *exec, *download, *destroy;  /* owned, "" if unset */
 	char *sandbox_dir;        /* owned; a value template, "" if unset */
 	char *stop;               /* owned or NULL; after every destroy, once */
+	int stop_destroys;        /* stop removes every sandbox: destroy only
+				     runs for sandboxes retired mid-run */
 	/* per host ({host}), for the whole run (ssh's master connections),
 	 * started before prepare; canceled after stop */
 	char *session;            /* owned or NULL */

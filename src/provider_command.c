@@ -39,6 +39,12 @@ extern char **environ;
 
 #define STEP_OUTPUT_CAP (256 * 1024)
 #define MARKER "\036offload-exit-"
+/* before the marker: the batch's `fetch` paths as a base64 tar */
+#define FETCH_MARKER "\036offload-fetch-"
+/* the largest such tar; larger ones come back through download_command */
+#define FETCH_INBAND_MAX (256 * 1024)
+/* its base64 text with line breaks and the marker, at most */
+#define FETCH_TAIL (FETCH_INBAND_MAX / 3 * 4 + FETCH_INBAND_MAX / 38 + 256)
 /* made when a batch starts: what download_globs fetch is newer */
 #define BATCH_START ".offload/start"
 
@@ -453,14 +459,14 @@ static int cmd_create(struct sandbox *sb, int cancel_fd,
 	return r;
 }
 
-static void cmd_destroy(struct sandbox *sb)
+static void cmd_destroy(struct sandbox *sb, int ending)
 {
 	struct sandbox_pool *pool = sb->pool;
 	const struct cmd_provider *p = pool->priv;
 	struct offload_error err = { 0, "" };
 	struct vars v;
 
-	if (p && p->t.destroy && *p->t.destroy) {
+	if (p && p->t.destroy && *p->t.destroy && !(ending && p->t.stop_destroys)) {
 		vars_init(&v, p, sb);
 		/* not cancelable: it must run on Ctrl-C too */
 		step(pool, "destroy_command", p->t.destroy, &v,
@@ -540,6 +546,29 @@ static int add_export(struct buf *s, const char *entry, const struct sandbox *sb
 }
 
 /*
+ * After the batch: those of cmd->fetch that exist, as a tar archive in
+ * base64 on stderr after a line "FETCH_MARKER RUN", when it is small
+ * (take_fetched).  Anything missing there (mktemp, tar, base64) only
+ * leaves the block out, and download_command brings the files.
+ */
+static int add_fetch(struct buf *s, const struct cmd_provider *p,
+		     const struct sandbox_cmd *cmd)
+{
+	if (buf_adds(s, "f=$(mktemp 2>/dev/null) && { set --; for p in"))
+		return OFFLOAD_ENOMEM;
+	for (size_t i = 0; i < cmd->nfetch; i++)
+		if (buf_addch(s, ' ') || sq_quote_buf(s, cmd->fetch[i]))
+			return OFFLOAD_ENOMEM;
+	if (buf_addf(s, "; do if [ -e \"$p\" ]; then set -- \"$@\" \"$p\"; fi; done; "
+		     "if tar -cf \"$f\" -T /dev/null \"$@\" 2>/dev/null && "
+		     "[ \"$(wc -c <\"$f\")\" -le %d ]; then "
+		     "printf '\\n%s%s\\n' >&2; base64 <\"$f\" >&2; fi; "
+		     "rm -f \"$f\"; }; ", FETCH_INBAND_MAX, FETCH_MARKER, p->run_id))
+		return OFFLOAD_ENOMEM;
+	return 0;
+}
+
+/*
  * The batch as one sh command line, run in the sandbox's directory: a
  * fresh tmpdir, the environment, a remote `timeout` a little after ours
  * (so that nothing lingers there after we gave up), then the marker.
@@ -568,7 +597,12 @@ static int batch_command(struct buf *s, const struct sandbox *sb,
 	for (char *const *a = cmd->argv; !r && *a; a++)
 		if (buf_addch(s, ' ') || sq_quote_buf(s, *a))
 			r = OFFLOAD_ENOMEM;
-	if (!r && buf_addf(s, " </dev/null; s=$?; printf '\\n%s%s %%d %%s\\n' "
+	if (!r && buf_adds(s, " </dev/null; s=$?; "))
+		r = OFFLOAD_ENOMEM;
+	/* only when the block fits in what the capture keeps of the end */
+	if (!r && cmd->nfetch && cmd->cap - cmd->cap / 2 >= FETCH_TAIL)
+		r = add_fetch(s, p, cmd);
+	if (!r && buf_addf(s, "printf '\\n%s%s %%d %%s\\n' "
 			   "\"$s\" \"$(uname -n)\" >&2; exit \"$s\"",
 			   MARKER, p->run_id))
 		r = OFFLOAD_ENOMEM;
@@ -616,6 +650,111 @@ static int take_marker(struct sandbox *sb, struct spawn_res *res)
 	return 1;
 }
 
+/* Decode base64 text (line breaks allowed) onto `out`; -1 when it is
+ * not base64. */
+static int b64_decode(const char *s, size_t n, struct buf *out)
+{
+	unsigned acc = 0, bits = 0, pad = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *at, *set = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			"abcdefghijklmnopqrstuvwxyz0123456789+/";
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\n' || c == '\r')
+			continue;
+		if (c == '=') {
+			pad++;
+			continue;
+		}
+		if (pad || !c || !(at = strchr(set, c)))
+			return -1;
+		acc = (acc << 6) | (unsigned)(at - set);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (buf_addch(out, (char)((acc >> bits) & 0xff)))
+				return OFFLOAD_ENOMEM;
+		}
+	}
+	return pad > 2 ? -1 : 0;
+}
+
+/*
+ * After take_marker: the batch's fetch paths, when add_fetch's block
+ * ends its stderr, are unpacked into sb->fetch_dir and the block is cut
+ * from the output; sb->prefetched then says how many paths cmd_fetch
+ * need not download.  No block, or one that does not decode or unpack,
+ * is no error: cmd_fetch downloads.  0 or OFFLOAD_ENOMEM.
+ */
+static int take_fetched(struct sandbox *sb, struct spawn_res *res,
+			const struct sandbox_cmd *cmd)
+{
+	struct sandbox_pool *pool = sb->pool;
+	const struct cmd_provider *p = pool->priv;
+	size_t size = FETCH_TAIL;
+	char want[64], *tail = malloc(size), *at = NULL;
+	struct buf tar = BUF_INIT, path = BUF_INIT;
+	size_t n, wl;
+	int r = 0, fd;
+
+	if (!tail)
+		return OFFLOAD_ENOMEM;
+	n = capbuf_tail(&res->err, tail, size);
+	wl = (size_t)snprintf(want, sizeof(want), "\n%s%s\n", FETCH_MARKER,
+			      p->run_id);
+	for (char *q = tail; (q = memmem(q, n - (size_t)(q - tail), want, wl)); q++)
+		at = q;
+	if (!at)
+		goto out;
+	if (capbuf_drop_tail(&res->err, n - (size_t)(at - tail))) {
+		r = OFFLOAD_ENOMEM;
+		goto out;
+	}
+	r = b64_decode(at + wl, n - (size_t)(at - tail) - wl, &tar);
+	if (r == -1)
+		r = 0;
+	else if (!r && tar.len) {
+		char *argv[] = { (char *)"tar", (char *)"-C", sb->fetch_dir,
+				 (char *)"-xf", NULL, NULL };
+		struct spawn_req req = { 0 };
+		struct spawn_res tr;
+		struct offload_error serr = { 0, "" };
+
+		if (buf_addf(&path, "%s/.offload-fetch.tar", sb->fetch_dir)) {
+			r = OFFLOAD_ENOMEM;
+			goto out;
+		}
+		fd = open(path.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0)
+			goto out;
+		if (write(fd, tar.buf, tar.len) != (ssize_t)tar.len) {
+			close(fd);
+			unlink(path.buf);
+			goto out;
+		}
+		close(fd);
+		argv[4] = path.buf;
+		req.argv = argv;
+		req.envp = p->envp;
+		req.cap = 4096;
+		req.timeout_secs = pool->cfg->download_timeout_secs;
+		req.cancel_fd = -1;
+		memset(&tr, 0, sizeof(tr));
+		r = spawn_run(&req, &tr, &serr);
+		if (!r && tr.state == SPAWN_EXITED && !tr.status)
+			sb->prefetched = cmd->nfetch;
+		spawn_res_release(&tr);
+		unlink(path.buf);
+		r = (r == OFFLOAD_ENOMEM || r == -ENOMEM) ? OFFLOAD_ENOMEM : 0;
+	}
+out:
+	free(tail);
+	buf_release(&tar);
+	buf_release(&path);
+	return r;
+}
+
 static int cmd_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
 		    struct spawn_res *res, struct offload_error *err)
 {
@@ -628,6 +767,7 @@ static int cmd_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
 	struct vars v;
 	int r;
 
+	sb->prefetched = 0;
 	vars_init(&v, p, sb);
 	step_subject(who, sizeof(who), &v);
 	if (batch_command(&s, sb, cmd) || sq_quote_buf(&quoted, s.buf)) {
@@ -665,7 +805,9 @@ static int cmd_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
 		goto out;
 	r = take_marker(sb, res);
 	if (r == 1) {
-		r = 0;
+		r = cmd->nfetch ? take_fetched(sb, res, cmd) : 0;
+		if (r)
+			r = err_set(err, r, "out of memory");
 		goto out;
 	}
 	if (r) {
@@ -748,7 +890,12 @@ static int cmd_fetch(struct sandbox *sb, char *const *paths, size_t n,
 		     int cancel_fd, struct strvec *local,
 		     struct offload_error *err)
 {
-	int r = n ? fetch_into(sb, paths, n, 0, sb->fetch_dir, cancel_fd, err) : 0;
+	int r = 0;
+
+	/* what the batch brought back itself (take_fetched) */
+	if (n && sb->prefetched != n)
+		r = fetch_into(sb, paths, n, 0, sb->fetch_dir, cancel_fd, err);
+	sb->prefetched = 0;
 
 	for (size_t i = 0; !r && i < n; i++)
 		if (strvec_pushf(local, "%s/%s", sb->fetch_dir, paths[i]))

@@ -306,16 +306,16 @@ int sandbox_open(struct sandbox_pool *pool, unsigned i, int cancel_fd,
 	return pool->ops->create(&pool->sb[i], cancel_fd, err);
 }
 
-void sandbox_close(struct sandbox_pool *pool, unsigned i)
+void sandbox_close(struct sandbox_pool *pool, unsigned i, int ending)
 {
 	if (pool->ops && pool->ops->destroy && pool->sb[i].id)
-		pool->ops->destroy(&pool->sb[i]);
+		pool->ops->destroy(&pool->sb[i], ending);
 }
 
 void sandbox_pool_destroy(struct sandbox_pool *pool)
 {
 	for (unsigned i = 0; i < pool->nr; i++)
-		sandbox_close(pool, i);
+		sandbox_close(pool, i, 1);
 	if (pool->ops && pool->ops->stop)
 		pool->ops->stop(pool);
 	if (pool->root)

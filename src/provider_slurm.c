@@ -5,8 +5,9 @@
  * task, cpus_per_sandbox CPUs, named offload-RUN) and a directory in the
  * node's local /var/tmp holding a copy of the working directory; batches
  * are job steps in it (`srun --jobid=ID --overlap`).  The working
- * directory is packed once, here, and reaches each node through srun's
- * standard input, so no shared filesystem is assumed.  Destroy removes
+ * directory is packed once, here, and reaches each node through the
+ * standard input of the sandbox's first batch step, so no shared
+ * filesystem is assumed and no step is spent on it alone.  Destroy removes
  * the directory and cancels the allocation; the run's end cancels every
  * allocation named after the run, in case one was granted while its
  * create step was being killed.
@@ -54,14 +55,19 @@ int slurm_templates(const struct offload_config *cfg,
 		     "id=$(printf '%%s\\n' \"$out\" | sed -n "
 		     "'s/.*Granted job allocation \\([0-9][0-9]*\\).*/\\1/p' | head -n 1); "
 		     "[ -n \"$id\" ] || { printf '%%s\\n' \"$out\" >&2; exit 1; }; "
-		     "srun --jobid=\"$id\" --overlap -n1 -Q sh -c "
-		     "\"mkdir -p /var/tmp/offload-$id && tar -C /var/tmp/offload-$id -xf -\" "
-		     "<{image_id} || { scancel \"$id\"; exit 1; }; echo \"$id\"",
-		     salloc.buf))
+		     "echo \"$id\"", salloc.buf))
 		goto nomem;
 	t->create = buf_detach(&b);
 	t->sandbox_dir = strdup("/var/tmp/offload-{sandbox_id}");
-	if (buf_addf(&b, "%s sh -c {command}", srun))
+	/* the first batch of a sandbox brings the workspace on its standard
+	 * input and unpacks it (W.ok once complete), later ones read
+	 * nothing: one step per batch; a marker file here says which */
+	if (buf_addf(&b, "id={sandbox_id}; m=/tmp/.offload-slurm-{run_id}.$id; "
+		     "if [ -e \"$m\" ]; then i=/dev/null; else i={image_id}; : >\"$m\"; fi; "
+		     "%s sh -c \"W=/var/tmp/offload-$id; "
+		     "if [ ! -e \\$W.ok ]; then rm -rf \\$W && mkdir -p \\$W && "
+		     "tar -C \\$W -xf - && : >\\$W.ok || exit 125; fi; "
+		     "exec sh -c \\\"\\$0\\\"\" {command} <\"$i\"", srun))
 		goto nomem;
 	t->exec = buf_detach(&b);
 	if (buf_addf(&b, "%s sh -c {pack} >{dest}/.offload.tar && "
@@ -69,12 +75,12 @@ int slurm_templates(const struct offload_config *cfg,
 		     "rm -f {dest}/.offload.tar", srun))
 		goto nomem;
 	t->download = buf_detach(&b);
-	if (buf_addf(&b, "%s rm -rf /var/tmp/offload-{sandbox_id}; "
-		     "scancel {sandbox_id}", srun))
+	if (buf_addf(&b, "%s rm -rf /var/tmp/offload-{sandbox_id} "
+		     "/var/tmp/offload-{sandbox_id}.ok; scancel {sandbox_id}", srun))
 		goto nomem;
 	t->destroy = buf_detach(&b);
 	t->stop = strdup("scancel -n offload-{run_id}; "
-			 "rm -f /tmp/.offload-slurm-{run_id}.tar");
+			 "rm -f /tmp/.offload-slurm-{run_id}.*");
 	if (!t->prepare || !t->create || !t->sandbox_dir || !t->exec ||
 	    !t->download || !t->destroy || !t->stop)
 		goto nomem;

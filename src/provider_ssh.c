@@ -10,8 +10,10 @@
  * REMOTE_DIR/offload-RUN/ws; each sandbox is a copy of it made on the
  * host (cp -a), REMOTE_DIR/offload-RUN/sbx-N, and the sandbox ID is that
  * path.  Sandbox N runs on host (N + k) mod the number of hosts, k drawn
- * per run.  Destroy removes the sandbox; the run's end kills whatever
- * still runs under REMOTE_DIR/offload-RUN on every host and removes it.
+ * per run.  The run's end kills whatever still runs under
+ * REMOTE_DIR/offload-RUN on every host and removes it, sandboxes
+ * included (stop_destroys); destroy only removes a sandbox retired
+ * mid-run.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -103,12 +105,14 @@ int ssh_templates(const struct offload_config *cfg, const struct strvec *hosts,
 		"%s -o ControlMaster=no {host} {pack} >{dest}/.offload.tar && "
 		"tar -C {dest} -xf {dest}/.offload.tar && rm -f {dest}/.offload.tar",
 		ssh.buf);
-	/* destroy removes the sandbox; the run's end (stop, once per host, all
-	 * hosts at once) kills whatever still runs in the run's directory (a
-	 * batch offload gave up on) and removes the rest: a scan of /proc per
-	 * host, not per sandbox */
+	/* destroy removes a sandbox retired mid-run; the run's end (stop,
+	 * once per host, all hosts at once) kills whatever still runs in the
+	 * run's directory (a batch offload gave up on) and removes it with
+	 * every sandbox: a scan of /proc and one step per host, not per
+	 * sandbox */
 	t->destroy = fmt("d={sandbox_id}; %s -o ControlMaster=no {host} \"rm -rf $d\"",
 			 ssh.buf);
+	t->stop_destroys = 1;
 	t->stop = fmt(
 		"run={run_id}; for h in%s; do %s -o ControlMaster=no \"$h\" "
 		"\"find /proc/[0-9]*/cwd -maxdepth 0 -lname '%s/offload-$run/*' "

@@ -37,6 +37,8 @@ struct sandbox {
 				     not created (or destroyed) */
 	char *fetch_dir;          /* owned; local directory downloads land in */
 	unsigned failures;        /* consecutive lost batches */
+	size_t prefetched;        /* the last exec brought back its `fetch`
+				     paths (their count) into fetch_dir */
 	struct sandbox_pool *pool;
 };
 
@@ -64,6 +66,11 @@ struct sandbox_cmd {
 	double timeout_secs;
 	int cancel_fd;
 	size_t cap;
+	/* what the framework will sandbox_fetch once the process ended, in
+	 * the same order: a remote provider may bring them back with the
+	 * batch's own output and save a round trip (none when NULL) */
+	char *const *fetch;
+	size_t nfetch;
 };
 
 /*
@@ -94,8 +101,10 @@ struct provider_ops {
 	int (*artifacts)(struct sandbox *sb, const char *patterns,
 			 const char *dest, int cancel_fd,
 			 struct offload_error *err);
-	/* undo create (destroy_command); never canceled, bounded by a timeout */
-	void (*destroy)(struct sandbox *sb);
+	/* undo create (destroy_command); never canceled, bounded by a
+	 * timeout.  `ending`: the run ends and stop follows (0: the sandbox
+	 * is retired while the run goes on). */
+	void (*destroy)(struct sandbox *sb, int ending);
 	/* once per run, after every sandbox is destroyed */
 	void (*stop)(struct sandbox_pool *pool);
 };
@@ -119,8 +128,9 @@ int sandbox_pool_start(struct sandbox_pool *pool, int cancel_fd,
 int sandbox_open(struct sandbox_pool *pool, unsigned i, int cancel_fd,
 		 struct offload_error *err);
 
-/* Destroy sandbox i if it was created (remote); idempotent. */
-void sandbox_close(struct sandbox_pool *pool, unsigned i);
+/* Destroy sandbox i if it was created (remote); idempotent.  `ending`:
+ * no batch runs on it any more because the run ends (not retired). */
+void sandbox_close(struct sandbox_pool *pool, unsigned i, int ending);
 
 /* Destroy every sandbox still open, stop the provider, remove the local
  * temporary directories and free the pool.  Idempotent. */

@@ -19,7 +19,7 @@
 #                Client:  ssh -F DIR/ssh/config hN ...
 #   Slurm        munged + slurmctld (on the bridge address, port 16817) in
 #                this namespace, one slurmd per host in ofc-hN (port 16818),
-#                16 CPUs advertised per node, one partition "test" (default,
+#                64 CPUs advertised per node, one partition "test" (default,
 #                LLN: jobs spread over the nodes).  A node's /var/tmp is its
 #                own (node-local scratch, the same directory the SSH host
 #                hN sees as /var/tmp); the rest of the filesystem, the
@@ -315,7 +315,8 @@ MailProg=/bin/true
 SchedulerType=sched/backfill
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
-# Advertise the CPUs below, not the machine's: 48 one-CPU sandboxes fit,
+# Advertise the CPUs below, not the machine's: 192 one-CPU sandboxes fit
+# (100 at once in the benchmark, tests/bench/remote.sh), with
 # room for cancelled jobs still completing while new ones are allocated.
 SlurmdParameters=config_overrides
 ReturnToService=2
@@ -327,7 +328,7 @@ KillWait=5
 MinJobAge=10
 EOF
 	for h in $CL_HOSTS; do
-		echo "NodeName=$h NodeAddr=$CL_NET.1${h#h} CPUs=16 RealMemory=1000 State=UNKNOWN"
+		echo "NodeName=$h NodeAddr=$CL_NET.1${h#h} CPUs=64 RealMemory=1000 State=UNKNOWN"
 	done
 	echo "PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP LLN=YES"
 } >"$S/slurm.conf"

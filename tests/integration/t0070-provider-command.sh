@@ -30,7 +30,7 @@ prepare_command = d=\$(mktemp -d $(sq "$REMOTE")/img.XXXXXX) && tar -cf - . | ta
 create_command = ${CREATE:-$_create}
 sandbox_dir = {sandbox_id}
 exec_command = ${EXEC:-$_exec}
-download_command = sh -c {pack} | tar -C {dest} -xf -
+download_command = echo download {paths} >>$(sq "$TEST_DIR/log") && sh -c {pack} | tar -C {dest} -xf -
 destroy_command = rm -rf {sandbox_id} && echo destroyed {index} >>$(sq "$TEST_DIR/log")
 ${1:-}
 
@@ -96,6 +96,12 @@ expect_xpath 'count(//testsuite[@hostname=""])' 0
 [ "$(grep -c created "$TEST_DIR/log")" = 3 ] || fail "not 3 sandboxes: $(cat "$TEST_DIR/log")"
 [ "$(grep -c destroyed "$TEST_DIR/log")" = 3 ] || fail "not every sandbox destroyed: $(cat "$TEST_DIR/log")"
 [ -z "$(ls "$REMOTE" | grep sbx)" ] || fail "sandboxes left: $(ls "$REMOTE")"
+# results came back with each batch's own output, not by a download
+# (only the artifacts were downloaded, one step per batch)
+[ "$(grep -c '^download ' "$TEST_DIR/log")" = 5 ] &&
+	! grep -q '^download .*offload/tmp' "$TEST_DIR/log" ||
+	fail "results downloaded separately: $(grep download "$TEST_DIR/log")"
+! grep -q 'offload-fetch-' test-results/logs/* || fail "the result block left in the logs"
 say "exec framework over templates: ok"
 
 # The custom framework: a result file written in the sandbox comes back.
@@ -117,6 +123,60 @@ run_offload run -c offload.ini
 expect_rc 0
 expect_count Passed 3
 say "custom framework's result file downloaded: ok"
+
+# Results too big to come back with the batch (over 256 KiB), and a
+# sandbox whose base64 prints garbage: download_command brings them,
+# nothing is lost, and no block is left in the batch's output.
+rm -f "$TEST_DIR/log"
+mkdir -p "$TEST_DIR/bin" || die "mkdir"
+printf '#!/bin/sh\necho "base64: broken"\n' >"$TEST_DIR/bin/base64" || die "write"
+chmod +x "$TEST_DIR/bin/base64"
+# results PAD FILE ID...: a result file with PAD bytes of output per test
+cat >"$TEST_DIR/results" <<'EOF' || die "write"
+pad=$1 f=$2
+shift 2
+{
+	printf '<testsuite>'
+	for t; do
+		printf '<testcase name="%s"><system-out>' "$t"
+		head -c "$pad" /dev/zero | tr '\0' x
+		printf '</system-out></testcase>'
+	done
+	printf '</testsuite>'
+} >"$f"
+EOF
+for how in big garbage; do
+	if [ $how = big ]; then
+		EXEC='sh -c {command}'
+		pad=400000
+	else
+		EXEC="PATH=$(sq "$TEST_DIR/bin"):\$PATH sh -c {command}"
+		pad=0
+	fi
+	EXEC=$EXEC provider_ini >provider.part
+	cat >big.ini <<EOF
+[offload]
+max_parallel = 1
+
+$(cat provider.part)
+
+[framework]
+type = custom
+discover_command = printf '%s\n' a 'b c'
+run_command = sh $(sq "$TEST_DIR/results") $pad {result_file} {tests}
+
+[group.all]
+EOF
+	run_offload run -c big.ini
+	expect_rc 0
+	expect_count Passed 2
+	grep -q '^download .*result-batch' "$TEST_DIR/log" ||
+		fail "$how: results not downloaded: $(cat "$TEST_DIR/log")"
+	! grep -q 'offload-fetch-\|base64' test-results/logs/* ||
+		fail "$how: the result block left in the logs"
+	rm -f "$TEST_DIR/log"
+done
+say "results too big or garbled on the way: downloaded instead: ok"
 
 # A create step that fails twice before it works (retries = 2, the
 # default): every sandbox still comes up.
