@@ -103,6 +103,9 @@ struct framework_ops {
 	const struct framework_key *keys;   /* terminated by a NULL name */
 	const char *template;     /* `offload init`: its [framework] and
 				     [group.all] sections */
+	double batch_secs;        /* what starting one batch costs, roughly
+				     (a runner's start-up): the scheduler
+				     keeps batches well above it */
 	/* The group's IDs in discovery order, appended to `ids`. */
 	int (*discover)(const struct offload_config *cfg, int cancel_fd,
 			const struct offload_group *g, struct strvec *ids,

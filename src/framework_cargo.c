@@ -442,6 +442,7 @@ static const struct framework_key cargo_keys[] = {
 const struct framework_ops framework_cargo = {
 	.name = "cargo",
 	.keys = cargo_keys,
+	.batch_secs = 0.5,
 	.template =
 	"[framework]\n"
 	"type = cargo\n"

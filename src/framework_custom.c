@@ -353,6 +353,7 @@ static const struct framework_key custom_keys[] = {
 const struct framework_ops framework_custom = {
 	.name = "custom",
 	.keys = custom_keys,
+	.batch_secs = 0.2,
 	.template =
 	"[framework]\n"
 	"type = custom\n"

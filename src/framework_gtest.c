@@ -628,6 +628,7 @@ static const struct framework_key gtest_keys[] = {
 const struct framework_ops framework_gtest = {
 	.name = "gtest",
 	.keys = gtest_keys,
+	.batch_secs = 0.02,
 	.template =
 	"[framework]\n"
 	"type = gtest\n"

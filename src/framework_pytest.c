@@ -697,6 +697,7 @@ static const struct framework_key pytest_keys[] = {
 const struct framework_ops framework_pytest = {
 	.name = "pytest",
 	.keys = pytest_keys,
+	.batch_secs = 0.5,
 	.template =
 	"[framework]\n"
 	"type = pytest\n"

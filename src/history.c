@@ -128,7 +128,7 @@ int history_load(const char *path, const struct offload_config *cfg,
 				rc = OFFLOAD_ENOMEM;
 			else
 				snprintf(*warning, len, "history '%s' unreadable: "
-					 "%s; scheduling round-robin", path,
+					 "%s; scheduling in discovery order", path,
 					 err.msg);
 		}
 		goto cleanup;

@@ -1106,7 +1106,7 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 	}
 	if (run->opts.on_event) {
 		if (!run->plan.by_history)
-			ev.text = "no recorded durations: scheduling round-robin";
+			ev.text = "no recorded durations: scheduling in discovery order";
 		else
 			ev.text = "scheduling longest tests first from recorded durations";
 		ev.type = OFFLOAD_EVENT_NOTICE;

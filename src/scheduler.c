@@ -6,19 +6,23 @@
  * DESIGN: planning is done once, up front, on the calling thread: every
  * test becomes retry_count + 1 instances (speculative retries, run in
  * parallel rather than after a failure), and the instances of each group
- * are packed into bins.  With any recorded duration the policy is LPT
- * (longest first, each into the least-loaded bin that does not already
- * hold that test); without, round-robin.  A bin whose test IDs would pass
- * the argument cap is closed and a new one opened, so a batch's command
- * line never overflows ARG_MAX.  The queue is a plain FIFO under one mutex
- * and condition variable; what to skip (tests already decided) is the
- * orchestrator's business, not the queue's.
+ * are cut into guided batches (guided()): large first, shrinking toward
+ * the end, taken longest first when the group has recorded durations,
+ * else in discovery order.  Workers take the next batch from the queue
+ * as they free up, so the estimates only decide the order and the sizes:
+ * a wrong estimate costs at most one small batch at the end.  A batch
+ * whose test IDs would pass the argument cap is closed and a new one
+ * opened, so a batch's command line never overflows ARG_MAX.  The queue
+ * is a plain FIFO under one mutex and condition variable; what to skip
+ * (tests already decided) is the orchestrator's business, not the
+ * queue's.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
 #include "error.h"
+#include "framework.h"
 #include "scheduler.h"
 
 struct inst {
@@ -102,40 +106,96 @@ static int cmp_inst(const void *pa, const void *pb)
 }
 
 /*
- * Place one instance of the current group.  `start` is the preferred bin
- * (round-robin) or SIZE_MAX for least-loaded (LPT).  A bin qualifies when
- * it does not hold the test and has room for its ID; when none does, a new
- * bin is opened.
+ * Guided batches for one group's instances, in[] in the order to run
+ * them: each new batch takes instances from the front until its weight
+ * (estimates plus TEST_SECS each) reaches target = what is left /
+ * (GUIDE * parallel), but at least total / (GRAIN * parallel) and
+ * STARTUPS times the start-up of a batch (framework_ops.batch_secs, more
+ * on a remote sandbox), and at most total / parallel.  The first batches
+ * are large (a runner's start-up is paid once per batch) and they shrink
+ * toward the end, so that when workers take the next batch as they free
+ * up, no sandbox is left holding a long batch while the others idle,
+ * however wrong the estimates were.  An instance whose test the batch
+ * already holds is left for a later batch; a batch whose IDs would pass
+ * id_cap is closed.  (tests/unit/test-scheduler.c simulates the result
+ * on a heavy-tailed suite.)
  */
-static int place(struct bins *bs, const struct inst *in, size_t bytes,
-		 size_t id_cap, size_t start)
+#define GUIDE 2
+/* the same without any recorded duration in the group: the estimates
+ * say nothing, a large batch may hold the longest tests, so batches stay
+ * small from the start (a plain queue's behaviour, in discovery order) */
+#define GUIDE_NONE 32
+#define GRAIN 64
+/* seconds a test costs besides its own time (a process, a line of
+ * output): instant tests still weigh something */
+#define TEST_SECS 0.01
+/* a batch is kept at least this many times the start-up of a batch */
+#define STARTUPS 20
+/* what starting a batch costs on a remote sandbox (one more step) */
+#define REMOTE_BATCH_SECS 0.1
+
+static int guided(struct bins *bs, const struct offload_config *cfg,
+		  const struct offload_test_list *tests, const struct inst *in,
+		  size_t nin, int informed, unsigned parallel, size_t id_cap)
 {
-	size_t n = bs->nr - bs->first, best = (size_t)-1;
+	size_t *next = malloc((nin + 1) * sizeof(*next)), head = 0;
+	double total = 0, left, floor_est, start = 0;
+	size_t group = tests->group[in[0].test];
 
-	for (size_t k = 0; k < n; k++) {
-		size_t i = bs->first + (start == (size_t)-1 ? k : (start + k) % n);
-		struct batch *b = &bs->b[i];
-
-		if (bin_has(bs, i, in->test))
-			continue;
-		if (b->nr && b->id_bytes + bytes > id_cap)
-			continue;
-		if (start != (size_t)-1) {
-			best = i;
-			break;
-		}
-		/* Ties (e.g. every recorded time is 0) go to the smaller bin,
-		 * or a suite of instant tests would land on one sandbox. */
-		if (best == (size_t)-1 || b->est < bs->b[best].est ||
-		    (b->est == bs->b[best].est && b->nr < bs->b[best].nr))
-			best = i;
+	if (!next)
+		return OFFLOAD_ENOMEM;
+	for (size_t i = 0; i < nin; i++) {
+		next[i] = i + 1;
+		total += in[i].est + TEST_SECS;
 	}
-	if (best == (size_t)-1) {
-		if (bins_open(bs, bs->b[bs->first].group))
+	if (cfg->framework)
+		start = cfg->framework->batch_secs;
+	if (cfg->provider_type && strcmp(cfg->provider_type, "local"))
+		start += REMOTE_BATCH_SECS;
+	left = total;
+	floor_est = informed ? total / ((double)GRAIN * parallel) : 0;
+	if (floor_est < STARTUPS * start)
+		floor_est = STARTUPS * start;
+	/* but never so large that a sandbox is left without work */
+	if (floor_est > total / parallel)
+		floor_est = total / parallel;
+	while (head < nin) {
+		double target = left / ((double)(informed ? GUIDE : GUIDE_NONE) * parallel);
+		size_t *link = &head;
+		struct batch *b;
+		double weight = 0;
+
+		if (target < floor_est)
+			target = floor_est;
+		if (parallel == 1)	/* nothing to balance: one runner start-up */
+			target = total;
+		if (bins_open(bs, group)) {
+			free(next);
 			return OFFLOAD_ENOMEM;
-		best = bs->nr - 1;
+		}
+		b = &bs->b[bs->nr - 1];
+		while (*link < nin) {
+			size_t i = *link, bytes = strlen(tests->ids[in[i].test]) + 1;
+
+			if (bin_has(bs, bs->nr - 1, in[i].test)) {
+				link = &next[i];
+				continue;
+			}
+			if (b->nr && b->id_bytes + bytes > id_cap)
+				break;
+			if (bin_add(bs, bs->nr - 1, &in[i], bytes)) {
+				free(next);
+				return OFFLOAD_ENOMEM;
+			}
+			*link = next[i];
+			weight += in[i].est + TEST_SECS;
+			if (weight >= target)
+				break;
+		}
+		left -= weight;
 	}
-	return bin_add(bs, best, in, bytes);
+	free(next);
+	return 0;
 }
 
 static int cmp_batch_est(const void *pa, const void *pb)
@@ -164,7 +224,7 @@ int sched_plan(struct plan *plan, const struct offload_config *cfg,
 
 	for (size_t g = 0; g < cfg->groups_nr; g++) {
 		const struct offload_group *grp = &cfg->groups[g];
-		size_t copies = (size_t)grp->retry_count + 1, nin = 0, nbins;
+		size_t copies = (size_t)grp->retry_count + 1, nin = 0;
 		double known = 0;
 		size_t known_nr = 0;
 		double fallback;
@@ -197,7 +257,7 @@ int sched_plan(struct plan *plan, const struct offload_config *cfg,
 					durations[i] : fallback;
 				nin++;
 			}
-		if (by_history)
+		if (known_nr)
 			qsort(in, nin, sizeof(*in), cmp_inst);
 
 		bs.first = bs.nr;
@@ -207,27 +267,17 @@ int sched_plan(struct plan *plan, const struct offload_config *cfg,
 		if (!bs.where)
 			goto out;
 		memset(bs.where, 0xff, tests->nr * copies * sizeof(*bs.where));
-		nbins = grp->schedule_individual ? 0 : parallel;
-		if (nbins && nbins < copies)
-			nbins = copies;
-		if (nbins > nin)
-			nbins = nin;
-		for (size_t k = 0; k < nbins; k++)
-			if (bins_open(&bs, g))
+		if (!grp->schedule_individual) {
+			if (guided(&bs, cfg, tests, in, nin, known_nr > 0,
+				   parallel, id_cap))
 				goto out;
-		for (size_t k = 0; k < nin; k++) {
-			size_t bytes = strlen(tests->ids[in[k].test]) + 1;
-
-			if (grp->schedule_individual) {
-				if (bins_open(&bs, g) ||
-				    batch_add(&bs.b[bs.nr - 1], in[k].test, in[k].est, bytes))
-					goto out;
-				continue;
-			}
-			if (place(&bs, &in[k], bytes, id_cap,
-				  by_history ? (size_t)-1 : k % nbins))
-				goto out;
+			continue;
 		}
+		for (size_t k = 0; k < nin; k++)
+			if (bins_open(&bs, g) ||
+			    batch_add(&bs.b[bs.nr - 1], in[k].test, in[k].est,
+				      strlen(tests->ids[in[k].test]) + 1))
+				goto out;
 	}
 	/* Drop bins left empty (possible when a group is smaller than parallel
 	 * is already avoided above; keep the check cheap and safe). */
@@ -244,9 +294,9 @@ int sched_plan(struct plan *plan, const struct offload_config *cfg,
 	}
 	for (size_t i = 0; i < bs.nr; i++)
 		bs.b[i].no = (unsigned)i + 1;
-	/* Longest batches first, so the tail is made of short ones. */
-	if (by_history)
-		qsort(bs.b, bs.nr, sizeof(*bs.b), cmp_batch_est);
+	/* Longest batches first, so the tail is made of short ones (every
+	 * group's batches shrink; this interleaves the groups). */
+	qsort(bs.b, bs.nr, sizeof(*bs.b), cmp_batch_est);
 	plan->batches = bs.b;
 	plan->nr = bs.nr;
 	plan->by_history = by_history;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* scheduler.h - expansion of retries into instances, batching policy (LPT or
- * round-robin) and the shared batch queue (scheduler.c). */
+/* scheduler.h - expansion of retries into instances, batching policy
+ * (guided batches, longest first with history) and the shared batch queue
+ * (scheduler.c). */
 #ifndef OFFLOAD_SCHEDULER_H
 #define OFFLOAD_SCHEDULER_H
 #include <pthread.h>
@@ -20,18 +21,20 @@ struct batch {
 struct plan {
 	struct batch *batches;    /* owned; in the order to run them */
 	size_t nr;
-	int by_history;           /* LPT from durations, else round-robin */
+	int by_history;           /* longest first from durations, else in
+				     discovery order */
 };
 
 /*
- * Expand every test into retry_count + 1 instances and pack them into
- * batches: per group, max(parallel, retry_count + 1) bins (one per test
- * instance for schedule_individual groups).  With any known duration
- * (durations[i] >= 0), LPT: longest first into the least-loaded bin;
- * unknown tests estimated at the group's mean of known ones, else
- * default_secs.  Without: round-robin.  Two instances of one test never
- * share a batch; a batch's ids stay under `id_cap` bytes (a bin that would
- * overflow is split).  `durations` may be NULL.
+ * Expand every test into retry_count + 1 instances and cut them into
+ * batches (scheduler.c's guided(): large first, shrinking, every sandbox
+ * busy from the start; one batch per instance for schedule_individual
+ * groups), queued longest first.  A group with any known duration
+ * (durations[i] >= 0) is taken longest first, its unknown tests
+ * estimated at the group's mean of known ones; a group without, in
+ * discovery order at default_duration_secs each.  Two instances of one
+ * test never share a batch; a batch's ids stay under `id_cap` bytes.
+ * `durations` may be NULL.
  */
 int sched_plan(struct plan *plan, const struct offload_config *cfg,
 	       const struct offload_test_list *tests, const double *durations,

@@ -220,7 +220,7 @@ static void test_malformed_file(void **state)
 	snprintf(want, sizeof(want), "history '%s' unreadable: junit '%s' line 1: ",
 		 p, p);
 	assert_int_equal(strncmp(warning, want, strlen(want)), 0);
-	assert_non_null(strstr(warning, "; scheduling round-robin"));
+	assert_non_null(strstr(warning, "; scheduling in discovery order"));
 	free(warning);
 
 	/* An empty file (a crashed earlier run) is the same. */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test-scheduler.c - unit tests for scheduler.c: expanding retries into
- * instances, packing them into batches (LPT with history, round-robin
- * without), the ID byte cap, and the batch queue the workers share.
+ * instances, cutting them into guided batches (longest first with
+ * history, discovery order without), the ID byte cap, the makespan when
+ * workers pull the batches, and the batch queue the workers share.
  *
  * The plan tests check invariants a user relies on over many shapes rather
  * than one layout: R retries give R+1 instances of every test, never two in
@@ -10,6 +11,7 @@
  * there is enough of it.  A checker returns the first broken invariant as
  * text, so a failure names the shape and the rule.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -181,7 +183,7 @@ static const char *check_plan(const struct plan *p, const struct fix *f,
 				  bt->no, bt->est, est);
 			goto out;
 		}
-		if (p->by_history && b && bt->est > p->batches[b - 1].est) {
+		if (b && bt->est > p->batches[b - 1].est) {
 			ret = bad("batch at %zu (est %g) after a shorter one (%g)",
 				  b, bt->est, p->batches[b - 1].est);
 			goto out;
@@ -251,32 +253,21 @@ static void test_plan_invariants_exhaustive(void **state)
 			w = bad("by_history %d with%s known durations",
 				p.by_history, known ? "" : " no");
 		/*
-		 * Every sandbox gets work when there is enough: per group,
-		 * max(parallel, R+1) batches, or one per instance when there
-		 * are fewer instances than that.
+		 * Every sandbox gets work when there is enough: per group, at
+		 * least min(instances, parallel) batches and R+1 (one per
+		 * copy); with one sandbox, no more than that (one runner
+		 * start-up per copy).
 		 */
-		if (!w) {
-			size_t want = 0;
+		for (size_t g = 0; !w && g < ng; g++) {
+			size_t inst = (n / ng + (g < n % ng)) * (r + 1), nb = 0;
+			size_t least = inst < par ? inst : par;
 
-			for (size_t g = 0; g < ng; g++) {
-				size_t inst = (n / ng + (g < n % ng)) * (r + 1);
-				size_t bins = par > r + 1 ? par : r + 1;
-
-				want += inst < bins ? inst : bins;
-			}
-			if (p.nr != want)
-				w = bad("%zu batches, want %zu", p.nr, want);
-		}
-		/* Round-robin spreads a single group evenly. */
-		if (!w && !known && ng == 1 && r == 0 && p.nr) {
-			size_t lo = SIZE_MAX, hi = 0;
-
-			for (size_t b = 0; b < p.nr; b++) {
-				lo = p.batches[b].nr < lo ? p.batches[b].nr : lo;
-				hi = p.batches[b].nr > hi ? p.batches[b].nr : hi;
-			}
-			if (hi - lo > 1)
-				w = bad("round-robin sizes from %zu to %zu", lo, hi);
+			if (inst && least < r + 1)
+				least = r + 1;
+			for (size_t b = 0; b < p.nr; b++)
+				nb += p.batches[b].group == g;
+			if (nb < least || nb > inst || (par == 1 && inst && nb != r + 1))
+				w = bad("group %zu: %zu batches for %zu instances", g, nb, inst);
 		}
 		if (w)
 			fail_msg("tests=%zu parallel=%u retry=%u durations=%d groups=%zu: %s",
@@ -331,6 +322,117 @@ static void test_plan_serial_with_retries(void **state)
 	fix_release(&f);
 }
 
+/*
+ * The makespan of `plan` when `k` workers take its batches in order, each
+ * the next one as soon as it is free, every batch taking its estimate.
+ */
+static double simulate(const struct plan *p, unsigned k)
+{
+	double free_at[64] = { 0 }, end = 0;
+
+	assert_true(k <= 64);
+	for (size_t b = 0; b < p->nr; b++) {
+		unsigned w = 0;
+
+		for (unsigned i = 1; i < k; i++)
+			if (free_at[i] < free_at[w])
+				w = i;
+		free_at[w] += p->batches[b].est;
+		if (free_at[w] > end)
+			end = free_at[w];
+	}
+	return end;
+}
+
+/* simulate() with the tests' true durations instead of the estimates. */
+static double simulate_true(const struct plan *p, unsigned k, const double *truth)
+{
+	double free_at[64] = { 0 }, end = 0;
+
+	assert_true(k <= 64);
+	for (size_t b = 0; b < p->nr; b++) {
+		unsigned w = 0;
+
+		for (unsigned i = 1; i < k; i++)
+			if (free_at[i] < free_at[w])
+				w = i;
+		for (size_t i = 0; i < p->batches[b].nr; i++)
+			free_at[w] += truth[p->batches[b].tests[i]];
+		if (free_at[w] > end)
+			end = free_at[w];
+	}
+	return end;
+}
+
+/*
+ * The planner's own part of issue 10's targets, on a heavy-tailed suite
+ * (200 tests, 40 s, longest 3.6 s; LB = 20 s on 2 sandboxes) in three
+ * discovery orders (as drawn, longest last, longest first): makespan /
+ * LB when workers pull batches as they free up and tests take their true
+ * time, with exact history (<= 1.02), history off by up to +-50 %
+ * (<= 1.05) and none (<= 1.06).  Start-up and transport are not
+ * modelled: tests/bench measures those.
+ */
+static void test_plan_heavy_tail(void **state)
+{
+	enum { N = 200 };
+	double truth[N], noisy[N], none[N], sum = 0, max = 0, lb;
+	unsigned long long x = 42;
+
+	for (size_t i = 0; i < N; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		double u = (double)((x >> 11) + 1) / 9007199254740993.0;
+
+		truth[i] = 0.05 * pow(u, -0.9);
+		sum += truth[i];
+	}
+	for (size_t i = 0; i < N; i++) {
+		truth[i] *= 40 / sum;
+		if (truth[i] > 3.6)
+			truth[i] = 3.6;
+	}
+	for (int order = 0; order < 3; order++) {
+		struct fix f;
+		struct offload_error err = { 0 };
+		double ratio[3];
+
+		/* order 1: ascending (longest last); 2: descending */
+		for (size_t i = 0; order && i < N; i++)
+			for (size_t j = i + 1; j < N; j++)
+				if (order == 1 ? truth[j] < truth[i] : truth[j] > truth[i]) {
+					double t = truth[i];
+
+					truth[i] = truth[j];
+					truth[j] = t;
+				}
+		sum = max = 0;
+		for (size_t i = 0; i < N; i++) {
+			sum += truth[i];
+			max = truth[i] > max ? truth[i] : max;
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			noisy[i] = truth[i] * (0.5 + (double)(x >> 11) / 9007199254740992.0);
+			none[i] = -1;
+		}
+		lb = sum / 2 > max ? sum / 2 : max;
+		fix_init(&f, N, 1, 0, 8);
+		for (int h = 0; h < 3; h++) {
+			struct plan p;
+
+			assert_int_equal(sched_plan(&p, &f.cfg, &f.list,
+						    h == 0 ? truth : h == 1 ? noisy : none,
+						    2, SIZE_MAX, &err), 0);
+			ratio[h] = simulate_true(&p, 2, truth) / lb;
+			plan_release(&p);
+		}
+		print_message("order %d: exact %.3f, +-50%% %.3f, none %.3f\n",
+			      order, ratio[0], ratio[1], ratio[2]);
+		assert_true(ratio[0] <= 1.02);
+		assert_true(ratio[1] <= 1.05);
+		assert_true(ratio[2] <= 1.06);
+		fix_release(&f);
+	}
+}
+
 /* LPT: {8..1} on 3 sandboxes.  The optimum is 12; LPT's guarantee is
  * (4/3 - 1/(3m)) * optimum = 14.67, which round-robin (15) would miss. */
 static void test_plan_lpt(void **state)
@@ -351,15 +453,11 @@ static void test_plan_lpt(void **state)
 	if (w)
 		fail_msg("%s", w);
 	assert_int_equal(p.by_history, 1);
-	assert_int_equal(p.nr, 3);
-	for (size_t b = 0; b < p.nr; b++) {
+	for (size_t b = 0; b < p.nr; b++)
 		total += p.batches[b].est;
-		if (p.batches[b].est > max)
-			max = p.batches[b].est;
-		if (b)  /* longest first */
-			assert_true(p.batches[b].est <= p.batches[b - 1].est);
-	}
 	assert_true(absdiff(total, 36) < 1e-9);
+	/* workers taking the next batch as they free up */
+	max = simulate(&p, 3);
 	assert_true(max >= 12);
 	assert_true(max <= 12 * (4.0 / 3 - 1.0 / 9) + 1e-9);
 	plan_release(&p);
@@ -426,8 +524,8 @@ static void test_plan_unknown_group_gets_default(void **state)
 	fix_release(&f);
 }
 
-/* No history at all (NULL or every duration unknown): round-robin. */
-static void test_plan_no_history_round_robin(void **state)
+/* No history at all (NULL or every duration unknown): discovery order, every sandbox busy, shrinking batches. */
+static void test_plan_no_history_guided(void **state)
 {
 	struct fix f;
 	struct plan p;
@@ -436,7 +534,7 @@ static void test_plan_no_history_round_robin(void **state)
 	fix_init(&f, 10, 1, 0, 4);
 	assert_int_equal(sched_plan(&p, &f.cfg, &f.list, NULL, 4, SIZE_MAX, &err), 0);
 	assert_int_equal(p.by_history, 0);
-	assert_int_equal(p.nr, 4);
+	assert_true(p.nr >= 4);
 	plan_release(&p);
 
 	f.dur = malloc(10 * sizeof(double));
@@ -445,9 +543,10 @@ static void test_plan_no_history_round_robin(void **state)
 		f.dur[i] = -1;
 	assert_int_equal(sched_plan(&p, &f.cfg, &f.list, f.dur, 4, SIZE_MAX, &err), 0);
 	assert_int_equal(p.by_history, 0);
-	assert_int_equal(p.nr, 4);
-	for (size_t b = 0; b < p.nr; b++)
-		assert_true(p.batches[b].nr == 2 || p.batches[b].nr == 3);
+	/* 4 sandboxes start at once, and the batches shrink */
+	assert_true(p.nr >= 4);
+	for (size_t b = 1; b < p.nr; b++)
+		assert_true(p.batches[b].nr <= p.batches[b - 1].nr);
 	plan_release(&p);
 	fix_release(&f);
 }
@@ -479,7 +578,7 @@ static void test_plan_zero_durations_spread(void **state)
 	fix_init(&f, 6, 1, 0, 4);
 	assert_int_equal(sched_plan(&p, &f.cfg, &f.list, dur, 4, SIZE_MAX, &err), 0);
 	assert_int_equal(p.by_history, 1);
-	assert_int_equal(p.nr, 4);
+	assert_true(p.nr >= 4);
 	for (size_t b = 0; b < p.nr; b++)
 		assert_true(p.batches[b].nr <= 2);
 	plan_release(&p);
@@ -708,9 +807,10 @@ int main(void)
 		cmocka_unit_test(test_plan_invariants_with_cap),
 		cmocka_unit_test(test_plan_serial_with_retries),
 		cmocka_unit_test(test_plan_lpt),
+		cmocka_unit_test(test_plan_heavy_tail),
 		cmocka_unit_test(test_plan_unknown_gets_group_mean),
 		cmocka_unit_test(test_plan_unknown_group_gets_default),
-		cmocka_unit_test(test_plan_no_history_round_robin),
+		cmocka_unit_test(test_plan_no_history_guided),
 		cmocka_unit_test(test_plan_fewer_tests_than_parallel),
 		cmocka_unit_test(test_plan_zero_durations_spread),
 		cmocka_unit_test(test_plan_schedule_individual),
