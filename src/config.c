@@ -1700,8 +1700,17 @@ int offload_config_dump(const struct offload_config *cfg, FILE *out)
 	return 0;
 }
 
+/* The docs `make install` installs (Makefile DOCDIR), named in the
+ * starter file: it must point at something a user of the installed
+ * command has (t0080 checks it). */
+#ifndef OFFLOAD_DOCDIR_DEFAULT
+#define OFFLOAD_DOCDIR_DEFAULT "/usr/local/share/doc/offload"
+#endif
+
 static const char template_head[] =
-	"# offload.ini - settings for `offload run`; docs/config.md has every key.\n"
+	"# offload.ini - settings for `offload run`.  Every key is described in\n"
+	"# `man 5 offload.ini`, and at length in\n"
+	"# " OFFLOAD_DOCDIR_DEFAULT "/config.md (docs/ in the source).\n"
 	"#\n"
 	"# Lines starting with '#' or ';' are comments.  Values are literal: a ';'\n"
 	"# inside a value belongs to it.  ${VAR} and ${VAR:-default} expand\n"
