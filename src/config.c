@@ -1627,6 +1627,26 @@ static const char *bool_str(int b)
 	return b ? "true" : "false";
 }
 
+/*
+ * For the dump: OWN_KEY when `fw` reads key `name`, else the default
+ * finish_framework gives it (the first other framework's), or NULL.
+ */
+static const char OWN_KEY[] = "";
+
+static const char *other_framework_default(const struct framework_ops *fw,
+					   const char *name)
+{
+	for (const struct framework_key *k = fw->keys; k->name; k++)
+		if (!strcmp(k->name, name))
+			return OWN_KEY;
+	for (size_t f = 0; framework_registry[f]; f++)
+		for (const struct framework_key *k = framework_registry[f]->keys;
+		     k->name; k++)
+			if (!strcmp(k->name, name) && k->def)
+				return k->def;
+	return NULL;
+}
+
 int offload_config_dump(const struct offload_config *cfg, FILE *out)
 {
 	size_t i;
@@ -1664,11 +1684,16 @@ int offload_config_dump(const struct offload_config *cfg, FILE *out)
 
 	fputs("\n[framework]\n", out);
 	fprintf(out, "type = %s\n", cfg->framework->name);
-	/* Every framework key that is set; empty ones are left out. */
+	/* The chosen framework's keys that are set; empty ones are left
+	 * out.  Another framework's key is not read: it is written only
+	 * when the file set it to something else than the default it gets
+	 * anyway (finish_framework), so that the dump loads to the same
+	 * settings without showing, say, pytest's `command` for exec. */
 	for (const struct keydef *k = framework_keys() + 1; k->name && !r; k++) {
 		const char *v = *(char *const *)((const char *)cfg + k->off);
+		const char *def = other_framework_default(cfg->framework, k->name);
 
-		if (v && *v)
+		if (v && *v && (def == OWN_KEY || !def || strcmp(v, def)))
 			r = put_str(out, k->name, v);
 	}
 

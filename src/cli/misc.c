@@ -145,7 +145,7 @@ int cmd_validate(int argc, char **argv)
 		case 'h':
 			puts("usage: offload validate [-c FILE]\n"
 			     "  check the configuration; print the effective settings\n"
-			     "  (of [framework], only the chosen framework's keys)\n"
+			     "  ([framework]: the chosen framework's keys, and any other the file sets)\n"
 			     "  -c, --config FILE    configuration file (default: offload.ini)\n"
 			     "  -h, --help           this text");
 			return 0;
