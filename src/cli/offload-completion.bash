@@ -38,11 +38,17 @@ _offload_option_table()
 {
 	_offload_help "$1" | awk '
 	function arg(w) { return w ~ /^[A-Z][A-Z]*$/ || w ~ /^[a-z]+\|/ ? w : "" }
+	# an option seen twice keeps the more telling argument: values over
+	# a placeholder over nothing
+	function add(o, a) {
+		if (!(o in opt) || (a ~ /\|/ && opt[o] !~ /\|/) || (opt[o] == "" && a != ""))
+			opt[o] = a
+	}
 	/^usage:/ {
 		n = split($0, w, /[][ ]+/)
 		for (i = 1; i <= n; i++)
 			if (w[i] ~ /^--?[A-Za-z]/)
-				print w[i], arg(w[i + 1])
+				add(w[i], arg(w[i + 1]))
 		next
 	}
 	/^ +-/ {
@@ -55,9 +61,15 @@ _offload_option_table()
 			sub(/,$/, "", name[nn])
 			if (w[i] !~ /,$/) { i++; break }
 		}
+		a = arg(w[i])
+		# -f, --framework NAME with --framework a|b in the usage line
 		for (k = 1; k <= nn; k++)
-			print name[k], arg(w[i])
-	}' | sort -u -k1,1
+			if (opt[name[k]] ~ /\|/)
+				a = opt[name[k]]
+		for (k = 1; k <= nn; k++)
+			add(name[k], a)
+	}
+	END { for (o in opt) print o, opt[o] }' | sort
 }
 
 _offload_options()
@@ -108,7 +120,14 @@ _offload()
 			return 0 ;;
 		GROUP|NAME)
 			if [[ $prev == -g || $prev == --group ]]; then
-				COMPREPLY=($(compgen -W "$(sed -n 's/^\[group\.\([^]]*\)\].*/\1/p' offload.ini 2>/dev/null)" -- "$cur"))
+				# the groups of the configuration named by -c, if any
+				local cfg=offload.ini j
+				for ((j = i + 1; j < COMP_CWORD - 1; j++)); do
+					case ${COMP_WORDS[j]} in
+					-c|--config) cfg=${COMP_WORDS[j + 1]} ;;
+					esac
+				done
+				COMPREPLY=($(compgen -W "$(sed -n 's/^\[group\.\([^]]*\)\].*/\1/p' "$cfg" 2>/dev/null)" -- "$cur"))
 			fi
 			return 0 ;;
 		FILE|OUT|JUNIT)

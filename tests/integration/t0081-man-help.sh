@@ -163,4 +163,9 @@ complete_words run --fail | grep -qx -e --fail-fast ||
 printf '[group.unit]\n[group.slow]\n' >offload.ini
 [ "$(complete_words run -g "" | sort | tr '\n' ' ')" = "slow unit " ] ||
 	fail "'offload run -g <TAB>' completes to '$(complete_words run -g "" | tr '\n' ' ')'"
+printf '[group.other]\n' >other.ini
+[ "$(complete_words run -c other.ini -g "")" = other ] ||
+	fail "'offload run -c other.ini -g <TAB>' completes to '$(complete_words run -c other.ini -g "" | tr '\n' ' ')'"
+[ "$(complete_words init -f "")" = "$(complete_words init --framework "")" ] ||
+	fail "'offload init -f <TAB>' completes to '$(complete_words init -f "" | tr '\n' ' ')'"
 say "man pages, help and completion agree: ok"
