@@ -72,9 +72,10 @@ all: $(LIB_A) $(LIB_SO) $(OFFLOAD) $(PLUGIN) $(O)/liboffload.pc
 
 # The installation directories compiled into the programs (where the
 # pytest plugin and the `offload` command are looked for, the docs that
-# `offload init`'s starter file names) and written into liboffload.pc.  The file changes only when they do, and what depends on
-# it is rebuilt then: `make && make install PREFIX=/opt` must not install
-# a binary or a .pc that points at /usr/local (git's GIT-CFLAGS).
+# `offload init`'s starter file names) and written into liboffload.pc.
+# The file changes only when they do, and what depends on it is rebuilt
+# then: `make && make install PREFIX=/opt` must not install a binary or a
+# .pc that points at /usr/local (git's GIT-CFLAGS).
 INSTALL_DIRS := $(O)/install-dirs
 $(INSTALL_DIRS): FORCE
 	@mkdir -p $(@D)
@@ -297,7 +298,7 @@ COMPLETION := src/cli/offload-completion.bash
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
 	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(DATADIR)/offload/pytest \
-	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+	  $(addprefix $(DESTDIR)$(MANDIR)/man,$(sort $(subst .,,$(suffix $(MAN_PAGES))))) \
 	  $(DESTDIR)$(DOCDIR) $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(OFFLOAD) $(DESTDIR)$(BINDIR)/offload
 	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/liboffload.a
@@ -307,9 +308,9 @@ install: all
 	install -m 644 include/offload.h $(DESTDIR)$(INCLUDEDIR)/offload.h
 	install -m 644 $(O)/liboffload.pc $(DESTDIR)$(PKGCONFIGDIR)/liboffload.pc
 	install -m 644 $(PLUGIN) $(DESTDIR)$(DATADIR)/offload/pytest/
-	install -m 644 docs/man/offload.1 $(DESTDIR)$(MANDIR)/man1/offload.1
-	install -m 644 docs/man/offload.ini.5 $(DESTDIR)$(MANDIR)/man5/offload.ini.5
-	install -m 644 docs/man/offload-make.7 $(DESTDIR)$(MANDIR)/man7/offload-make.7
+	for p in $(MAN_PAGES); do \
+	  install -m 644 $$p $(DESTDIR)$(MANDIR)/man$${p##*.}/ || exit; \
+	done
 	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
 	install -m 644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/offload
 
@@ -319,8 +320,7 @@ uninstall:
 	  $(DESTDIR)$(LIBDIR)/liboffload.so \
 	  $(DESTDIR)$(INCLUDEDIR)/offload.h $(DESTDIR)$(PKGCONFIGDIR)/liboffload.pc \
 	  $(DESTDIR)$(DATADIR)/offload/pytest/offload_pytest_plugin.py \
-	  $(DESTDIR)$(MANDIR)/man1/offload.1 $(DESTDIR)$(MANDIR)/man5/offload.ini.5 \
-	  $(DESTDIR)$(MANDIR)/man7/offload-make.7 \
+	  $(foreach p,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p))) \
 	  $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS))) \
 	  $(DESTDIR)$(BASHCOMPDIR)/offload
 	-rmdir $(DESTDIR)$(DATADIR)/offload/pytest $(DESTDIR)$(DATADIR)/offload $(DESTDIR)$(DOCDIR)
