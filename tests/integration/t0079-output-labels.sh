@@ -9,7 +9,18 @@
 
 # --- flaky counted as passed, [ci] lines ---------------------------------
 write_test tests/flaky flaky "$TEST_DIR/flaky.state"
-write_test tests/slow sleep 5.5 pass
+# a test that ends once offload printed a [ci] progress line (after 5 s;
+# at most 30 s): the run lasts as long as it takes, whatever the load
+cat >tests/slow <<EOF2 || die "cannot write tests/slow"
+#!/bin/sh
+i=0
+while ! grep -q '^\[ci\] [0-9]' $(sq "$ERR"); do
+	i=\$((i + 1))
+	[ "\$i" -lt 300 ] || exit 1
+	sleep 0.1
+done
+EOF2
+chmod +x tests/slow
 RETRY=1 write_exec_ini 'tests/*'
 CI=true run_offload run
 expect_rc 2 "flaky"
