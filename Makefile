@@ -8,7 +8,9 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 DATADIR ?= $(PREFIX)/share
 MANDIR ?= $(DATADIR)/man
+DOCDIR ?= $(DATADIR)/doc/offload
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 
 O ?= build
 CC ?= cc
@@ -34,6 +36,7 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
 	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -fPIC \
 	-fvisibility=hidden -pthread -Iinclude -iquote src \
 	-DOFFLOAD_DATADIR_DEFAULT='"$(DATADIR)/offload"' \
+	-DOFFLOAD_DOCDIR_DEFAULT='"$(DOCDIR)"' \
 	$(XML_CFLAGS) $(INIH_CFLAGS) $(SAN_FLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS := -pthread $(SAN_FLAGS) $(LDFLAGS)
 LIB_LIBS := $(XML_LIBS) $(INIH_LIBS) -ldl -lm
@@ -67,6 +70,22 @@ OFFLOAD := $(O)/bin/offload
 
 all: $(LIB_A) $(LIB_SO) $(OFFLOAD) $(PLUGIN) $(O)/liboffload.pc
 
+# The installation directories compiled into the programs (where the
+# pytest plugin and the `offload` command are looked for, the docs that
+# `offload init`'s starter file names) and written into liboffload.pc.
+# The file changes only when they do, and what depends on it is rebuilt
+# then: `make && make install PREFIX=/opt` must not install a binary or a
+# .pc that points at /usr/local (git's GIT-CFLAGS).
+INSTALL_DIRS := $(O)/install-dirs
+$(INSTALL_DIRS): FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' 'PREFIX=$(PREFIX)' 'BINDIR=$(BINDIR)' 'LIBDIR=$(LIBDIR)' \
+	  'INCLUDEDIR=$(INCLUDEDIR)' 'DATADIR=$(DATADIR)' 'DOCDIR=$(DOCDIR)' >$@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv -f $@.new $@; fi
+.PHONY: FORCE
+FORCE:
+$(O)/obj/src/framework.o $(O)/obj/src/config.o $(O)/obj/gmk/offload.o: $(INSTALL_DIRS)
+
 $(O)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo '  CC      $<')
@@ -96,7 +115,9 @@ $(PLUGIN): src/pytest/offload_pytest_plugin.py
 	@mkdir -p $(@D)
 	$(Q)cp $< $@
 
-$(O)/liboffload.pc: Makefile
+# For the installed library: the directories of this make's PREFIX/LIBDIR/
+# INCLUDEDIR (rebuilt when they change, see INSTALL_DIRS).
+$(O)/liboffload.pc: Makefile $(INSTALL_DIRS)
 	@mkdir -p $(@D)
 	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
 	  'Name: liboffload' 'Description: parallel test runner engine' \
@@ -145,7 +166,7 @@ $(O)/tests/helpers/%.so: tests/helpers/%.c
 
 # ---- dependencies from Debian -------------------------------------------
 DEB_PKGS := gcc g++ make pkg-config libxml2-dev libxml2-utils libinih-dev libgtest-dev \
-	libcmocka-dev python3-pytest valgrind
+	libcmocka-dev python3-pytest valgrind groff-base man-db
 deps:
 	@tests/deps.sh $(DEB_PKGS)
 
@@ -265,9 +286,20 @@ cluster-check:
 	@tests/cluster/check.sh $(CLUSTER_DIR)
 
 # ---- installation -------------------------------------------------------
+# What a package holds (tests/integration/t0080-install.sh checks it): the
+# command, the library (shared, with its links, and static), the header,
+# liboffload.pc, the Make module (gmk/gmk.mk), the pytest plugin, the man
+# pages, bash completion, and the docs that the man pages and the starter
+# configuration of `offload init` refer to.  DESTDIR only here.
+MAN_PAGES := docs/man/offload.1 docs/man/offload.ini.5 docs/man/offload-make.7
+DOCS := README.md $(sort $(wildcard docs/*.md))
+COMPLETION := src/cli/offload-completion.bash
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
-	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(DATADIR)/offload/pytest
+	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(DATADIR)/offload/pytest \
+	  $(addprefix $(DESTDIR)$(MANDIR)/man,$(sort $(subst .,,$(suffix $(MAN_PAGES))))) \
+	  $(DESTDIR)$(DOCDIR) $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(OFFLOAD) $(DESTDIR)$(BINDIR)/offload
 	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/liboffload.a
 	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/$(notdir $(LIB_SO))
@@ -276,21 +308,29 @@ install: all
 	install -m 644 include/offload.h $(DESTDIR)$(INCLUDEDIR)/offload.h
 	install -m 644 $(O)/liboffload.pc $(DESTDIR)$(PKGCONFIGDIR)/liboffload.pc
 	install -m 644 $(PLUGIN) $(DESTDIR)$(DATADIR)/offload/pytest/
+	for p in $(MAN_PAGES); do \
+	  install -m 644 $$p $(DESTDIR)$(MANDIR)/man$${p##*.}/ || exit; \
+	done
+	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	install -m 644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/offload
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/offload $(DESTDIR)$(LIBDIR)/liboffload.a \
 	  $(DESTDIR)$(LIBDIR)/$(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME) \
 	  $(DESTDIR)$(LIBDIR)/liboffload.so \
 	  $(DESTDIR)$(INCLUDEDIR)/offload.h $(DESTDIR)$(PKGCONFIGDIR)/liboffload.pc \
-	  $(DESTDIR)$(DATADIR)/offload/pytest/offload_pytest_plugin.py
-	-rmdir $(DESTDIR)$(DATADIR)/offload/pytest $(DESTDIR)$(DATADIR)/offload
+	  $(DESTDIR)$(DATADIR)/offload/pytest/offload_pytest_plugin.py \
+	  $(foreach p,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p))) \
+	  $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS))) \
+	  $(DESTDIR)$(BASHCOMPDIR)/offload
+	-rmdir $(DESTDIR)$(DATADIR)/offload/pytest $(DESTDIR)$(DATADIR)/offload $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf $(O) test-results examples/*/test-results examples/*/build
 
 help:
 	@echo 'targets: all deps check check-plain check-unit check-integration check-valgrind check-asan check-tsan check-make44 check-alloc fuzz fuzz-smoke demo bench bench-make bench-remote install uninstall clean'
-	@echo 'variables: O=DIR (build dir, default build) V=1 SANITIZE=address,undefined FUZZ_SECONDS=60 PREFIX DESTDIR'
+	@echo 'variables: O=DIR (build dir, default build) V=1 SANITIZE=address,undefined FUZZ_SECONDS=60 PREFIX DESTDIR (and BINDIR LIBDIR INCLUDEDIR DATADIR MANDIR DOCDIR PKGCONFIGDIR BASHCOMPDIR)'
 
 include gmk/gmk.mk
 include tests/fuzz/fuzz.mk

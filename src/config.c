@@ -1627,6 +1627,26 @@ static const char *bool_str(int b)
 	return b ? "true" : "false";
 }
 
+/*
+ * For the dump: OWN_KEY when `fw` reads key `name`, else the default
+ * finish_framework gives it (the first other framework's), or NULL.
+ */
+static const char OWN_KEY[] = "";
+
+static const char *other_framework_default(const struct framework_ops *fw,
+					   const char *name)
+{
+	for (const struct framework_key *k = fw->keys; k->name; k++)
+		if (!strcmp(k->name, name))
+			return OWN_KEY;
+	for (size_t f = 0; framework_registry[f]; f++)
+		for (const struct framework_key *k = framework_registry[f]->keys;
+		     k->name; k++)
+			if (!strcmp(k->name, name) && k->def)
+				return k->def;
+	return NULL;
+}
+
 int offload_config_dump(const struct offload_config *cfg, FILE *out)
 {
 	size_t i;
@@ -1664,11 +1684,16 @@ int offload_config_dump(const struct offload_config *cfg, FILE *out)
 
 	fputs("\n[framework]\n", out);
 	fprintf(out, "type = %s\n", cfg->framework->name);
-	/* Every framework key that is set; empty ones are left out. */
+	/* The chosen framework's keys that are set; empty ones are left
+	 * out.  Another framework's key is not read: it is written only
+	 * when the file set it to something else than the default it gets
+	 * anyway (finish_framework), so that the dump loads to the same
+	 * settings without showing, say, pytest's `command` for exec. */
 	for (const struct keydef *k = framework_keys() + 1; k->name && !r; k++) {
 		const char *v = *(char *const *)((const char *)cfg + k->off);
+		const char *def = other_framework_default(cfg->framework, k->name);
 
-		if (v && *v)
+		if (v && *v && (def == OWN_KEY || !def || strcmp(v, def)))
 			r = put_str(out, k->name, v);
 	}
 
@@ -1700,8 +1725,17 @@ int offload_config_dump(const struct offload_config *cfg, FILE *out)
 	return 0;
 }
 
+/* The docs `make install` installs (Makefile DOCDIR), named in the
+ * starter file: it must point at something a user of the installed
+ * command has (t0080 checks it). */
+#ifndef OFFLOAD_DOCDIR_DEFAULT
+#define OFFLOAD_DOCDIR_DEFAULT "/usr/local/share/doc/offload"
+#endif
+
 static const char template_head[] =
-	"# offload.ini - settings for `offload run`; docs/config.md has every key.\n"
+	"# offload.ini - settings for `offload run`.  Every key is described in\n"
+	"# `man 5 offload.ini`, and at length in\n"
+	"# " OFFLOAD_DOCDIR_DEFAULT "/config.md (docs/ in the source).\n"
 	"#\n"
 	"# Lines starting with '#' or ';' are comments.  Values are literal: a ';'\n"
 	"# inside a value belongs to it.  ${VAR} and ${VAR:-default} expand\n"

@@ -79,8 +79,13 @@ int cmd_collect(int argc, char **argv)
 		case 'f': format = optarg; break;
 		case 'h':
 			puts("usage: offload collect [-c FILE] [-g GROUP] [--format text|json]\n"
-			     "  text: one ID per line, control bytes shown as \\xNN\n"
-			     "  json: [{\"id\": ..., \"group\": ...}], exact");
+			     "  list the tests that would run\n"
+			     "  -c, --config FILE    configuration file (default: offload.ini)\n"
+			     "  -g, --group GROUP    only this group's tests\n"
+			     "      --format text|json\n"
+			     "                       text: one ID per line, control bytes shown as \\xNN\n"
+			     "                       json: [{\"id\": ..., \"group\": ...}], exact\n"
+			     "  -h, --help           this text");
 			return 0;
 		default: return OFFLOAD_EXIT_USAGE;
 		}
@@ -139,7 +144,10 @@ int cmd_validate(int argc, char **argv)
 		case 'c': config = optarg; break;
 		case 'h':
 			puts("usage: offload validate [-c FILE]\n"
-			     "  check the configuration; print the effective settings");
+			     "  check the configuration; print the effective settings\n"
+			     "  ([framework]: the chosen framework's keys, and any other the file sets)\n"
+			     "  -c, --config FILE    configuration file (default: offload.ini)\n"
+			     "  -h, --help           this text");
 			return 0;
 		default: return OFFLOAD_EXIT_USAGE;
 		}
@@ -194,7 +202,10 @@ int cmd_init(int argc, char **argv)
 			fputs("usage: offload init [-c FILE] [--framework ", stdout);
 			for (size_t i = 0; offload_framework_name(i); i++)
 				printf("%s%s", i ? "|" : "", offload_framework_name(i));
-			puts("]\n  write a starter configuration; never overwrites a file");
+			puts("]\n  write a starter configuration; never overwrites a file\n"
+			     "  -c, --config FILE    where to write it (default: offload.ini)\n"
+			     "  -f, --framework NAME the framework (default: pytest)\n"
+			     "  -h, --help           this text");
 			return 0;
 		default: return OFFLOAD_EXIT_USAGE;
 		}

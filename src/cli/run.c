@@ -60,6 +60,7 @@ struct ui {
 	double last_ci;
 	int bar_shown;
 	int quiet_ticks;          /* no periodic progress lines (--make) */
+	int ci_explained;         /* the first [ci] line said what they are */
 };
 
 static const char *verdict_name(enum offload_verdict v)
@@ -94,15 +95,22 @@ static void show_progress(struct ui *ui, const struct offload_progress *p)
 		memset(bar, '#', fill);
 		memset(bar + fill, '.', 30 - fill);
 		bar[30] = '\0';
-		fprintf(stderr, "\r\033[K[%s] %3u%% %zu/%zu passed %zu failed %zu flaky %zu %5.1fs",
-			bar, pct, done, p->total, p->passed + p->flaky, p->failed,
-			p->flaky, p->elapsed);
+		/* every number with its label: "1/3 passed 1" read as
+		 * "1 of 3 passed" */
+		fprintf(stderr, "\r\033[K[%s] %3u%% %zu/%zu | passed: %zu (%zu flaky), failed: %zu | %.1fs",
+			bar, pct, done, p->total, p->passed + p->flaky, p->flaky,
+			p->failed, p->elapsed);
 		ui->bar_shown = 1;
 		return;
 	}
-	fprintf(stderr, "[ci] %u%% | passed: %zu, failed: %zu, flaky: %zu, skipped: %zu, awaiting: %zu\n",
-		pct, p->passed + p->flaky, p->failed, p->flaky, p->skipped,
-		p->awaiting);
+	if (!ui->ci_explained) {
+		fputs("[ci] offload: a progress line every 5 s (stderr is not a terminal, or CI=true)\n",
+		      stderr);
+		ui->ci_explained = 1;
+	}
+	fprintf(stderr, "[ci] %u%% of %zu tests | passed: %zu (%zu flaky), failed: %zu, skipped: %zu, awaiting: %zu\n",
+		pct, p->total, p->passed + p->flaky, p->flaky, p->failed,
+		p->skipped, p->awaiting);
 }
 
 static void on_event(const struct offload_event *ev, void *data)
@@ -192,9 +200,19 @@ static void summary(const struct offload_report *rep)
 		printf("  Stopped early by --fail-fast\n");
 	if (rep->junit_path)
 		printf("  JUnit:    %s\n", rep->junit_path);
-	printf("%zu passed, %zu failed, %zu skipped\n",
+	/* The closing line counts a flaky test as passed and a test not
+	 * run as failed, unlike the lines above: say so on it. */
+	printf("%zu passed, %zu failed, %zu skipped",
 	       rep->passed + rep->flaky, rep->failed + rep->not_run,
 	       rep->skipped);
+	if (rep->flaky && rep->not_run)
+		printf(" (passed includes %zu flaky, failed includes %zu not run)",
+		       rep->flaky, rep->not_run);
+	else if (rep->flaky)
+		printf(" (passed includes %zu flaky)", rep->flaky);
+	else if (rep->not_run)
+		printf(" (failed includes %zu not run)", rep->not_run);
+	putchar('\n');
 }
 
 static int collect_only(struct offload_run *run)

@@ -1008,6 +1008,69 @@ static void test_dump_fuzz_findings(void **state)
 	unsetenv("OFFLOAD_T_FL");
 }
 
+/*
+ * `offload validate` prints the chosen framework's keys (issue 11: an
+ * exec configuration showed pytest's `command` and custom's
+ * `test_id_format`, defaults it never reads); another framework's key
+ * only when the file sets it, so that the dump still loads to the same.
+ */
+static void test_dump_chosen_framework_only(void **state)
+{
+	char path[1200], *text;
+
+	(void)state;
+	assert_int_equal(load_text("[framework]\ntype = exec\npaths = t/*\n[group.a]\n"), 0);
+	snprintf(path, sizeof(path), "%s/dumped.ini", tmpdir);
+	text = dump_to(path);
+	assert_non_null(strstr(text, "\n[framework]\ntype = exec\npaths = t/*\n\n"));
+	free(text);
+	config_release(&cfg);
+	reload_same("[framework]\ntype = exec\npaths = t/*\nrun_args = -x\n"
+		    "command = /usr/bin/python3 -m pytest\ntest_id_format = {id}\n[group.a]\n");
+	text = dump_to(path);
+	assert_non_null(strstr(text, "\n[framework]\ntype = exec\npaths = t/*\n"
+			       "run_args = -x\ntest_id_format = {id}\n\n"));
+	free(text);
+	config_release(&cfg);
+
+	/* every framework: its template's dump has its own keys only */
+	for (size_t i = 0; offload_framework_name(i); i++) {
+		const char *name = offload_framework_name(i);
+		const struct framework_ops *fw = framework_find(name);
+		char *p;
+		FILE *f;
+
+		assert_non_null(fw);
+		snprintf(path, sizeof(path), "%s/template-%s.ini", tmpdir, name);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		assert_int_equal(offload_config_template(name, f), 0);
+		assert_int_equal(fclose(f), 0);
+		if (config_load(&cfg, path, &err))
+			fail_msg("%s template: %s", name, err.msg);
+		assert_int_equal(cfg.warnings_nr, 0);
+		snprintf(path, sizeof(path), "%s/dumped-%s.ini", tmpdir, name);
+		text = dump_to(path);
+		p = strstr(text, "\n[framework]\n");
+		assert_non_null(p);
+		for (p = strchr(p + 1, '\n') + 1; *p && *p != '\n' && *p != '[';
+		     p = strchr(p, '\n') + 1) {
+			const struct framework_key *k = fw->keys;
+			size_t n = strcspn(p, " =");
+
+			if (n == 4 && !strncmp(p, "type", 4))
+				continue;
+			while (k->name && (strlen(k->name) != n || strncmp(k->name, p, n)))
+				k++;
+			if (!k->name)
+				fail_msg("framework %s: dump has '%.*s', not one of its keys",
+					 name, (int)n, p);
+		}
+		free(text);
+		config_release(&cfg);
+	}
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag,
 			struct FTW *ftw)
 {
@@ -1230,6 +1293,7 @@ int main(void)
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_templates),
+		cmocka_unit_test(test_dump_chosen_framework_only),
 		cmocka_unit_test(test_docs_example),
 		cmocka_unit_test(test_dump_reloads),
 		cmocka_unit_test(test_dump_hostile_values),
