@@ -199,6 +199,10 @@ printf '  %-34s %8.1f s\n' "offload, tap, $P sandboxes" "$(secs "$t2" "$t3")"
 printf '  %-34s %8.1f s\n' "prove -j$P" "$(secs "$t4" "$t5")"
 echo "  prove: $(tail -n 1 prove.out)"
 echo "  offload: $(tail -n 1 offload.out), not run: ${not_run:-?}"
+if grep -q '	failed$' a.txt; then
+	echo "  failed in the reference run (first 20):"
+	grep '	failed$' a.txt | head -n 20 | sed 's/^/    /'
+fi
 if ! cmp -s a.txt b.txt; then
 	echo "glib.sh: MISMATCH (< serial reference, > offload):"
 	diff a.txt b.txt | grep '^[<>]' | head -n 50
