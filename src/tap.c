@@ -204,6 +204,11 @@ int tap_parse(const char *text, size_t len, struct tap_stream *s)
 			n = (size_t)(z - l);
 		if (n && l[n - 1] == '\r')
 			n--;
+		/* a YAML block is indented: a line that is not ends it
+		 * unterminated, and is read as TAP (a crash mid-block must
+		 * not hide the points after it) */
+		if (in_yaml && (!n || (l[0] != ' ' && l[0] != '\t')))
+			in_yaml = 0;
 		if (in_yaml) {
 			if (add_diag(s, l, n))
 				return OFFLOAD_ENOMEM;

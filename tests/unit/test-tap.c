@@ -193,6 +193,13 @@ static void test_yaml_and_comments(void **state)
 	parse("1..1\nnot ok 1\n  ---\n  message: boom\n", &s);
 	assert_non_null(strstr(s.points[0].diag, "message: boom"));
 	tap_stream_release(&s);
+
+	/* ... and a line that is not indented ends it: TAP again */
+	parse("not ok 1\n  ---\n  message: boom\nok 2\n1..2\n", &s);
+	assert_int_equal(s.nr, 2);
+	assert_int_equal(s.errors.nr, 0);
+	assert_null(strstr(s.points[0].diag, "ok 2"));
+	tap_stream_release(&s);
 }
 
 static void test_subtests_and_noise(void **state)
