@@ -246,6 +246,7 @@ int tap_parse(const char *text, size_t len, struct tap_stream *s)
 			const char *t = l + 3 + used;
 			size_t tn = n - 3 - used;
 			int valid = blank(t, tn);
+			char *why = NULL;
 
 			/* "1..0 # SKIP why": TAP::Parser's /^#\s*SKIP\S*\s+(.*)/i */
 			if (!valid && v == 0) {
@@ -261,16 +262,18 @@ int tap_parse(const char *text, size_t len, struct tap_stream *s)
 					if (word_at(t + i, tn - i, "skip")) {
 						while (i < tn && !isspace((unsigned char)t[i]))
 							i++;
-						if (!(s->skip_reason = trimmed(t + i, tn - i)))
+						if (!(why = trimmed(t + i, tn - i)))
 							return OFFLOAD_ENOMEM;
 					}
 				}
 			}
 			if (valid) {
 				if (plan_at != PLAN_NONE) {
+					free(why);
 					if (add_error(s, "more than one plan found in TAP output"))
 						return OFFLOAD_ENOMEM;
 				} else {
+					s->skip_reason = why;
 					plan_at = s->nr ? PLAN_LAST : PLAN_FIRST;
 					s->planned = (long)(v > 1000000000UL ? 1000000000UL : v);
 					s->skip_all = v == 0;

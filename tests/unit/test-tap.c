@@ -147,6 +147,12 @@ static void test_skip_all(void **state)
 	assert_string_equal(s.skip_reason, "no display here");
 	assert_int_equal(s.errors.nr, 0);
 	tap_stream_release(&s);
+	/* a second skip-all plan is an error, and the first one's reason
+	 * stays (the fuzzer found the second one's leaked) */
+	parse("1..0 # SKIP first\n1..0 # SKIP second\n", &s);
+	assert_string_equal(s.skip_reason, "first");
+	assert_true(has_error(&s, "more than one plan"));
+	tap_stream_release(&s);
 	parse("# just comments\n1..0\n", &s);
 	assert_true(s.skip_all);
 	assert_null(s.skip_reason);
