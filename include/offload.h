@@ -237,7 +237,9 @@ struct offload_result {
 };
 
 struct offload_report {
-	struct offload_result *results;     /* one per discovered test, discovery order */
+	struct offload_result *results;     /* one per discovered test, discovery order,
+					       each followed by its points, if any
+					       (a TAP script's; docs/design.md) */
 	size_t nr;
 	size_t passed, failed, flaky, skipped, not_run;
 	double secs;              /* wall time of the run */

@@ -1476,6 +1476,7 @@ void config_release(struct offload_config *cfg)
 	free(cfg->run_command);
 	free(cfg->result_file);
 	free(cfg->test_id_format);
+	free(cfg->interpreter);
 	for (i = 0; i < cfg->groups_nr; i++) {
 		free(cfg->groups[i].name);
 		free(cfg->groups[i].filters);

@@ -79,6 +79,7 @@ struct offload_config {
 	char *run_command;      /* custom */
 	char *result_file;      /* custom; NULL: {result_file} or exit status */
 	char *test_id_format;   /* custom; default "{name}" */
+	char *interpreter;      /* tap: words run before each script, or "" */
 
 	struct offload_group *groups;     /* [group.NAME], at least one */
 	size_t groups_nr;

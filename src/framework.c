@@ -93,6 +93,7 @@ const struct framework_ops *const framework_registry[] = {
 	&framework_custom,
 	&framework_gtest,
 	&framework_cargo,
+	&framework_tap,
 	NULL,
 };
 
@@ -156,10 +157,8 @@ int framework_run_batch(struct batch_exec *b, struct offload_error *err)
 void batch_exec_release(struct batch_exec *b)
 {
 	if (b->res) {
-		for (size_t i = 0; i < b->nr; i++) {
-			free(b->res[i].message);
-			free(b->res[i].output);
-		}
+		for (size_t i = 0; i < b->nr; i++)
+			outcome_release(&b->res[i]);
 		free(b->res);
 		b->res = NULL;
 	}
@@ -286,6 +285,40 @@ static int show_nuls(struct buf *b)
 nomem:
 	buf_release(&t);
 	return OFFLOAD_ENOMEM;
+}
+
+int outcome_add_point(struct test_outcome *t, const char *id,
+		      enum offload_outcome o, double secs, const char *message,
+		      const char *output)
+{
+	struct test_outcome *p;
+
+	if (t->points_nr == t->points_alloc) {
+		size_t n = t->points_alloc ? 2 * t->points_alloc : 8;
+
+		p = realloc(t->points, n * sizeof(*p));
+		if (!p)
+			return OFFLOAD_ENOMEM;
+		t->points = p;
+		t->points_alloc = n;
+	}
+	p = &t->points[t->points_nr];
+	memset(p, 0, sizeof(*p));
+	if (!(p->id = strdup(id)))
+		return OFFLOAD_ENOMEM;
+	t->points_nr++;
+	return outcome_set(p, o, secs, message, output);
+}
+
+void outcome_release(struct test_outcome *t)
+{
+	for (size_t i = 0; i < t->points_nr; i++)
+		outcome_release(&t->points[i]);
+	free(t->points);
+	free(t->message);
+	free(t->output);
+	free(t->id);
+	memset(t, 0, sizeof(*t));
 }
 
 int res_output(const struct spawn_res *res, struct buf *out)

@@ -26,6 +26,14 @@ struct test_outcome {
 	double secs;
 	char *message;            /* owned, may be NULL: short reason */
 	char *output;             /* owned, may be NULL: failure text and output, capped */
+	/* Points: results the test reported about its own parts, known only
+	 * once it ran (a TAP script's points).  Each has `id` set (the
+	 * point's full ID) and no points of its own; the run records each
+	 * as a result of its own next to the test's (docs/design.md,
+	 * "Points").  Owned, points_nr entries; NULL for most frameworks. */
+	struct test_outcome *points;
+	size_t points_nr, points_alloc;
+	char *id;                 /* owned; a point's ID, NULL otherwise */
 };
 
 /*
@@ -115,7 +123,7 @@ struct framework_ops {
 };
 
 extern const struct framework_ops framework_pytest, framework_exec,
-	framework_custom, framework_gtest, framework_cargo;
+	framework_custom, framework_gtest, framework_cargo, framework_tap;
 /* Every framework, NULL-terminated, in the order `offload init` and
  * error messages list them. */
 extern const struct framework_ops *const framework_registry[];
@@ -127,6 +135,14 @@ const struct framework_ops *framework_find(const char *name);
 int gtest_parse_list(const char *binary, const char *text,
 		     const struct offload_group *g, struct strvec *ids,
 		     struct offload_error *err);
+
+/* The IDs of the `paths` globs (space-separated) relative to the working
+ * directory, sorted per glob, that are regular files, executable unless
+ * `any_file`, and match one of the group's filters (globs) if it has
+ * any; appended to `ids` (framework_exec.c; exec and tap). */
+int paths_discover(const struct offload_config *cfg,
+		   const struct offload_group *g, int any_file,
+		   struct strvec *ids, struct offload_error *err);
 
 /* The IDs in `cargo test -- --list --format terse 2>&1` output `text`,
  * as "TARGET:NAME", appended to `ids` (framework_cargo.c). */
@@ -203,6 +219,13 @@ int cap_join(struct buf *dst, const char *const *parts, size_t n);
  * (dropped for passes).  Both copied. */
 int outcome_set(struct test_outcome *t, enum offload_outcome o, double secs,
 		const char *message, const char *output);
+/* Add point `id` to `t` (see struct test_outcome), its attempt set as
+ * outcome_set does. */
+int outcome_add_point(struct test_outcome *t, const char *id,
+		      enum offload_outcome o, double secs, const char *message,
+		      const char *output);
+/* Free `t`'s message, output, id and points (not `t`). */
+void outcome_release(struct test_outcome *t);
 /* outcome_set on every test of `b` that has no attempt yet. */
 int batch_fill(struct batch_exec *b, enum offload_outcome o, double secs,
 	       const char *message, const char *output);

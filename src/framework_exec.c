@@ -52,11 +52,12 @@ static int glob_escape(struct buf *out, const char *dir, size_t len)
 	return 0;
 }
 
-static int is_test_file(const char *path)
+static int is_test_file(const char *path, int any_file)
 {
 	struct stat st;
 
-	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
+	return !stat(path, &st) && S_ISREG(st.st_mode) &&
+		(any_file || !access(path, X_OK));
 }
 
 /* The group's filters, if any, are more globs an ID must match (fnmatch
@@ -71,7 +72,7 @@ static int wanted(const char *id, const struct strvec *filters)
 	return 0;
 }
 
-static int glob_one(const char *dir, const char *pattern,
+static int glob_one(const char *dir, const char *pattern, int any_file,
 		    const struct strvec *filters, struct strvec *ids)
 {
 	struct buf full = BUF_INIT;
@@ -97,7 +98,7 @@ static int glob_one(const char *dir, const char *pattern,
 	for (size_t i = 0; !gr && i < gl.gl_pathc; i++) {
 		const char *id = gl.gl_pathv[i] + strip;
 
-		if (strlen(gl.gl_pathv[i]) > strip && is_test_file(gl.gl_pathv[i]) &&
+		if (strlen(gl.gl_pathv[i]) > strip && is_test_file(gl.gl_pathv[i], any_file) &&
 		    wanted(id, filters) && strvec_push(ids, id)) {
 			r = OFFLOAD_ENOMEM;
 			break;
@@ -114,9 +115,9 @@ nomem:
 	return OFFLOAD_ENOMEM;
 }
 
-static int exec_discover(const struct offload_config *cfg, int cancel_fd,
-		  const struct offload_group *g, struct strvec *ids,
-		  struct offload_error *err)
+int paths_discover(const struct offload_config *cfg,
+		   const struct offload_group *g, int any_file,
+		   struct strvec *ids, struct offload_error *err)
 {
 	struct strvec patterns = STRVEC_INIT, filters = STRVEC_INIT;
 	const char *dir = cfg->provider_working_dir ? cfg->provider_working_dir : ".";
@@ -126,12 +127,20 @@ static int exec_discover(const struct offload_config *cfg, int cancel_fd,
 	if (!r)
 		r = split_blanks(g->filters ? g->filters : "", &filters);
 	for (size_t i = 0; !r && i < patterns.nr; i++)
-		r = glob_one(dir, patterns.v[i], &filters, ids);
+		r = glob_one(dir, patterns.v[i], any_file, &filters, ids);
 	if (r)
 		err_set(err, r, "out of memory");
 	strvec_clear(&patterns);
 	strvec_clear(&filters);
 	return r;
+}
+
+static int exec_discover(const struct offload_config *cfg, int cancel_fd,
+		  const struct offload_group *g, struct strvec *ids,
+		  struct offload_error *err)
+{
+	(void)cancel_fd;
+	return paths_discover(cfg, g, 0, ids, err);
 }
 
 static int canceled_now(int fd)

@@ -41,6 +41,7 @@
 #include "framework.h"
 #include "history.h"
 #include "junit.h"
+#include "points.h"
 #include "report.h"
 #include "sandbox.h"
 #include "scheduler.h"
@@ -66,6 +67,7 @@ struct tstate {
 	enum offload_verdict verdict;   /* counted in run->counts once decided */
 	struct offload_attempt *att;
 	size_t att_nr, att_alloc;
+	struct point_results points;  /* what its attempts reported of its parts */
 };
 
 struct worker {
@@ -851,7 +853,8 @@ static size_t absorb(struct offload_run *run, struct progress_state *ps,
 		}
 		if (!b->hedge)
 			ts->finished++;
-		if (add_attempt(ts, o, c->sandbox, b->no, c->host))
+		if (add_attempt(ts, o, c->sandbox, b->no, c->host) ||
+		    points_record(&ts->points, o, c->sandbox, b->no, c->host))
 			lost_result(run, "out of memory recording an attempt of test '%s'",
 				    run->tests.ids[t]);
 		if (was) {
@@ -957,14 +960,19 @@ static const char *signame(int sig)
 	return "a signal";
 }
 
+/* Each test's result, then its points' (points.h). */
 static int build_report(struct offload_run *run, struct offload_report *rep)
 {
-	rep->results = calloc(run->tests.nr + 1, sizeof(*rep->results));
+	size_t nr = run->tests.nr, j = 0;
+
+	for (size_t i = 0; run->ts && i < run->tests.nr; i++)
+		nr += run->ts[i].points.nr;
+	rep->results = calloc(nr + 1, sizeof(*rep->results));
 	if (!rep->results)
 		return OFFLOAD_ENOMEM;
-	rep->nr = run->tests.nr;
+	rep->nr = nr;
 	for (size_t i = 0; i < run->tests.nr; i++) {
-		struct offload_result *r = &rep->results[i];
+		struct offload_result *r = &rep->results[j++];
 		struct tstate *t = &run->ts[i];
 
 		r->group = run->tests.group[i];
@@ -998,6 +1006,8 @@ static int build_report(struct offload_run *run, struct offload_report *rep)
 		}
 		if (!r->id)
 			return OFFLOAD_ENOMEM;
+		j += t->points.nr;
+		points_move(&t->points, r + 1, r->group);
 	}
 	report_count(rep);
 	return 0;
@@ -1258,6 +1268,7 @@ void offload_run_free(struct offload_run *run)
 				free(run->ts[i].att[k].output);
 			}
 			free(run->ts[i].att);
+			points_release(&run->ts[i].points);
 		}
 	free(run->ts);
 	for (size_t i = 0; run->comps && run->ids && i < run->plan.nr; i++) {
