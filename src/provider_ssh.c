@@ -8,8 +8,9 @@
  * session (about 10 ms instead of 150-300 ms).  The working directory is
  * packed once and unpacked once per host into
  * REMOTE_DIR/offload-RUN/ws; each sandbox is a copy of it made on the
- * host (cp -a), REMOTE_DIR/offload-RUN/sbx-N, and the sandbox ID is that
- * path.  Sandbox N runs on host (N + k) mod the number of hosts, k drawn
+ * host (cp -a) by the sandbox's first batch, REMOTE_DIR/offload-RUN/sbx-N,
+ * and the sandbox ID is that path (create only checks that the
+ * workspace reached the host: no round trip).  Sandbox N runs on host (N + k) mod the number of hosts, k drawn
  * per run.  The run's end kills whatever still runs under
  * REMOTE_DIR/offload-RUN on every host and removes it, sandboxes
  * included (stop_destroys); destroy only removes a sandbox retired
@@ -83,24 +84,31 @@ int ssh_templates(const struct offload_config *cfg, const struct strvec *hosts,
 	/* pack once, unpack once per host, all hosts at once */
 	/* a host the workspace cannot reach is no failure here: its
 	 * sandboxes fail to be created, and the other hosts run the tests */
+	/* the hosts it reached are listed here, for create */
 	t->prepare = fmt(
 		"run={run_id}; tar=/tmp/.offload-ssh-$run.tar; "
+		"ok=/tmp/.offload-ssh-$run.hosts; : >\"$ok\" || exit 1; "
 		"trap 'rm -f \"$tar\"' EXIT; "
 		"tar%s -cf \"$tar\" . || exit 1; pids=; "
 		"for h in%s; do "
-		"%s -o ControlMaster=no \"$h\" \"mkdir -p %s/offload-$run/ws && "
-		"tar -C %s/offload-$run/ws -xf -\" <\"$tar\" & pids=\"$pids $!\"; "
-		"done; ok=0; for p in $pids; do wait $p && ok=$((ok + 1)); done; "
-		"[ $ok -gt 0 ] || { echo 'the workspace reached no host' >&2; exit 1; }; "
+		"{ %s -o ControlMaster=no \"$h\" \"mkdir -p %s/offload-$run/ws && "
+		"tar -C %s/offload-$run/ws -xf -\" <\"$tar\" && "
+		"printf '%%s\\n' \"$h\" >>\"$ok\"; } & pids=\"$pids $!\"; "
+		"done; for p in $pids; do wait $p; done; "
+		"[ -s \"$ok\" ] || { echo 'the workspace reached no host' >&2; exit 1; }; "
 		"echo %s/offload-$run",
 		excl.buf, qhosts.buf, ssh.buf, rd, rd, rd);
+	/* a sandbox is a copy of the host's workspace, made by its first
+	 * batch (exec below): creating one costs no round trip, only a
+	 * look at whether the workspace reached its host */
 	t->create = fmt(
-		"run={run_id}; i={index}; %s -o ControlMaster=no {host} "
-		"\"set -e; d=%s/offload-$run/sbx-$i; rm -rf \\\"\\$d\\\"; "
-		"cp -a %s/offload-$run/ws \\\"\\$d\\\"; echo \\\"\\$d\\\"\"",
-		ssh.buf, rd, rd);
+		"run={run_id}; grep -qxF {host} /tmp/.offload-ssh-$run.hosts || "
+		"{ echo \"the workspace did not reach host \"{host} >&2; exit 1; }; "
+		"echo %s/offload-$run/sbx-{index}", rd);
 	t->sandbox_dir = strdup("{sandbox_id}");
-	t->exec = fmt("%s -o ControlMaster=no {host} {command}", ssh.buf);
+	t->exec = fmt("d={sandbox_id}; %s -o ControlMaster=no {host} "
+		      "\"[ -d $d ] || cp -a ${d%%/*}/ws $d || exit 125;\" {command}",
+		      ssh.buf);
 	t->download = fmt(
 		"%s -o ControlMaster=no {host} {pack} >{dest}/.offload.tar && "
 		"tar -C {dest} -xf {dest}/.offload.tar && rm -f {dest}/.offload.tar",
@@ -118,7 +126,8 @@ int ssh_templates(const struct offload_config *cfg, const struct strvec *hosts,
 		"\"find /proc/[0-9]*/cwd -maxdepth 0 -lname '%s/offload-$run/*' "
 		"2>/dev/null | while read p; do p=\\${p#/proc/}; "
 		"kill -9 \\${p%%/cwd} 2>/dev/null; done; "
-		"rm -rf %s/offload-$run\" & done; wait",
+		"rm -rf %s/offload-$run\" & done; wait; "
+		"rm -f /tmp/.offload-ssh-$run.hosts",
 		qhosts.buf, ssh.buf, rd, rd);
 	if (!t->session || !t->session_ready || !t->prepare || !t->create ||
 	    !t->sandbox_dir || !t->exec || !t->download || !t->destroy || !t->stop)
