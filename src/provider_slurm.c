@@ -7,10 +7,12 @@
  * are job steps in it (`srun --jobid=ID --overlap`).  The working
  * directory is packed once, here, and reaches each node through the
  * standard input of the sandbox's first batch step, so no shared
- * filesystem is assumed and no step is spent on it alone.  Destroy removes
- * the directory and cancels the allocation; the run's end cancels every
- * allocation named after the run, in case one was granted while its
- * create step was being killed.
+ * filesystem is assumed and no step is spent on it alone.  The run's end
+ * removes the run's directories with one step per node (in one of the
+ * allocations there) and cancels every allocation named after the run,
+ * also one granted while its create step was being killed; destroy,
+ * which removes one directory and cancels one allocation, only runs for
+ * a sandbox retired mid-run.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -58,13 +60,13 @@ int slurm_templates(const struct offload_config *cfg,
 		     "echo \"$id\"", salloc.buf))
 		goto nomem;
 	t->create = buf_detach(&b);
-	t->sandbox_dir = strdup("/var/tmp/offload-{sandbox_id}");
+	t->sandbox_dir = strdup("/var/tmp/offload-{run_id}-{sandbox_id}");
 	/* the first batch of a sandbox brings the workspace on its standard
 	 * input and unpacks it (W.ok once complete), later ones read
 	 * nothing: one step per batch; a marker file here says which */
-	if (buf_addf(&b, "id={sandbox_id}; m=/tmp/.offload-slurm-{run_id}.$id; "
+	if (buf_addf(&b, "run={run_id}; id={sandbox_id}; m=/tmp/.offload-slurm-$run.$id; "
 		     "if [ -e \"$m\" ]; then i=/dev/null; else i={image_id}; : >\"$m\"; fi; "
-		     "%s sh -c \"W=/var/tmp/offload-$id; "
+		     "%s sh -c \"W=/var/tmp/offload-$run-$id; "
 		     "if [ ! -e \\$W.ok ]; then rm -rf \\$W && mkdir -p \\$W && "
 		     "tar -C \\$W -xf - && : >\\$W.ok || exit 125; fi; "
 		     "exec sh -c \\\"\\$0\\\"\" {command} <\"$i\"", srun))
@@ -75,12 +77,27 @@ int slurm_templates(const struct offload_config *cfg,
 		     "rm -f {dest}/.offload.tar", srun))
 		goto nomem;
 	t->download = buf_detach(&b);
-	if (buf_addf(&b, "%s rm -rf /var/tmp/offload-{sandbox_id} "
-		     "/var/tmp/offload-{sandbox_id}.ok; scancel {sandbox_id}", srun))
+	/* only for a sandbox retired mid-run: the run's end (stop) removes
+	 * the others' directories with one step per node, in one of the
+	 * allocations still there, and then cancels them all */
+	if (buf_addf(&b, "run={run_id}; id={sandbox_id}; "
+		     "%s rm -rf /var/tmp/offload-$run-$id /var/tmp/offload-$run-$id.ok; "
+		     "scancel {sandbox_id}", srun))
 		goto nomem;
 	t->destroy = buf_detach(&b);
-	t->stop = strdup("scancel -n offload-{run_id}; "
-			 "rm -f /tmp/.offload-slurm-{run_id}.*");
+	t->stop_destroys = 1;
+	/* per node, its allocations on one line: the first that takes the
+	 * step removes the run's directories there */
+	t->stop = strdup("run={run_id}; "
+			 "squeue -h -t R -n offload-$run -o '%N %i' 2>/dev/null | sort | "
+			 "awk '$1 != n { if (l) print l; l = \"\"; n = $1 } "
+			 "{ l = l \" \" $2 } END { if (l) print l }' | "
+			 "{ while read js; do for j in $js; do "
+			 "srun --jobid=$j --overlap -n1 -Q sh -c "
+			 "\"rm -rf /var/tmp/offload-$run-*\" </dev/null && break; "
+			 "done & done; wait; }; "
+			 "scancel -n offload-$run; "
+			 "rm -f /tmp/.offload-slurm-$run.*");
 	if (!t->prepare || !t->create || !t->sandbox_dir || !t->exec ||
 	    !t->download || !t->destroy || !t->stop)
 		goto nomem;

@@ -38,6 +38,18 @@ paths = tests/*
 [group.all]
 EOF
 }
+# Cancelled jobs show as CG (completing) while slurmd cleans up: wait
+# (bounded) for them to go, and never for a running or pending one.
+no_allocation_left() {
+	_i=0
+	while [ -n "$(ours)" ]; do
+		[ -z "$(ours -t PD,R)" ] || fail "allocations left: $(ours)"
+		_i=$((_i + 1))
+		[ $_i -lt 200 ] || fail "allocations still completing: $(ours)"
+		sleep 0.05
+	done
+}
+
 slurm_ini
 run_offload run
 expect_rc 0
@@ -48,8 +60,8 @@ for h in h1 h2 h3; do
 		fail "no test ran on $h"
 done
 expect_xpath "sum(//testsuite[@hostname='h1' or @hostname='h2' or @hostname='h3']/@tests)" 61
-[ -z "$(ours)" ] || fail "allocations left: $(ours)"
-dirs=$(grep -ho '/var/tmp/offload-[0-9]*' test-results/logs/*.stdout | sort -u)
+no_allocation_left
+dirs=$(grep -ho '/var/tmp/offload-[0-9a-f]*-[0-9]*' test-results/logs/*.stdout | sort -u)
 [ "$(echo "$dirs" | wc -l)" -ge 3 ] || fail "sandbox directories: '$dirs'"
 [ -z "$(on_hosts "ls -d $(echo $dirs) 2>/dev/null")" ] ||
 	fail "left on the nodes: $(on_hosts "ls -d $(echo $dirs) 2>/dev/null")"
@@ -65,7 +77,7 @@ i=0
 # our sandboxes' directories, from our allocations' IDs
 our_dirs() {
 	for _j in $(ours -t R | awk '{ print $2 }'); do
-		printf '/var/tmp/offload-%s/.offload/tmp ' "$_j"
+		printf '/var/tmp/offload-*-%s/.offload/tmp ' "$_j"
 	done
 }
 until [ "$(on_hosts "ls -d $(our_dirs) 2>/dev/null" | wc -l)" -ge 6 ]; do
@@ -78,15 +90,7 @@ kill -INT "$pid"
 rc=0
 wait "$pid" || rc=$?
 expect_rc 130
-# cancelled jobs show as CG (completing) while slurmd cleans up: wait
-# (bounded) for them to go, and never for a running one
-i=0
-while [ -n "$(ours)" ]; do
-	[ -z "$(ours -t PD,R)" ] || fail "allocations left after Ctrl-C: $(ours)"
-	i=$((i + 1))
-	[ $i -lt 200 ] || fail "allocations still completing: $(ours)"
-	sleep 0.05
-done
+no_allocation_left
 left=$(on_hosts "ls -d $dirs 2>/dev/null; pgrep -f '^sleep 29.5'")
 [ -z "$left" ] || fail "left on the nodes after Ctrl-C: $left"
 no_procs_left
