@@ -140,11 +140,11 @@ classify() {
 		c = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ /, "", c)
 		if (c ~ /\.offload\.tar/) k = "download"
 		else if (c ~ / -O check /) k = "session-check"
-		else if (c ~ /^set -e; run=/ || c ~ /^tar=/) k = "prepare"
-		else if (c ~ /\|\| cp -a / || c ~ /^id=.*srun/) k = "exec"
+		else if (c ~ /exit 125/) k = "exec"
+		else if (c ~ /^set -e; run=/ || c ~ /^tar=/ || c ~ /^run=[^;]*; tar=/) k = "prepare"
 		else if (c ~ /^run=[^;]*; grep -qxF/ || c ~ /^out=\$\(salloc/) k = "create"
-		else if (c ~ /^d=/ || c ~ /rm -rf \/var\/tmp\/offload-/) k = "destroy"
-		else if (c ~ /^run=[^;]*; for h in/ || c ~ /^scancel -n/) k = "stop"
+		else if (c ~ /^d=/ || c ~ /rm -rf \/var\/tmp\/offload-\$run-\$id/) k = "destroy"
+		else if (c ~ /^run=[^;]*; for h in/ || c ~ /^run=[^;]*; squeue/) k = "stop"
 		else k = "exec"
 		print k, $1, $2, $3
 	}' "$1"
