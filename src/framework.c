@@ -93,6 +93,7 @@ const struct framework_ops *const framework_registry[] = {
 	&framework_custom,
 	&framework_gtest,
 	&framework_cargo,
+	&framework_vitest,
 	NULL,
 };
 
