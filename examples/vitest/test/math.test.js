@@ -7,6 +7,8 @@ describe('math', () => {
   it('multiplies', () => { expect(6 * 7).toBe(42); });
   it.skip('skipped one', () => {});
   it.todo('todo one');
+  // listed, then skipped when it runs: reported skipped
+  it('skips at run time', (ctx) => { ctx.skip(); });
   // every regex metacharacter, a slash, quotes, a " > " and non-ASCII:
   // offload runs it by its exact name all the same
   describe('nested [x] (a|b) $1.*+?^{}\\ "q" \'s\' / é > ü', () => {
