@@ -3,8 +3,9 @@
  * framework_vitest.c - the `vitest` framework: JavaScript/TypeScript
  * tests through vitest (2.x, from npm).
  *
- * Discovery runs `vitest list --json RUN_ARGS FILTERS`.  A test is
- * "FILE > SUITE > ... > TEST": FILE relative to the working directory
+ * Discovery runs `vitest list RUN_ARGS FILTERS --json --reporter=json`.
+ * A test is "FILE > SUITE > ... > TEST": FILE relative to the working
+ * directory
  * (vitest's root), then vitest's own name path, e.g.
  * "test/math.test.js > math > adds" or "test/a.test.ts > top level".
  * vitest lists nothing when one file cannot be loaded (a syntax error, an
@@ -14,7 +15,8 @@
  * which runs the whole file and fails with vitest's error text.
  *
  * A batch runs `vitest run RUN_ARGS FILTERS --reporter=json
- * --outputFile=TMPDIR/... FILE... --testNamePattern=^(?:N1|N2|...)$`,
+ * --outputFile=TMPDIR/... --passWithNoTests --no-cache FILE...
+ * --testNamePattern=^(?:N1|N2|...)$`,
  * each name's regex metacharacters escaped.  vitest matches the pattern
  * against the names joined by spaces, so each " > " becomes "(?: > | )":
  * a test that matches too is run but its result is not used.  The JSON
@@ -57,6 +59,24 @@ static int vitest_words(const struct offload_config *cfg,
 		return err_set(err, OFFLOAD_ECONFIG, "[framework] command, run_args "
 			       "or filters: unterminated quote");
 	return r ? err_set(err, r, "out of memory") : 0;
+}
+
+/*
+ * `vitest list RUN_ARGS FILTERS --json --reporter=json`.  With its default
+ * reporter, vitest 2.1.9's list dies ("Cannot read properties of
+ * undefined (reading 'config')") when a test file logs while it is
+ * loaded; the JSON reporter swallows the log instead.
+ */
+static int list_words(const struct offload_config *cfg,
+		      const struct offload_group *g, struct strvec *argv,
+		      struct offload_error *err)
+{
+	int r = vitest_words(cfg, g, "list", argv, err);
+
+	if (!r && (strvec_push(argv, "--json") ||
+		   strvec_push(argv, "--reporter=json")))
+		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	return r;
 }
 
 /* `file` relative to `root` when it lies below it. */
@@ -137,9 +157,7 @@ static int list_range(struct lister *l, size_t lo, size_t hi,
 	struct buf out = BUF_INIT, ex = BUF_INIT;
 	int r, status = 0;
 
-	r = vitest_words(l->cfg, l->g, "list", &argv, err);
-	if (!r && strvec_push(&argv, "--json"))
-		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	r = list_words(l->cfg, l->g, &argv, err);
 	for (size_t i = 0; !r && i < l->nr; i++) {
 		if (i >= lo && i < hi)
 			continue;
@@ -184,9 +202,7 @@ static int vitest_discover(const struct offload_config *cfg, int cancel_fd,
 	char msg[128];
 	int r, status = 0;
 
-	r = vitest_words(cfg, g, "list", &argv, err);
-	if (!r && strvec_push(&argv, "--json"))
-		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	r = list_words(cfg, g, &argv, err);
 	if (!r)
 		r = discovery_run(cfg, cancel_fd, g, argv.v, "vitest list",
 				  &out, &status, err);
@@ -533,7 +549,10 @@ static int run_chunk(struct batch_exec *b, const size_t *sel, size_t n,
 		     b->batch_no, seq) ||
 	    strvec_push(&argv, "--reporter=json") ||
 	    strvec_pushf(&argv, "--outputFile=%s", path.buf) ||
-	    strvec_push(&argv, "--passWithNoTests"))
+	    strvec_push(&argv, "--passWithNoTests") ||
+	    /* sandboxes sharing a directory would write vitest's results
+	     * cache at once, and vitest fails to start on a half-written one */
+	    strvec_push(&argv, "--no-cache"))
 		goto cleanup;
 	/* each file once: sel is grouped by file */
 	for (size_t i = 0; i < n; i++) {
