@@ -4,17 +4,27 @@
  * under them: `vitest list --json` into IDs, -t patterns, and JSON
  * reports mapped back to a batch's IDs (names with spaces, brackets,
  * slashes, regex metacharacters, quotes and non-ASCII; a file that failed
- * to load; truncated JSON).  vitest itself runs in t0083-vitest.sh.
+ * to load; truncated JSON); and discovery and batches end to end
+ * against a stand-in for vitest written in sh (which files cannot be
+ * listed, what a batch asks for, a crash, a truncated report).  vitest
+ * itself runs in t0083-vitest.sh.
  */
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
+#include "testutil.h"
 #include "framework.h"
 #include "json.h"
+#include "sandbox.h"
+
+extern char **environ;
 
 static struct offload_group grp = { (char *)"g", 0, (char *)"", 0 };
 
@@ -265,6 +275,210 @@ static void test_apply_report_truncated(void **state)
 	batch_exec_release(&b);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* Against a stand-in for vitest                                       */
+
+/* `vitest list` of five files, c and e of which cannot be loaded (then
+ * nothing is listed, as vitest does); `vitest run` writes a report for
+ * x.test.js, dies on crash.test.js, truncates it for trunc.test.js. */
+static const char fake_vitest[] =
+	"#!/bin/sh\n"
+	"here=$(dirname \"$0\")\n"
+	"printf '%s\\n' \"$*\" >>\"$here/calls.log\"\n"
+	"cmd=$1; shift\n"
+	"if [ \"$cmd\" = list ]; then\n"
+	"  fo=; ex=' '; out='['; sep=\n"
+	"  for a; do case $a in --filesOnly) fo=1;; --exclude=*) ex=\"$ex${a#--exclude=} \";; esac; done\n"
+	"  for f in a.test.js b.test.js c.test.js d.test.js e.test.js; do\n"
+	"    case $ex in *\" $f \"*) continue;; esac\n"
+	"    if [ -n \"$fo\" ]; then out=\"$out$sep{\\\"file\\\": \\\"$PWD/$f\\\"}\"\n"
+	"    else\n"
+	"      case $f in c.*|e.*) echo \"Error: cannot load $f\" >&2; exit 1;; esac\n"
+	"      out=\"$out$sep{\\\"name\\\": \\\"s > t\\\", \\\"file\\\": \\\"$PWD/$f\\\"}\"\n"
+	"    fi\n"
+	"    sep=,\n"
+	"  done\n"
+	"  echo \"$out]\"\n"
+	"  exit 0\n"
+	"fi\n"
+	"out=; files=\n"
+	"for a; do case $a in --outputFile=*) out=${a#--outputFile=};;\n"
+	"  --testNamePattern=*) printf '%s\\n' \"${a#--testNamePattern=}\" >>\"$here/patterns\";;\n"
+	"  -*) ;; *) files=\"$files $a\";; esac; done\n"
+	"case $files in *crash*) kill -SEGV $$;; esac\n"
+	"case $files in *trunc*) printf '{\"testResults\": [' >\"$out\"; exit 1;; esac\n"
+	"printf '{\"testResults\": [{\"name\": \"%s/x.test.js\", \"status\": \"failed\", \"message\": \"\",'"
+	" \"$PWD\" >\"$out\"\n"
+	"printf ' \"assertionResults\": [{\"ancestorTitles\": [\"s\"], \"title\": \"t\", \"status\": \"passed\"},'"
+	" >>\"$out\"\n"
+	"printf ' {\"ancestorTitles\": [\"s\"], \"title\": \"u [1]\", \"status\": \"failed\", \"failureMessages\": [\"boom\"]}]}]}'"
+	" >>\"$out\"\n"
+	"exit 1\n";
+
+struct fx {
+	char dir[128];            /* working directory: a space and "[x]*" in its name */
+	char tmp[160], logs[160], command[320];
+	struct offload_config cfg;
+	struct offload_group group;
+	struct sandbox sb;
+	struct sandbox_pool pool;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char path[300];
+	FILE *fp;
+
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/offload vitest [x]*.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->tmp, sizeof(f->tmp), "%s/tmp", f->dir);
+	snprintf(f->logs, sizeof(f->logs), "%s/logs", f->dir);
+	assert_int_equal(mkdir(f->tmp, 0755), 0);
+	assert_int_equal(mkdir(f->logs, 0755), 0);
+	snprintf(path, sizeof(path), "%s/fake-vitest", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(fake_vitest, fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(chmod(path, 0755), 0);
+	snprintf(f->command, sizeof(f->command), "'%s'", path);
+	f->cfg.command = f->command;
+	f->cfg.test_timeout_secs = 20;
+	f->cfg.shell = (char *)"/bin/sh";
+	f->cfg.provider_working_dir = f->dir;
+	f->cfg.groups = &f->group;
+	f->cfg.groups_nr = 1;
+	f->group.name = (char *)"all";
+	f->group.filters = (char *)"";
+	f->sb.cwd = f->dir;
+	f->sb.tmpdir = f->tmp;
+	f->sb.envp = environ;
+	f->pool.cfg = &f->cfg;
+	f->pool.ops = &provider_local;
+	f->sb.pool = &f->pool;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	nftw(f->dir, testutil_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+static char *fx_file(struct fx *f, const char *name)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	return slurp(path, NULL);
+}
+
+/* One file vitest cannot load hides every test: discovery halves the
+ * files until each such file stands alone, and lists it as a whole. */
+static void test_discover_broken_files(void **state)
+{
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct strvec ids = STRVEC_INIT;
+	char *calls;
+	size_t lines = 0;
+
+	assert_int_equal(framework_vitest.discover(&f->cfg, -1, &f->group, &ids, &err), 0);
+	assert_int_equal(ids.nr, 5);
+	assert_string_equal(ids.v[0], "a.test.js > s > t");
+	assert_string_equal(ids.v[1], "b.test.js > s > t");
+	assert_string_equal(ids.v[2], "c.test.js");
+	assert_string_equal(ids.v[3], "d.test.js > s > t");
+	assert_string_equal(ids.v[4], "e.test.js");
+	strvec_clear(&ids);
+	/* all, --filesOnly, {a,b} {c,d,e} {c} {d,e} {d} {e} */
+	calls = fx_file(f, "calls.log");
+	for (char *p = calls; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 8);
+	assert_non_null(strstr(calls, "list --json --reporter=json --exclude=c.test.js "
+			       "--exclude=d.test.js --exclude=e.test.js\n"));
+	free(calls);
+}
+
+static void batch_init(struct batch_exec *b, struct fx *f, unsigned no,
+		       const char *const *ids, size_t nr)
+{
+	memset(b, 0, sizeof(*b));
+	b->cfg = &f->cfg;
+	b->group = &f->group;
+	b->sb = &f->sb;
+	b->batch_no = no;
+	b->ids = ids;
+	b->nr = nr;
+	b->cancel_fd = -1;
+	b->log_dir = f->logs;
+	b->res = calloc(nr, sizeof(*b->res));
+	assert_non_null(b->res);
+}
+
+static void test_batch(void **state)
+{
+	static const char *const ids[] = {
+		"x.test.js > s > gone",
+		"y.test.js > a",
+		"x.test.js > s > t",
+		"x.test.js > s > u [1]",
+		"-x.test.js > a",
+	};
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct batch_exec b;
+	char *calls, *patterns;
+
+	batch_init(&b, f, 1, ids, 5);
+	assert_int_equal(framework_vitest.run_batch(&b, &err), 0);
+	assert_int_equal(b.res[2].outcome, OFFLOAD_ATTEMPT_PASSED);
+	assert_int_equal(b.res[3].outcome, OFFLOAD_ATTEMPT_FAILED);
+	assert_string_equal(b.res[3].message, "boom");
+	assert_int_equal(b.res[0].outcome, OFFLOAD_ATTEMPT_ERROR);
+	assert_string_equal(b.res[0].message, "no result: vitest did not report this test");
+	batch_exec_release(&b);
+	calls = fx_file(f, "calls.log");
+	patterns = fx_file(f, "patterns");
+	/* one process: files sorted, each once; names escaped, IDs' order kept */
+	assert_non_null(strstr(calls, "run --reporter=json --outputFile="));
+	/* a file starting with '-' is no option */
+	assert_non_null(strstr(calls, "--passWithNoTests --no-cache ./-x.test.js x.test.js y.test.js --testNamePattern=^(?:a|"));
+	assert_string_equal(patterns, "^(?:a|s(?: > | )gone|s(?: > | )t|s(?: > | )u \\[1\\]|a)$\n");
+	free(calls);
+	free(patterns);
+}
+
+static void test_batch_crash_and_truncated(void **state)
+{
+	static const char *const crash[] = { "crash.test.js > a" };
+	static const char *const trunc[] = { "trunc.test.js > a" };
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct batch_exec b;
+
+	batch_init(&b, f, 1, crash, 1);
+	assert_int_equal(framework_vitest.run_batch(&b, &err), 0);
+	assert_int_equal(b.res[0].outcome, OFFLOAD_ATTEMPT_ERROR);
+	assert_string_equal(b.res[0].message, "crashed: vitest killed by signal 11 (SIGSEGV)");
+	batch_exec_release(&b);
+
+	batch_init(&b, f, 2, trunc, 1);
+	assert_int_equal(framework_vitest.run_batch(&b, &err), 0);
+	assert_int_equal(b.res[0].outcome, OFFLOAD_ATTEMPT_ERROR);
+	assert_non_null(strstr(b.res[0].message, "no result: vitest exited with status 1 "
+			       "(unexpected end of input at byte 17)"));
+	batch_exec_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +489,9 @@ int main(void)
 		cmocka_unit_test(test_pattern),
 		cmocka_unit_test(test_apply_report),
 		cmocka_unit_test(test_apply_report_truncated),
+		cmocka_unit_test_setup_teardown(test_discover_broken_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_crash_and_truncated, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("vitest", tests, NULL, NULL);
