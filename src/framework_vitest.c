@@ -12,7 +12,8 @@
  * exception at import): discovery then lists the files (--filesOnly) and
  * lists subsets of them (--exclude the others), halving, until each file
  * that cannot be listed stands alone; such a file is one test, "FILE",
- * which runs the whole file and fails with vitest's error text.
+ * which runs the whole file and fails with vitest's error text.  Past
+ * LIST_RUNS_MAX such runs, the files not yet split run whole too.
  *
  * A batch runs `vitest run RUN_ARGS FILTERS --reporter=json
  * --outputFile=TMPDIR/... --passWithNoTests --no-cache FILE...
@@ -40,6 +41,8 @@
 /* Bytes of a JSON report read back; more is "unreadable". */
 #define REPORT_CAP (256 * 1024 * 1024)
 #define SEP " > "
+/* `vitest list` runs spent finding files that cannot be listed. */
+#define LIST_RUNS_MAX 40
 
 /* `vitest SUB RUN_ARGS FILTERS` as words. */
 static int vitest_words(const struct offload_config *cfg,
@@ -147,7 +150,22 @@ struct lister {
 	char **files;             /* as listed (absolute) */
 	size_t nr;
 	struct strvec *ids;
+	unsigned budget;          /* list runs left (LIST_RUNS_MAX) */
 };
+
+/* Add files[lo..hi) as whole-file tests. */
+static int add_whole(struct lister *l, size_t lo, size_t hi,
+		     struct offload_error *err)
+{
+	int r = 0;
+
+	for (size_t i = lo; !r && i < hi; i++) {
+		const char *f = rel_path(l->files[i], l->root);
+
+		r = discovery_add_id(l->ids, 0, f, strlen(f), l->g, "vitest list", err);
+	}
+	return r;
+}
 
 /* List files[lo..hi) (the others excluded); halve the ones that fail. */
 static int list_range(struct lister *l, size_t lo, size_t hi,
@@ -157,6 +175,11 @@ static int list_range(struct lister *l, size_t lo, size_t hi,
 	struct buf out = BUF_INIT, ex = BUF_INIT;
 	int r, status = 0;
 
+	/* a suite where every file fails (a broken config) must not cost
+	 * two runs per file: past the budget, the rest run whole */
+	if (!l->budget)
+		return add_whole(l, lo, hi, err);
+	l->budget--;
 	r = list_words(l->cfg, l->g, &argv, err);
 	for (size_t i = 0; !r && i < l->nr; i++) {
 		if (i >= lo && i < hi)
@@ -172,13 +195,9 @@ static int list_range(struct lister *l, size_t lo, size_t hi,
 				  "vitest list", &out, &status, err);
 	if (!r && !status)
 		r = vitest_parse_list(out.buf, out.len, l->root, l->g, l->ids, err);
-	else if (!r && hi - lo == 1) {
-		/* this file cannot be listed: it is one test, run whole */
-		const char *f = rel_path(l->files[lo], l->root);
-
-		r = discovery_add_id(l->ids, 0, f, strlen(f), l->g,
-				     "vitest list", err);
-	} else if (!r) {
+	else if (!r && hi - lo == 1)
+		r = add_whole(l, lo, hi, err);	/* it cannot be listed */
+	else if (!r) {
 		r = list_range(l, lo, lo + (hi - lo) / 2, err);
 		if (!r)
 			r = list_range(l, lo + (hi - lo) / 2, hi, err);
@@ -245,14 +264,13 @@ static int vitest_discover(const struct offload_config *cfg, int cancel_fd,
 			r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
 	}
 	if (!r && files.nr) {
-		struct lister l = { cfg, g, cancel_fd, root, files.v, files.nr, ids };
+		struct lister l = { cfg, g, cancel_fd, root, files.v, files.nr,
+				    ids, LIST_RUNS_MAX };
 		size_t half = files.nr / 2;
 
 		/* all of them together failed already */
 		if (files.nr == 1)
-			r = discovery_add_id(ids, 0, rel_path(files.v[0], root),
-					     strlen(rel_path(files.v[0], root)), g,
-					     "vitest list", err);
+			r = add_whole(&l, 0, 1, err);
 		else
 			r = list_range(&l, 0, half, err);
 		if (!r && files.nr > 1)

@@ -290,11 +290,13 @@ static const char fake_vitest[] =
 	"if [ \"$cmd\" = list ]; then\n"
 	"  fo=; ex=' '; out='['; sep=\n"
 	"  for a; do case $a in --filesOnly) fo=1;; --exclude=*) ex=\"$ex${a#--exclude=} \";; esac; done\n"
-	"  for f in a.test.js b.test.js c.test.js d.test.js e.test.js; do\n"
+	"  files='a.test.js b.test.js c.test.js d.test.js e.test.js'\n"
+	"  [ -f \"$here/all-broken\" ] && files=$(seq -f 'f%g.test.js' 100)\n"
+	"  for f in $files; do\n"
 	"    case $ex in *\" $f \"*) continue;; esac\n"
 	"    if [ -n \"$fo\" ]; then out=\"$out$sep{\\\"file\\\": \\\"$PWD/$f\\\"}\"\n"
 	"    else\n"
-	"      case $f in c.*|e.*) echo \"Error: cannot load $f\" >&2; exit 1;; esac\n"
+	"      case $f in c.*|e.*|f*) echo \"Error: cannot load $f\" >&2; exit 1;; esac\n"
 	"      out=\"$out$sep{\\\"name\\\": \\\"s > t\\\", \\\"file\\\": \\\"$PWD/$f\\\"}\"\n"
 	"    fi\n"
 	"    sep=,\n"
@@ -408,6 +410,34 @@ static void test_discover_broken_files(void **state)
 	free(calls);
 }
 
+/* A configuration that breaks every file: a bounded number of list
+ * runs, then the rest of the files run whole. */
+static void test_discover_all_broken(void **state)
+{
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct strvec ids = STRVEC_INIT;
+	char path[300], *calls;
+	size_t lines = 0;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/all-broken", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(framework_vitest.discover(&f->cfg, -1, &f->group, &ids, &err), 0);
+	assert_int_equal(ids.nr, 100);
+	for (size_t i = 0; i < ids.nr; i++)
+		assert_null(strchr(ids.v[i], '>'));
+	assert_string_equal(ids.v[0], "f1.test.js");
+	strvec_clear(&ids);
+	calls = fx_file(f, "calls.log");
+	for (char *p = calls; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 2 + 40);
+	free(calls);
+}
+
 static void batch_init(struct batch_exec *b, struct fx *f, unsigned no,
 		       const char *const *ids, size_t nr)
 {
@@ -490,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_apply_report),
 		cmocka_unit_test(test_apply_report_truncated),
 		cmocka_unit_test_setup_teardown(test_discover_broken_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_discover_all_broken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_crash_and_truncated, setup, teardown),
 	};
