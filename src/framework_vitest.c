@@ -150,6 +150,7 @@ struct lister {
 	char **files;             /* as listed (absolute) */
 	size_t nr;
 	struct strvec *ids;
+	size_t from;              /* the group's first ID in ids */
 	unsigned budget;          /* list runs left (LIST_RUNS_MAX) */
 };
 
@@ -162,7 +163,8 @@ static int add_whole(struct lister *l, size_t lo, size_t hi,
 	for (size_t i = lo; !r && i < hi; i++) {
 		const char *f = rel_path(l->files[i], l->root);
 
-		r = discovery_add_id(l->ids, 0, f, strlen(f), l->g, "vitest list", err);
+		r = discovery_add_id(l->ids, l->from, f, strlen(f), l->g,
+				     "vitest list", err);
 	}
 	return r;
 }
@@ -265,7 +267,7 @@ static int vitest_discover(const struct offload_config *cfg, int cancel_fd,
 	}
 	if (!r && files.nr) {
 		struct lister l = { cfg, g, cancel_fd, root, files.v, files.nr,
-				    ids, LIST_RUNS_MAX };
+				    ids, ids->nr, LIST_RUNS_MAX };
 		size_t half = files.nr / 2;
 
 		/* all of them together failed already */
@@ -338,7 +340,7 @@ int vitest_pattern_add(struct buf *b, const char *name)
 	return 0;
 }
 
-/* First line of the joined failure messages into msg, all into out. */
+/* The failure messages of assertion `a`, one per line, onto `out`. */
 static int failure_texts(const struct json *a, struct buf *out)
 {
 	const struct json *fm = json_get(a, "failureMessages");
@@ -350,6 +352,7 @@ static int failure_texts(const struct json *a, struct buf *out)
 	return 0;
 }
 
+/* "SUITE > ... > TEST" of assertion `a` into `key`; 1: it has no title. */
 static int name_path(const struct json *a, struct buf *key)
 {
 	const struct json *anc = json_get(a, "ancestorTitles");
@@ -382,8 +385,10 @@ static int apply_assertion(struct batch_exec *b, const char *path,
 		o = OFFLOAD_ATTEMPT_PASSED;
 	} else if (!strcmp(status, "failed")) {
 		o = OFFLOAD_ATTEMPT_FAILED;
-		if (failure_texts(a, &text))
+		if (failure_texts(a, &text)) {
+			buf_release(&text);
 			return OFFLOAD_ENOMEM;
+		}
 		msg = text.len ? text.buf : "failed";
 	} else if (!strcmp(status, "todo")) {
 		o = OFFLOAD_ATTEMPT_SKIPPED;
