@@ -999,7 +999,8 @@ static int run_vitest_json(FILE *fp, struct offload_error *err)
 	static const char report[] =
 		"{\"testResults\": [{\"name\": \"/w/t/m.test.js\", \"status\": \"failed\","
 		" \"assertionResults\": [{\"ancestorTitles\": [\"m\"], \"title\": \"a \\u00e9 [x]\","
-		" \"status\": \"failed\", \"duration\": 12.5, \"failureMessages\": [\"boom\\nat x\"]},"
+		" \"status\": \"failed\", \"duration\": 12.5, \"failureMessages\": [\"boom\\nat x\", \"2nd: yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\""
+		", \"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\"]},"
 		" {\"ancestorTitles\": [], \"title\": \"b\", \"status\": \"skipped\"}]},"
 		" {\"name\": \"/w/t/c.test.js\", \"status\": \"failed\", \"message\": \"syntax\","
 		" \"assertionResults\": []}]}";
