@@ -169,40 +169,50 @@ static int add_whole(struct lister *l, size_t lo, size_t hi,
 	return r;
 }
 
-/* List files[lo..hi) (the others excluded); halve the ones that fail. */
-static int list_range(struct lister *l, size_t lo, size_t hi,
-		      struct offload_error *err)
+/*
+ * List files[lo..hi) (the others excluded); halve the ones that fail.
+ * `bad`: the range is known to fail (its parent failed and its sibling
+ * did not), so it is not listed again.  *clean: it listed.
+ */
+static int list_range(struct lister *l, size_t lo, size_t hi, int bad,
+		      int *clean, struct offload_error *err)
 {
 	struct strvec argv = STRVEC_INIT;
 	struct buf out = BUF_INIT, ex = BUF_INIT;
-	int r, status = 0;
+	size_t mid = lo + (hi - lo) / 2;
+	int r = 0, status = 1, first_clean = 0;
 
+	*clean = 0;
 	/* a suite where every file fails (a broken config) must not cost
 	 * two runs per file: past the budget, the rest run whole */
 	if (!l->budget)
 		return add_whole(l, lo, hi, err);
-	l->budget--;
-	r = list_words(l->cfg, l->g, &argv, err);
-	for (size_t i = 0; !r && i < l->nr; i++) {
-		if (i >= lo && i < hi)
-			continue;
-		buf_reset(&ex);
-		if (buf_adds(&ex, "--exclude=") ||
-		    glob_escape(&ex, rel_path(l->files[i], l->root)) ||
-		    strvec_push(&argv, ex.buf))
-			r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
-	}
-	if (!r)
-		r = discovery_run(l->cfg, l->cancel_fd, l->g, argv.v,
-				  "vitest list", &out, &status, err);
-	if (!r && !status)
-		r = vitest_parse_list(out.buf, out.len, l->root, l->g, l->ids, err);
-	else if (!r && hi - lo == 1)
-		r = add_whole(l, lo, hi, err);	/* it cannot be listed */
-	else if (!r) {
-		r = list_range(l, lo, lo + (hi - lo) / 2, err);
+	if (!bad) {
+		l->budget--;
+		r = list_words(l->cfg, l->g, &argv, err);
+		for (size_t i = 0; !r && i < l->nr; i++) {
+			if (i >= lo && i < hi)
+				continue;
+			buf_reset(&ex);
+			if (buf_adds(&ex, "--exclude=") ||
+			    glob_escape(&ex, rel_path(l->files[i], l->root)) ||
+			    strvec_push(&argv, ex.buf))
+				r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+		}
 		if (!r)
-			r = list_range(l, lo + (hi - lo) / 2, hi, err);
+			r = discovery_run(l->cfg, l->cancel_fd, l->g, argv.v,
+					  "vitest list", &out, &status, err);
+	}
+	if (!r && !status) {
+		r = vitest_parse_list(out.buf, out.len, l->root, l->g, l->ids, err);
+		*clean = !r;
+	} else if (!r && hi - lo == 1) {
+		r = add_whole(l, lo, hi, err);	/* it cannot be listed */
+	} else if (!r) {
+		r = list_range(l, lo, mid, 0, &first_clean, err);
+		if (!r)
+			r = list_range(l, mid, hi, first_clean, clean, err);
+		*clean = 0;
 	}
 	strvec_clear(&argv);
 	buf_release(&out);
@@ -268,15 +278,10 @@ static int vitest_discover(const struct offload_config *cfg, int cancel_fd,
 	if (!r && files.nr) {
 		struct lister l = { cfg, g, cancel_fd, root, files.v, files.nr,
 				    ids, ids->nr, LIST_RUNS_MAX };
-		size_t half = files.nr / 2;
+		int clean;
 
 		/* all of them together failed already */
-		if (files.nr == 1)
-			r = add_whole(&l, 0, 1, err);
-		else
-			r = list_range(&l, 0, half, err);
-		if (!r && files.nr > 1)
-			r = list_range(&l, half, files.nr, err);
+		r = list_range(&l, 0, files.nr, 1, &clean, err);
 	} else if (!r) {
 		*err = first;
 		r = OFFLOAD_EDISCOVER;
