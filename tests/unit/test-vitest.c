@@ -210,7 +210,7 @@ static void test_apply_report(void **state)
 		"test/math.test.js > math > skipped one",
 		"test/math.test.js > math > todo one",
 		"test/math.test.js > math > nested [x] (a|b) $1.*+?^{}\\ \"q\" 's' / \xc3\xa9 \xc3\xbc > deep name",
-		"test/math.test.js > \xc3\xbcn\xc3\xaf" "c\xc3\xb6\x64\xc3\xa9 \xe2\x9c\x93 name",
+		("test/math.test.js > \xc3\xbcn\xc3\xaf" "c\xc3\xb6\x64\xc3\xa9 \xe2\x9c\x93 name"),
 		"test/math.test.js > twice",
 		"test/crash.test.js > never",
 		"test/syntax.test.js",
