@@ -94,6 +94,7 @@ const struct framework_ops *const framework_registry[] = {
 	&framework_gtest,
 	&framework_cargo,
 	&framework_tap,
+	&framework_vitest,
 	NULL,
 };
 

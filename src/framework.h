@@ -124,6 +124,7 @@ struct framework_ops {
 
 extern const struct framework_ops framework_pytest, framework_exec,
 	framework_custom, framework_gtest, framework_cargo, framework_tap;
+extern const struct framework_ops framework_vitest;
 /* Every framework, NULL-terminated, in the order `offload init` and
  * error messages list them. */
 extern const struct framework_ops *const framework_registry[];
@@ -148,6 +149,22 @@ int paths_discover(const struct offload_config *cfg,
  * as "TARGET:NAME", appended to `ids` (framework_cargo.c). */
 int cargo_parse_list(const char *text, const struct offload_group *g,
 		     struct strvec *ids, struct offload_error *err);
+
+/* The IDs in `vitest list --json` output text[0..len), as
+ * "FILE > SUITE > TEST" (FILE relative to `root` when below it, or
+ * "FILE" alone for an entry without a name), appended to `ids`
+ * (framework_vitest.c).  OFFLOAD_EDISCOVER for unreadable JSON. */
+int vitest_parse_list(const char *text, size_t len, const char *root,
+		      const struct offload_group *g, struct strvec *ids,
+		      struct offload_error *err);
+/* Append `name` ("SUITE > TEST") to a -t pattern: regex metacharacters
+ * escaped, each " > " matching " > " or " " (framework_vitest.c). */
+int vitest_pattern_add(struct buf *b, const char *name);
+/* Give the tests of `b` without an attempt their result in vitest's JSON
+ * report text[0..len).  0, OFFLOAD_ENOMEM, or OFFLOAD_EPARSE with `msg`
+ * (n bytes) saying why (framework_vitest.c). */
+int vitest_apply_report(struct batch_exec *b, const char *text, size_t len,
+			char *msg, size_t n);
 
 /* The node IDs in `pytest --collect-only -q` output `text` of group `g`,
  * appended to `ids` (framework_pytest.c; also the fuzz target's entry).

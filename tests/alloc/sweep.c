@@ -989,6 +989,54 @@ static int run_codec(FILE *fp, struct offload_error *err)
 	return rc;
 }
 
+/* vitest's JSON: `vitest list --json` into IDs, a JSON report onto a
+ * batch (framework_vitest.c, json.c: escapes, nesting, a crashed file). */
+static int run_vitest_json(FILE *fp, struct offload_error *err)
+{
+	static const char list[] =
+		"[{\"name\": \"m > a \\u00e9 [x]\", \"file\": \"/w/t/m.test.js\"},"
+		" {\"name\": \"b\", \"file\": \"/w/t/m.test.js\"}, {\"file\": \"/w/t/c.test.js\"}]";
+	static const char report[] =
+		"{\"testResults\": [{\"name\": \"/w/t/m.test.js\", \"status\": \"failed\","
+		" \"assertionResults\": [{\"ancestorTitles\": [\"m\"], \"title\": \"a \\u00e9 [x]\","
+		" \"status\": \"failed\", \"duration\": 12.5, \"failureMessages\": [\"boom\\nat x\", \"2nd: yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\""
+		", \"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\"]},"
+		" {\"ancestorTitles\": [], \"title\": \"b\", \"status\": \"skipped\"}]},"
+		" {\"name\": \"/w/t/c.test.js\", \"status\": \"failed\", \"message\": \"syntax\","
+		" \"assertionResults\": []}]}";
+	struct offload_group g = { (char *)"all", 0, (char *)"", 0 };
+	struct strvec ids = STRVEC_INIT;
+	struct batch_exec b;
+	char msg[128];
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	arm();
+	rc = vitest_parse_list(list, strlen(list), "/w", &g, &ids, err);
+	if (!rc) {
+		b.ids = (const char *const *)ids.v;
+		b.nr = ids.nr;
+		b.res = calloc(ids.nr, sizeof(*b.res));
+		rc = b.res ? vitest_apply_report(&b, report, strlen(report), msg,
+						 sizeof(msg)) : OFFLOAD_ENOMEM;
+		if (rc) {
+			err->code = rc;
+			snprintf(err->msg, sizeof(err->msg), "%s",
+				 b.res ? msg : "out of memory");
+		}
+	}
+	disarm();
+	for (size_t i = 0; !rc && i < b.nr; i++) {
+		fp_str(fp, "id", b.ids[i]);
+		fprintf(fp, "have %d outcome %d\n", b.res[i].have, (int)b.res[i].outcome);
+		fp_str(fp, "message", b.res[i].message ? b.res[i].message : "");
+		fp_str(fp, "output", b.res[i].output ? b.res[i].output : "");
+	}
+	batch_exec_release(&b);
+	strvec_clear(&ids);
+	return rc;
+}
+
 /* The jobserver client on a pipe holding two tokens: open, take both,
  * give both back, close.  Whatever fails, both tokens are back after. */
 static int run_jobserver(FILE *fp, struct offload_error *err)
@@ -1072,6 +1120,8 @@ static const struct scenario scenarios[] = {
 	  NULL, run_codec, 50 },
 	{ "jobserver", "offload_jobserver_open/acquire/release/close on a pipe",
 	  NULL, run_jobserver, 50 },
+	{ "vitest-json", "vitest list --json and a JSON report mapped onto a batch",
+	  NULL, run_vitest_json, 30 },
 };
 
 /* ---- one run, in a child ----------------------------------------------- */

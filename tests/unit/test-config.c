@@ -257,7 +257,7 @@ static void test_bad_values(void **state)
 		expect_error(text, rest);
 	}
 	expect_error("[framework]\ntype = junit\n[group.a]\n",
-		     "line 2: unknown framework type 'junit' (valid types: pytest, exec, custom, gtest, cargo, tap)");
+		     "line 2: unknown framework type 'junit' (valid types: pytest, exec, custom, gtest, cargo, tap, vitest)");
 }
 
 static void test_booleans(void **state)
@@ -605,9 +605,9 @@ static void test_required(void **state)
 	expect_error("[framework]\ntype = pytest\n[report]\n",
 		     "no [group.NAME] section: at least one group is required");
 	expect_error("[group.a]\n",
-		     "no [framework] section (it needs 'type = X', X one of pytest, exec, custom, gtest, cargo, tap)");
+		     "no [framework] section (it needs 'type = X', X one of pytest, exec, custom, gtest, cargo, tap, vitest)");
 	expect_error("[group.a]\n[framework]\ncommand = x\n",
-		     "line 2: [framework] has no 'type' (pytest, exec, custom, gtest, cargo, tap)");
+		     "line 2: [framework] has no 'type' (pytest, exec, custom, gtest, cargo, tap, vitest)");
 	expect_error("[group.a]\n[framework]\ntype = exec\n",
 		     "line 3: framework type 'exec' needs 'paths' (globs of test programs)");
 	expect_error("[framework]\ntype = custom\nrun_command = r\n[group.a]\n",
