@@ -756,6 +756,7 @@ static const struct framework_key vitest_keys[] = {
 const struct framework_ops framework_vitest = {
 	.name = "vitest",
 	.keys = vitest_keys,
+	.batch_secs = 2.0,
 	.template =
 	"[framework]\n"
 	"type = vitest\n"
