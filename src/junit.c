@@ -52,6 +52,7 @@
 #include "config.h"
 #include "error.h"
 #include "junit.h"
+#include "timeline.h"
 #include "sandbox.h"
 
 /* Output of one attempt kept in the report (the rest is in the logs). */
@@ -1544,6 +1545,8 @@ struct writer {
 	xmlTextWriterPtr w;
 	int failed;               /* a libxml2 call failed (I/O or memory) */
 	int nomem;                /* an allocation of ours failed */
+	const struct timeline *tl;   /* batches and attempts to record, or NULL */
+	int batches_written;      /* the offload.batch properties are out */
 };
 
 static void w_start(struct writer *jw, const char *name)
@@ -1803,6 +1806,82 @@ static int in_suite(const struct offload_report *rep, size_t i, size_t g,
  * named `host`) whose results it holds, so that hostname says where each
  * test ran.
  */
+static void w_property(struct writer *jw, const char *name, const char *value)
+{
+	w_start(jw, "property");
+	w_attr(jw, "name", name);
+	w_attr_esc(jw, "value", value);
+	w_end(jw);
+}
+
+static char outcome_letter(enum offload_outcome o)
+{
+	switch (o) {
+	case OFFLOAD_ATTEMPT_PASSED: return 'p';
+	case OFFLOAD_ATTEMPT_FAILED: return 'f';
+	case OFFLOAD_ATTEMPT_ERROR: return 'e';
+	case OFFLOAD_ATTEMPT_SKIPPED: return 's';
+	}
+	return 'e';
+}
+
+/*
+ * The run's timeline as properties (docs/junit.md): in the first suite,
+ * one offload.batch per batch, "NO SANDBOX START END TESTS[ HOST]" (times
+ * in seconds from the suite's timestamp); in each suite, one
+ * offload.attempts per test case that ran, "K O:SECS:SANDBOX:BATCH ..."
+ * with K the case's 0-based place in the suite and O p, f, e or s, in the
+ * order the attempts ended.
+ */
+static void write_timeline(struct writer *jw, const struct offload_report *rep,
+			   size_t g, const char *on)
+{
+	const struct timeline *tl = jw->tl;
+	struct buf v = BUF_INIT;
+	char a[48], b[48];
+	size_t k = 0;
+
+	for (size_t i = 0; !jw->batches_written && i < tl->batches_nr; i++) {
+		const struct run_batch *rb = &tl->batches[i];
+
+		format_secs(a, sizeof(a), rb->start);
+		format_secs(b, sizeof(b), rb->end);
+		buf_reset(&v);
+		if (buf_addf(&v, "%u %u %s %s %zu%s%s", rb->no, rb->sandbox, a, b,
+			     rb->tests_nr, rb->host ? " " : "",
+			     rb->host ? rb->host : "")) {
+			jw->nomem = 1;
+			break;
+		}
+		w_property(jw, "offload.batch", v.buf);
+	}
+	jw->batches_written = 1;
+	for (size_t i = 0; i < rep->nr && !jw->nomem; i++) {
+		const struct offload_result *res = &rep->results[i];
+
+		if (!in_suite(rep, i, g, on))
+			continue;
+		if (res->attempts_nr) {
+			buf_reset(&v);
+			if (buf_addf(&v, "%zu", k))
+				jw->nomem = 1;
+			for (size_t j = 0; j < res->attempts_nr && !jw->nomem; j++) {
+				const struct offload_attempt *at = &res->attempts[j];
+
+				format_secs(a, sizeof(a), at->secs);
+				if (buf_addf(&v, " %c:%s:%u:%u",
+					     outcome_letter(at->outcome), a,
+					     at->sandbox, at->batch))
+					jw->nomem = 1;
+			}
+			if (!jw->nomem)
+				w_property(jw, "offload.attempts", v.buf);
+		}
+		k++;
+	}
+	buf_release(&v);
+}
+
 static void write_suite(struct writer *jw, const struct offload_report *rep,
 			size_t g,
 			const char *group, const char *interrupted,
@@ -1835,12 +1914,16 @@ static void write_suite(struct writer *jw, const struct offload_report *rep,
 	w_attr_secs(jw, "time", secs);
 	w_attr(jw, "timestamp", stamp);
 	w_attr_esc(jw, "hostname", on ? on : host);
-	if (interrupted) {
+	if (interrupted || jw->tl) {
 		w_start(jw, "properties");
-		w_start(jw, "property");
-		w_attr(jw, "name", "offload.interrupted");
-		w_attr(jw, "value", interrupted);
-		w_end(jw);
+		if (interrupted) {
+			w_start(jw, "property");
+			w_attr(jw, "name", "offload.interrupted");
+			w_attr(jw, "value", interrupted);
+			w_end(jw);
+		}
+		if (jw->tl)
+			write_timeline(jw, rep, g, on);
 		w_end(jw);
 	}
 	for (i = 0; i < rep->nr; i++)
@@ -2011,12 +2094,13 @@ cleanup:
 struct report_emit {
 	const struct offload_config *cfg;
 	const struct offload_report *rep;
+	const struct timeline *tl;
 };
 
 static int emit_report(xmlOutputBufferPtr out, void *data)
 {
 	struct report_emit *re = data;
-	struct writer jw = { NULL, 0, 0 };
+	struct writer jw = { NULL, 0, 0, re->tl, 0 };
 
 	if (!(jw.w = xmlNewTextWriter(out))) {
 		xmlOutputBufferClose(out);
@@ -2036,7 +2120,14 @@ static int emit_report(xmlOutputBufferPtr out, void *data)
 int junit_write(const char *path, const struct offload_config *cfg,
 		const struct offload_report *rep, struct offload_error *err)
 {
-	struct report_emit re = { cfg, rep };
+	return junit_write_run(path, cfg, rep, NULL, err);
+}
+
+int junit_write_run(const char *path, const struct offload_config *cfg,
+		    const struct offload_report *rep, const struct timeline *tl,
+		    struct offload_error *err)
+{
+	struct report_emit re = { cfg, rep, tl };
 
 	return save_atomically(path, emit_report, &re, err);
 }

@@ -57,6 +57,17 @@ int junit_write(const char *path, const struct offload_config *cfg,
 		const struct offload_report *rep, struct offload_error *err);
 
 /*
+ * junit_write, and with `tl` (may be NULL) the run's batches and each
+ * test's attempts (sandbox, batch, duration) as <testsuite> properties
+ * offload.batch and offload.attempts (docs/junit.md), from which
+ * junit_load() rebuilds them.
+ */
+struct timeline;
+int junit_write_run(const char *path, const struct offload_config *cfg,
+		    const struct offload_report *rep, const struct timeline *tl,
+		    struct offload_error *err);
+
+/*
  * The form of a test ID used in XML: valid UTF-8 kept, "\" kept, invalid
  * bytes and control characters other than \t \n \r written as "\xNN".
  * Returns a new string (caller frees), NULL on ENOMEM.
