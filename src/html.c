@@ -17,6 +17,7 @@
 #include "error.h"
 #include "html.h"
 #include "html_page.h"
+#include "junit.h"
 
 /* Text as HTML character data: & < > " ' escaped, bytes that are not
  * valid UTF-8 written "\xNN" (via json_string's rules, minus quoting). */
@@ -246,5 +247,51 @@ int html_write_run(const struct offload_config *cfg,
 		r = html_write(path.buf, rep, &m, err);
 	buf_release(&path);
 	free(groups);
+	return r;
+}
+
+int offload_report_load(const char *path, struct offload_report *rep,
+			struct offload_error *err)
+{
+	struct strvec groups = STRVEC_INIT;
+	struct timeline tl;
+	char *stamp = NULL;
+	int r;
+
+	timeline_init(&tl, 0);
+	r = junit_load(path, rep, &groups, &tl, &stamp, err);
+	timeline_release(&tl);
+	strvec_clear(&groups);
+	free(stamp);
+	if (r)
+		offload_report_release(rep);
+	return r;
+}
+
+int offload_report_html(const char *junit_path, const char *html_path,
+			struct offload_error *err)
+{
+	struct offload_report rep;
+	struct strvec groups = STRVEC_INIT;
+	struct html_meta m = { 0 };
+	struct timeline tl;
+	char *stamp = NULL;
+	int r;
+
+	timeline_init(&tl, 0);
+	r = junit_load(junit_path, &rep, &groups, &tl, &stamp, err);
+	if (!r) {
+		m.title = junit_path;
+		m.timestamp = stamp;
+		m.groups = (const char *const *)groups.v;
+		m.groups_nr = groups.nr;
+		m.batches = tl.batches;
+		m.batches_nr = tl.batches_nr;
+		r = html_write(html_path, &rep, &m, err);
+	}
+	offload_report_release(&rep);
+	timeline_release(&tl);
+	strvec_clear(&groups);
+	free(stamp);
 	return r;
 }
