@@ -310,5 +310,7 @@ static const char html_page_js[] =
 	"which.addEventListener(\"change\", refilter);\n"
 	"document.getElementById(\"warnings-n\").textContent = \"(\" + D.warnings.length + \")\";\n"
 	"section(\"warnings\", D.warnings, function (w) { return el(\"pre\", \"\", w); }, 50);\n"
+	"/* for tests/bench/report-html.sh: milliseconds from navigation to here */\n"
+	"document.documentElement.setAttribute(\"data-rendered-ms\", String(Math.round(performance.now())));\n"
 	"})();\n"
 	;

@@ -289,4 +289,6 @@ filt.addEventListener("input", refilter);
 which.addEventListener("change", refilter);
 document.getElementById("warnings-n").textContent = "(" + D.warnings.length + ")";
 section("warnings", D.warnings, function (w) { return el("pre", "", w); }, 50);
+/* for tests/bench/report-html.sh: milliseconds from navigation to here */
+document.documentElement.setAttribute("data-rendered-ms", String(Math.round(performance.now())));
 })();
