@@ -213,6 +213,24 @@ int html_write(const char *path, const struct offload_report *rep,
 	return r;
 }
 
+/*
+ * output_dir/report.html, unless the JUnit file was moved elsewhere (the
+ * command's --junit, the Make module's per-recipe reports, which may run
+ * at once): then beside it, FILE.xml giving FILE.html.
+ */
+static int html_run_path(struct buf *path, const struct offload_config *cfg)
+{
+	const char *j = cfg->junit_file;
+	size_t n = strlen(cfg->output_dir), len;
+
+	if (!j || (!strncmp(j, cfg->output_dir, n) && !strcmp(j + n, "/junit.xml")))
+		return buf_addf(path, "%s/report.html", cfg->output_dir);
+	len = strlen(j);
+	if (len > 4 && !strcmp(j + len - 4, ".xml"))
+		len -= 4;
+	return buf_add(path, j, len) || buf_adds(path, ".html");
+}
+
 int html_write_run(const struct offload_config *cfg,
 		   const struct offload_report *rep, const struct timeline *tl,
 		   struct offload_error *err)
@@ -241,7 +259,7 @@ int html_write_run(const struct offload_config *cfg,
 		m.batches = tl->batches;
 		m.batches_nr = tl->batches_nr;
 	}
-	if (buf_addf(&path, "%s/report.html", cfg->output_dir))
+	if (html_run_path(&path, cfg))
 		r = err_set(err, OFFLOAD_ENOMEM, "html report: out of memory");
 	else
 		r = html_write(path.buf, rep, &m, err);

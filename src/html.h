@@ -40,8 +40,10 @@ int html_write(const char *path, const struct offload_report *rep,
 
 
 /*
- * The report of a finished run at output_dir/report.html: `cfg` gives the
- * directory and the group names, `tl` the batches (may be NULL).
+ * The report of a finished run at output_dir/report.html, or beside a
+ * JUnit file that is not output_dir/junit.xml (FILE.xml: FILE.html), so
+ * that runs with their own reports do not share one page: `cfg` gives
+ * the paths and the group names, `tl` the batches (may be NULL).
  */
 struct offload_config;
 int html_write_run(const struct offload_config *cfg,

@@ -1268,6 +1268,12 @@ report:
 	if (cfg->trace_file &&
 	    (ret = timeline_write_trace(&run->tl, cfg->trace_file, err)))
 		goto out;
+	/* A timeline record lost to memory: the reports are short of it. */
+	if (!run->oom.code && run->tl.nomem) {
+		run->oom.code = OFFLOAD_ENOMEM;
+		snprintf(run->oom.msg, sizeof(run->oom.msg),
+			 "out of memory recording the run's timeline");
+	}
 	if (run->oom.code)	/* the report says what was kept */
 		ret = err_set(err, run->oom.code, "%s", run->oom.msg);
 out:

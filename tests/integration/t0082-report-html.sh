@@ -133,3 +133,11 @@ expect_rc 1
 run_offload logs --grep '('
 expect_rc 3
 expect_grep "bad --grep" "$ERR"
+
+# a report moved with --junit takes its page with it (runs with their
+# own reports may run at once): FILE.xml gives FILE.html
+rm -f "$PAGE"
+run_offload run --junit mine/r.xml tests/t1
+expect_rc 0
+[ -s mine/r.html ] || fail "no mine/r.html beside --junit mine/r.xml"
+[ ! -e "$PAGE" ] || fail "a --junit run wrote $PAGE"
