@@ -19,27 +19,32 @@
 #include "html_page.h"
 #include "junit.h"
 
-/* Text as HTML character data: & < > " ' escaped, bytes that are not
- * valid UTF-8 written "\xNN" (via json_string's rules, minus quoting). */
+/* Text as HTML character data: & < > " ' escaped, control characters
+ * and bytes that are not valid UTF-8 written "\xNN" (as json_string). */
 static int html_text(struct buf *b, const char *s)
 {
-	for (; *s; s++) {
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0;
+
+	while (i < n) {
+		size_t len = utf8_len(p + i, n - i);
 		int r;
 
-		switch (*s) {
+		switch (p[i]) {
 		case '&': r = buf_adds(b, "&amp;"); break;
 		case '<': r = buf_adds(b, "&lt;"); break;
 		case '>': r = buf_adds(b, "&gt;"); break;
 		case '"': r = buf_adds(b, "&quot;"); break;
 		case '\'': r = buf_adds(b, "&#39;"); break;
 		default:
-			if ((unsigned char)*s >= 0x80 || (unsigned char)*s < 0x20)
-				r = buf_addf(b, "\\x%02x", (unsigned char)*s);
+			if (!len || p[i] < 0x20 || p[i] == 0x7f)
+				r = buf_addf(b, "\\x%02x", p[i]);
 			else
-				r = buf_addch(b, *s);
+				r = buf_add(b, p + i, len);
 		}
 		if (r)
 			return r;
+		i += len ? len : 1;
 	}
 	return 0;
 }

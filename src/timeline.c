@@ -89,8 +89,7 @@ void timeline_span(struct timeline *tl, const char *name, int track,
 	s->end = end < start ? start : end;
 }
 
-/* Length of the valid UTF-8 character at p[0..n), 0 if none. */
-static size_t utf8_len(const unsigned char *p, size_t n)
+size_t utf8_len(const unsigned char *p, size_t n)
 {
 	unsigned char c = p[0];
 	size_t len;

@@ -64,6 +64,10 @@ void timeline_span(struct timeline *tl, const char *name, int track,
  */
 int json_string(struct buf *b, const char *s, size_t cap);
 
+/* Length of the valid UTF-8 character at p[0..n) (n >= 1), 0 if there
+ * is none there (overlong forms and surrogates are not valid). */
+size_t utf8_len(const unsigned char *p, size_t n);
+
 /*
  * Write the trace of `tl` to `path` (atomically: temporary file, then
  * rename) as Chrome trace event JSON: one "X" event per span and batch,

@@ -120,7 +120,7 @@ static void test_render_escapes(void **state)
 {
 	struct fixture f;
 	const char *groups[] = { "unit", "<i>g</i>" };
-	struct html_meta m = { "x<y>.xml", "2026-01-01T00:00:00Z", groups, 2, NULL, 0 };
+	struct html_meta m = { "x<y>caf\xc3\xa9\xff.xml", "2026-01-01T00:00:00Z", groups, 2, NULL, 0 };
 	struct buf b = BUF_INIT;
 
 	(void)state;
@@ -135,7 +135,7 @@ static void test_render_escapes(void **state)
 	assert_non_null(strstr(b.buf, "t/\\u003c/script\\u003e\\u003cscript\\u003ealert(1)"));
 	assert_null(strstr(b.buf, "<i>"));
 	assert_null(strstr(b.buf, "x<y>"));
-	assert_non_null(strstr(b.buf, "x&lt;y&gt;.xml"));
+	assert_non_null(strstr(b.buf, "<title>offload report: x&lt;y&gt;caf\xc3\xa9\\xff.xml</title>"));
 	/* the output, escaped, with its bad byte as text */
 	assert_non_null(strstr(b.buf, "out \\u003cb\\u003e\\u0026\\u003c/b\\u003e \\\\xff marker-output"));
 	/* counts as static text, batches as data */
