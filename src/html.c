@@ -82,9 +82,27 @@ static int attempt_failed(const struct offload_attempt *a)
 	       a->outcome == OFFLOAD_ATTEMPT_ERROR;
 }
 
+/* An attempt's output within what is left of the page's budget. */
+static int json_output(struct buf *b, const char *s, size_t *budget)
+{
+	size_t n, cap = HTML_OUTPUT_CAP;
+
+	if (!s)
+		return buf_adds(b, "null");
+	if (!*budget)
+		return json_string(b, "[output left out: the page holds 32 MiB of "
+				   "output in all; see offload logs --test ID]", 0);
+	if (cap > *budget)
+		cap = *budget;
+	n = strlen(s);
+	*budget -= n < cap ? n : cap;
+	return json_string(b, s, cap);
+}
+
 static int render_data(struct buf *b, const struct offload_report *rep,
 		       const struct html_meta *m)
 {
+	size_t budget = HTML_PAGE_OUTPUT_CAP;
 	int r;
 
 	r = buf_adds(b, "{\"title\":") || json_opt(b, m->title, 0) ||
@@ -129,8 +147,8 @@ static int render_data(struct buf *b, const struct offload_report *rep,
 			    json_unsigned(b, a->batch) || buf_addch(b, ',') ||
 			    json_opt(b, keep ? a->message : NULL, HTML_OUTPUT_CAP) ||
 			    buf_addch(b, ',') ||
-			    json_opt(b, attempt_failed(a) ? a->output : NULL,
-				     HTML_OUTPUT_CAP) ||
+			    json_output(b, attempt_failed(a) ? a->output : NULL,
+					&budget) ||
 			    buf_addch(b, ',') || json_opt(b, a->host, 0) ||
 			    buf_addch(b, ']');
 		}

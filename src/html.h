@@ -17,6 +17,9 @@
 /* Bytes of one attempt's output kept in the page (the JUnit file and the
  * logs have it whole). */
 #define HTML_OUTPUT_CAP (64 * 1024)
+/* Bytes of output the page holds in all (a run where everything fails
+ * still gives a page a browser opens); later outputs say where to look. */
+#define HTML_PAGE_OUTPUT_CAP (32 * 1024 * 1024)
 
 /* What the page shows besides the results; everything borrowed. */
 struct html_meta {

@@ -152,6 +152,43 @@ static void test_render_escapes(void **state)
 	timeline_release(&f.tl);
 }
 
+/* Every test failing with a lot of output: the page stays bounded. */
+static void test_render_output_budget(void **state)
+{
+	size_t n = HTML_PAGE_OUTPUT_CAP / HTML_OUTPUT_CAP + 8;
+	struct offload_result *res = calloc(n, sizeof(*res));
+	struct offload_attempt *att = calloc(n, sizeof(*att));
+	char *out = malloc(HTML_OUTPUT_CAP * 2 + 1), ids[16];
+	struct offload_report rep = { 0 };
+	const char *groups[] = { "g" };
+	struct html_meta m = { NULL, NULL, groups, 1, NULL, 0 };
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	assert_true(res && att && out);
+	memset(out, 'o', HTML_OUTPUT_CAP * 2);
+	out[HTML_OUTPUT_CAP * 2] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		att[i].outcome = OFFLOAD_ATTEMPT_FAILED;
+		att[i].output = out;
+		res[i].id = ids;
+		res[i].verdict = OFFLOAD_FAILED;
+		res[i].attempts = &att[i];
+		res[i].attempts_nr = 1;
+	}
+	strcpy(ids, "t");
+	rep.results = res;
+	rep.nr = n;
+	assert_int_equal(html_render(&b, &rep, &m), 0);
+	assert_true(b.len < HTML_PAGE_OUTPUT_CAP + n * 1024 + 512 * 1024);
+	assert_int_equal(count(b.buf, "more bytes cut here"), n - 8);
+	assert_int_equal(count(b.buf, "[output left out"), 8);
+	buf_release(&b);
+	free(out);
+	free(att);
+	free(res);
+}
+
 static void test_junit_round_trip(void **state)
 {
 	struct fixture f;
@@ -277,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_json_string),
 		cmocka_unit_test(test_json_cap),
 		cmocka_unit_test(test_render_escapes),
+		cmocka_unit_test(test_render_output_budget),
 		cmocka_unit_test(test_junit_round_trip),
 		cmocka_unit_test(test_load_foreign),
 		cmocka_unit_test(test_trace),
