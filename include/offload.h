@@ -379,6 +379,34 @@ OFFLOAD_API void offload_logged_cases_free(struct offload_logged_case *cases,
 					   size_t nr);
 
 /**
+ * Read the JUnit file `path` (offload's or any runner's) back into `rep`
+ * (need not be initialised; release it with offload_report_release):
+ * one result per <testcase> in file order, `id` as written in the file
+ * (an ID offload wrote is escaped as in junit_escape: "\xNN" for bytes
+ * that are not UTF-8), `group` the place of its classname among the
+ * classnames in order of appearance, and each attempt's outcome,
+ * duration, sandbox and batch as offload recorded them (docs/junit.md);
+ * a file that does not record them gives one attempt per test (two for
+ * a flaky one) with sandbox and batch UINT_MAX.  The text of a failed
+ * test (message, output) is in its failed attempt.  OFFLOAD_EPARSE or
+ * OFFLOAD_ENOMEM with `err` naming the file; nothing printed.  (1.1)
+ */
+OFFLOAD_API int offload_report_load(const char *path,
+				    struct offload_report *rep,
+				    struct offload_error *err);
+
+/**
+ * Write the HTML report of the JUnit file `junit_path` to `html_path`
+ * (atomically, parent directories created): the page `offload run`
+ * writes as output_dir/report.html, with a timeline when the file
+ * records offload's batches.  Errors as offload_report_load, or -errno
+ * for the output.  (1.1)
+ */
+OFFLOAD_API int offload_report_html(const char *junit_path,
+				    const char *html_path,
+				    struct offload_error *err);
+
+/**
  * Merge the JUnit files `inputs[0..n-1]` into one report at `out`:
  * <testsuites name="offload"> holding a copy of every <testsuite> of every
  * input (a bare <testsuite> root counts as one), in input order, with

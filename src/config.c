@@ -225,6 +225,7 @@ static const struct keydef report_keys[] = {
 	{ "junit", V_BOOL, CFG(junit) },
 	{ "junit_file", V_NONEMPTY, CFG(junit_file) },
 	{ "download_globs", V_STR, CFG(download_globs) },
+	{ "trace_file", V_NONEMPTY, CFG(trace_file) },
 	{ NULL, V_STR, 0 },
 };
 
@@ -1339,7 +1340,8 @@ static int finish(struct loader *L)
 		return L->code;
 	}
 	if (resolve_field(L, &cfg->output_dir, cfg->dir) ||
-	    resolve_field(L, &cfg->junit_file, cfg->output_dir))
+	    resolve_field(L, &cfg->junit_file, cfg->output_dir) ||
+	    (cfg->trace_file && resolve_field(L, &cfg->trace_file, cfg->dir)))
 		return L->code;
 	if (cfg->history_path) {
 		if (resolve_field(L, &cfg->history_path, cfg->dir))
@@ -1485,6 +1487,7 @@ void config_release(struct offload_config *cfg)
 	free(cfg->output_dir);
 	free(cfg->junit_file);
 	free(cfg->download_globs);
+	free(cfg->trace_file);
 	free(cfg->history_path);
 	for (i = 0; i < cfg->warnings_nr; i++)
 		free(cfg->warnings[i]);
@@ -1714,6 +1717,8 @@ int offload_config_dump(const struct offload_config *cfg, FILE *out)
 	r = r ? r : put_str(out, "junit_file", cfg->junit_file);
 	if (cfg->download_globs && *cfg->download_globs)
 		r = r ? r : put_str(out, "download_globs", cfg->download_globs);
+	if (cfg->trace_file)
+		r = r ? r : put_str(out, "trace_file", cfg->trace_file);
 
 	fputs("\n[history]\n", out);
 	r = r ? r : put_str(out, "path", cfg->history_path);

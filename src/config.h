@@ -89,6 +89,7 @@ struct offload_config {
 	int junit;              /* write the JUnit report; default 1 */
 	char *junit_file;       /* absolute; default output_dir/junit.xml */
 	char *download_globs;   /* artifacts fetched per batch, or NULL */
+	char *trace_file;       /* absolute; Chrome trace of the run, or NULL */
 
 	/* [history] */
 	char *history_path;     /* JUnit file with past durations; default junit_file */

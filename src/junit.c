@@ -52,6 +52,8 @@
 #include "config.h"
 #include "error.h"
 #include "junit.h"
+#include "report.h"
+#include "timeline.h"
 #include "sandbox.h"
 
 /* Output of one attempt kept in the report (the rest is in the logs). */
@@ -821,6 +823,15 @@ struct reader {
 
 	char *suite_host;         /* hostname of the <testsuite> last opened */
 
+	/* want_meta only (junit_load): offload's suite properties */
+	int want_meta;
+	size_t suite_first;       /* index of the first case of the suite open */
+	struct strvec batches;    /* offload.batch values */
+	struct strvec attempts;   /* offload.attempts values, K made global */
+	char *stamp;              /* the first suite's timestamp */
+	char *total;              /* <testsuites time>, or NULL */
+	int interrupted;          /* an offload.interrupted property */
+
 	/* the case being read */
 	int in_case, case_depth;
 	struct junit_case cur;
@@ -1243,6 +1254,39 @@ static void sax_stop(struct reader *rd, int rc)
 }
 
 
+/* Outside a test case, for junit_load(): offload's properties. */
+static int reader_meta(struct reader *rd, const struct attrs *at,
+		       const char *name)
+{
+	char *n = NULL, *v = NULL, *end;
+	int rc = 0;
+
+	if (!strcmp(name, "testsuites") && !rd->total)
+		return get_attr(at, "time", NULL, &rd->total);
+	if (strcmp(name, "property"))
+		return 0;
+	if ((rc = get_attr(at, "name", NULL, &n)) ||
+	    (rc = get_attr(at, "value", "", &v)) || !n)
+		goto out;
+	if (!strcmp(n, "offload.interrupted")) {
+		rd->interrupted = !strcmp(v, "SIGTERM") ? SIGTERM :
+				  !strcmp(v, "SIGHUP") ? SIGHUP :
+				  !strcmp(v, "SIGQUIT") ? SIGQUIT : SIGINT;
+	} else if (!strcmp(n, "offload.batch")) {
+		rc = strvec_push(&rd->batches, v);
+	} else if (!strcmp(n, "offload.attempts")) {
+		unsigned long long k = strtoull(v, &end, 10);
+
+		if (end != v && *end == ' ')
+			rc = strvec_pushf(&rd->attempts, "%llu%s",
+					  k + rd->suite_first, end);
+	}
+out:
+	free(n);
+	free(v);
+	return rc ? OFFLOAD_ENOMEM : 0;
+}
+
 static void sax_start(void *ctx, const xmlChar *localname,
 		      const xmlChar *prefix, const xmlChar *uri,
 		      int nb_namespaces, const xmlChar **namespaces,
@@ -1276,6 +1320,11 @@ static void sax_start(void *ctx, const xmlChar *localname,
 			free(rd->suite_host);
 			rd->suite_host = NULL;
 			rc = get_attr(&at, "hostname", NULL, &rd->suite_host);
+			rd->suite_first = rd->nr;
+			if (!rc && rd->want_meta && !rd->stamp)
+				rc = get_attr(&at, "timestamp", NULL, &rd->stamp);
+		} else if (rd->want_meta) {
+			rc = reader_meta(rd, &at, name);
 		}
 	} else {
 		rc = reader_case_element(rd, &at, name, depth, empty);
@@ -1544,6 +1593,8 @@ struct writer {
 	xmlTextWriterPtr w;
 	int failed;               /* a libxml2 call failed (I/O or memory) */
 	int nomem;                /* an allocation of ours failed */
+	const struct timeline *tl;   /* batches and attempts to record, or NULL */
+	int batches_written;      /* the offload.batch properties are out */
 };
 
 static void w_start(struct writer *jw, const char *name)
@@ -1803,6 +1854,82 @@ static int in_suite(const struct offload_report *rep, size_t i, size_t g,
  * named `host`) whose results it holds, so that hostname says where each
  * test ran.
  */
+static void w_property(struct writer *jw, const char *name, const char *value)
+{
+	w_start(jw, "property");
+	w_attr(jw, "name", name);
+	w_attr_esc(jw, "value", value);
+	w_end(jw);
+}
+
+static char outcome_letter(enum offload_outcome o)
+{
+	switch (o) {
+	case OFFLOAD_ATTEMPT_PASSED: return 'p';
+	case OFFLOAD_ATTEMPT_FAILED: return 'f';
+	case OFFLOAD_ATTEMPT_ERROR: return 'e';
+	case OFFLOAD_ATTEMPT_SKIPPED: return 's';
+	}
+	return 'e';
+}
+
+/*
+ * The run's timeline as properties (docs/junit.md): in the first suite,
+ * one offload.batch per batch, "NO SANDBOX START END TESTS[ HOST]" (times
+ * in seconds from the suite's timestamp); in each suite, one
+ * offload.attempts per test case that ran, "K O:SECS:SANDBOX:BATCH ..."
+ * with K the case's 0-based place in the suite and O p, f, e or s, in the
+ * order the attempts ended.
+ */
+static void write_timeline(struct writer *jw, const struct offload_report *rep,
+			   size_t g, const char *on)
+{
+	const struct timeline *tl = jw->tl;
+	struct buf v = BUF_INIT;
+	char a[48], b[48];
+	size_t k = 0;
+
+	for (size_t i = 0; !jw->batches_written && i < tl->batches_nr; i++) {
+		const struct run_batch *rb = &tl->batches[i];
+
+		format_secs(a, sizeof(a), rb->start);
+		format_secs(b, sizeof(b), rb->end);
+		buf_reset(&v);
+		if (buf_addf(&v, "%u %u %s %s %zu%s%s", rb->no, rb->sandbox, a, b,
+			     rb->tests_nr, rb->host ? " " : "",
+			     rb->host ? rb->host : "")) {
+			jw->nomem = 1;
+			break;
+		}
+		w_property(jw, "offload.batch", v.buf);
+	}
+	jw->batches_written = 1;
+	for (size_t i = 0; i < rep->nr && !jw->nomem; i++) {
+		const struct offload_result *res = &rep->results[i];
+
+		if (!in_suite(rep, i, g, on))
+			continue;
+		if (res->attempts_nr) {
+			buf_reset(&v);
+			if (buf_addf(&v, "%zu", k))
+				jw->nomem = 1;
+			for (size_t j = 0; j < res->attempts_nr && !jw->nomem; j++) {
+				const struct offload_attempt *at = &res->attempts[j];
+
+				format_secs(a, sizeof(a), at->secs);
+				if (buf_addf(&v, " %c:%s:%u:%u",
+					     outcome_letter(at->outcome), a,
+					     at->sandbox, at->batch))
+					jw->nomem = 1;
+			}
+			if (!jw->nomem)
+				w_property(jw, "offload.attempts", v.buf);
+		}
+		k++;
+	}
+	buf_release(&v);
+}
+
 static void write_suite(struct writer *jw, const struct offload_report *rep,
 			size_t g,
 			const char *group, const char *interrupted,
@@ -1835,12 +1962,16 @@ static void write_suite(struct writer *jw, const struct offload_report *rep,
 	w_attr_secs(jw, "time", secs);
 	w_attr(jw, "timestamp", stamp);
 	w_attr_esc(jw, "hostname", on ? on : host);
-	if (interrupted) {
+	if (interrupted || jw->tl) {
 		w_start(jw, "properties");
-		w_start(jw, "property");
-		w_attr(jw, "name", "offload.interrupted");
-		w_attr(jw, "value", interrupted);
-		w_end(jw);
+		if (interrupted) {
+			w_start(jw, "property");
+			w_attr(jw, "name", "offload.interrupted");
+			w_attr(jw, "value", interrupted);
+			w_end(jw);
+		}
+		if (jw->tl)
+			write_timeline(jw, rep, g, on);
 		w_end(jw);
 	}
 	for (i = 0; i < rep->nr; i++)
@@ -2011,12 +2142,13 @@ cleanup:
 struct report_emit {
 	const struct offload_config *cfg;
 	const struct offload_report *rep;
+	const struct timeline *tl;
 };
 
 static int emit_report(xmlOutputBufferPtr out, void *data)
 {
 	struct report_emit *re = data;
-	struct writer jw = { NULL, 0, 0 };
+	struct writer jw = { NULL, 0, 0, re->tl, 0 };
 
 	if (!(jw.w = xmlNewTextWriter(out))) {
 		xmlOutputBufferClose(out);
@@ -2036,7 +2168,14 @@ static int emit_report(xmlOutputBufferPtr out, void *data)
 int junit_write(const char *path, const struct offload_config *cfg,
 		const struct offload_report *rep, struct offload_error *err)
 {
-	struct report_emit re = { cfg, rep };
+	return junit_write_run(path, cfg, rep, NULL, err);
+}
+
+int junit_write_run(const char *path, const struct offload_config *cfg,
+		    const struct offload_report *rep, const struct timeline *tl,
+		    struct offload_error *err)
+{
+	struct report_emit re = { cfg, rep, tl };
 
 	return save_atomically(path, emit_report, &re, err);
 }
@@ -2418,5 +2557,211 @@ cleanup:
 	if (doc)
 		xmlFreeDoc(doc);
 	xml_quiet_off(&q);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* A whole report read back (offload report, offload logs)             */
+
+static size_t group_index(struct strvec *groups, const char *name,
+			  size_t *last, int *nomem)
+{
+	if (*last < groups->nr && !strcmp(groups->v[*last], name))
+		return *last;
+	for (size_t g = 0; g < groups->nr; g++)
+		if (!strcmp(groups->v[g], name))
+			return *last = g;
+	if (strvec_push(groups, name))
+		*nomem = 1;
+	return *last = groups->nr - 1;
+}
+
+static enum offload_outcome outcome_of_letter(char c)
+{
+	switch (c) {
+	case 'p': return OFFLOAD_ATTEMPT_PASSED;
+	case 'f': return OFFLOAD_ATTEMPT_FAILED;
+	case 's': return OFFLOAD_ATTEMPT_SKIPPED;
+	}
+	return OFFLOAD_ATTEMPT_ERROR;
+}
+
+/* "O:SECS:SANDBOX:BATCH ..." into res->attempts; 0 or OFFLOAD_ENOMEM
+ * (a malformed list gives the attempts read before it). */
+static int parse_attempts(struct offload_result *res, const char *s)
+{
+	while (*s == ' ') {
+		struct offload_attempt *a;
+		char *end;
+		double secs;
+		unsigned long sb, bn;
+
+		s++;
+		if (!s[0] || s[1] != ':')
+			break;
+		secs = strtod(s + 2, &end);
+		if (*end != ':')
+			break;
+		sb = strtoul(end + 1, &end, 10);
+		if (*end != ':')
+			break;
+		bn = strtoul(end + 1, &end, 10);
+		if (*end && *end != ' ')
+			break;
+		a = reallocarray(res->attempts, res->attempts_nr + 1, sizeof(*a));
+		if (!a)
+			return OFFLOAD_ENOMEM;
+		res->attempts = a;
+		a = &a[res->attempts_nr++];
+		memset(a, 0, sizeof(*a));
+		a->outcome = outcome_of_letter(s[0]);
+		a->secs = secs >= 0 ? secs : 0;
+		a->sandbox = sb > UINT_MAX ? UINT_MAX : (unsigned)sb;
+		a->batch = bn > UINT_MAX ? UINT_MAX : (unsigned)bn;
+		s = end;
+	}
+	return 0;
+}
+
+/* The attempts a case shows when offload did not record them. */
+static int guess_attempts(struct offload_result *res, const struct junit_case *c,
+			  int flaky)
+{
+	size_t n = flaky ? 2 : 1;
+
+	if (res->verdict == OFFLOAD_NOT_RUN)
+		return 0;
+	res->attempts = calloc(n, sizeof(*res->attempts));
+	if (!res->attempts)
+		return OFFLOAD_ENOMEM;
+	res->attempts_nr = n;
+	for (size_t i = 0; i < n; i++) {
+		res->attempts[i].sandbox = res->attempts[i].batch = UINT_MAX;
+		res->attempts[i].outcome = c->outcome;
+	}
+	if (flaky) {
+		res->attempts[0].outcome = OFFLOAD_ATTEMPT_FAILED;
+		res->attempts[1].outcome = OFFLOAD_ATTEMPT_PASSED;
+	}
+	res->attempts[n - 1].secs = c->secs;
+	return 0;
+}
+
+/* "NO SANDBOX START END TESTS[ HOST]" */
+static void parse_batch(struct timeline *tl, const char *s)
+{
+	unsigned no, sb;
+	double start, end;
+	size_t tests;
+	int used = 0;
+
+	if (sscanf(s, "%u %u %lf %lf %zu%n", &no, &sb, &start, &end, &tests,
+		   &used) != 5)
+		return;
+	s += used;
+	timeline_batch(tl, no, sb, *s == ' ' ? s + 1 : NULL,
+		       tl->exec_start + start, tl->exec_start + end, tests);
+}
+
+int junit_load(const char *path, struct offload_report *rep,
+	       struct strvec *groups, struct timeline *tl, char **stamp,
+	       struct offload_error *err)
+{
+	struct reader rd;
+	size_t last = 0, i;
+	int rc, nomem = 0;
+
+	memset(rep, 0, sizeof(*rep));
+	memset(&rd, 0, sizeof(rd));
+	rd.path = path;
+	rd.want_log = 1;
+	rd.want_meta = 1;
+	strvec_init(&rd.batches);
+	strvec_init(&rd.attempts);
+	rc = read_file(&rd, -1, err);
+	if (!rc && rd.nr &&
+	    !(rep->results = calloc(rd.nr, sizeof(*rep->results))))
+		nomem = 1;
+	for (i = 0; !rc && !nomem && i < rd.nr; i++) {
+		struct junit_case *c = &rd.cases[i];
+		struct offload_result *res = &rep->results[i];
+
+		rep->nr = i + 1;
+		res->id = c->name;
+		c->name = NULL;
+		res->group = group_index(groups, c->classname, &last, &nomem);
+		if (c->outcome == OFFLOAD_ATTEMPT_ERROR && c->message &&
+		    !strncmp(c->message, "not run: ", 9)) {
+			res->verdict = OFFLOAD_NOT_RUN;
+			if (!(res->not_run_reason = strdup(c->message + 9)))
+				nomem = 1;
+			continue;
+		}
+		res->verdict = c->outcome == OFFLOAD_ATTEMPT_PASSED ?
+			(rd.flaky[i] ? OFFLOAD_FLAKY : OFFLOAD_PASSED) :
+			c->outcome == OFFLOAD_ATTEMPT_SKIPPED ? OFFLOAD_SKIPPED :
+			OFFLOAD_FAILED;
+	}
+	/* the attempts offload recorded, then a guess for the others */
+	for (i = 0; !rc && !nomem && i < rd.attempts.nr; i++) {
+		char *end;
+		unsigned long long k = strtoull(rd.attempts.v[i], &end, 10);
+
+		if (k < rep->nr && !rep->results[k].attempts_nr &&
+		    parse_attempts(&rep->results[k], end))
+			nomem = 1;
+	}
+	for (i = 0; !rc && !nomem && i < rep->nr; i++) {
+		struct offload_result *res = &rep->results[i];
+		struct offload_attempt *a = NULL;
+
+		if (!res->attempts_nr &&
+		    guess_attempts(res, &rd.cases[i], rd.flaky[i]))
+			nomem = 1;
+		/* the case's text goes with its first failed attempt for a
+		 * flaky test, its last one for a failed test */
+		for (size_t k = 0; k < res->attempts_nr; k++) {
+			struct offload_attempt *x = &res->attempts[k];
+
+			if (x->outcome == OFFLOAD_ATTEMPT_FAILED ||
+			    x->outcome == OFFLOAD_ATTEMPT_ERROR ||
+			    (x->outcome == OFFLOAD_ATTEMPT_SKIPPED &&
+			     res->verdict == OFFLOAD_SKIPPED))
+				if (!a || res->verdict != OFFLOAD_FLAKY)
+					a = x;
+		}
+		if (a && rd.logs[i] && *rd.logs[i]) {
+			a->output = rd.logs[i];
+			rd.logs[i] = NULL;
+		}
+		if (a && rd.cases[i].message) {
+			a->message = rd.cases[i].message;
+			rd.cases[i].message = NULL;
+		}
+	}
+	for (i = 0; !rc && !nomem && i < rd.batches.nr; i++)
+		parse_batch(tl, rd.batches.v[i]);
+	if (!rc && !nomem) {
+		report_count(rep);
+		rep->interrupted = rd.interrupted;
+		rep->secs = parse_secs(rd.total);
+		for (i = 0; i < tl->batches_nr; i++)
+			if (tl->batches[i].end > rep->secs)
+				rep->secs = tl->batches[i].end;
+		*stamp = rd.stamp;
+		rd.stamp = NULL;
+	}
+	if (!rc && (nomem || tl->nomem))
+		rc = err_set(err, OFFLOAD_ENOMEM, "cannot read junit '%s': %s",
+			     path, "out of memory");
+	for (i = 0; i < rd.nr; i++)
+		free(rd.logs[i]);
+	free(rd.logs);
+	free(rd.flaky);
+	junit_cases_free(rd.cases, rd.nr);
+	strvec_clear(&rd.batches);
+	strvec_clear(&rd.attempts);
+	free(rd.stamp);
+	free(rd.total);
 	return rc;
 }

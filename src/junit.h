@@ -57,6 +57,33 @@ int junit_write(const char *path, const struct offload_config *cfg,
 		const struct offload_report *rep, struct offload_error *err);
 
 /*
+ * junit_write, and with `tl` (may be NULL) the run's batches and each
+ * test's attempts (sandbox, batch, duration) as <testsuite> properties
+ * offload.batch and offload.attempts (docs/junit.md), from which
+ * junit_load() rebuilds them.
+ */
+struct timeline;
+int junit_write_run(const char *path, const struct offload_config *cfg,
+		    const struct offload_report *rep, const struct timeline *tl,
+		    struct offload_error *err);
+
+/*
+ * Read a whole JUnit file back as a report (offload report, offload
+ * logs): one result per <testcase> in file order, with the ID as
+ * written (escaped), the group from its classname (added to `groups`,
+ * which the caller initialised), the attempts from offload.attempts
+ * properties (sandbox and batch UINT_MAX when the file has none), the
+ * batches from offload.batch properties into `tl` (times from its
+ * exec_start), the first suite's timestamp in *stamp (caller frees, may
+ * be NULL).  Errors as junit_read; `rep` is the caller's to release
+ * either way.
+ */
+struct strvec;
+int junit_load(const char *path, struct offload_report *rep,
+	       struct strvec *groups, struct timeline *tl, char **stamp,
+	       struct offload_error *err);
+
+/*
  * The form of a test ID used in XML: valid UTF-8 kept, "\" kept, invalid
  * bytes and control characters other than \t \n \r written as "\xNN".
  * Returns a new string (caller frees), NULL on ENOMEM.

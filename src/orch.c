@@ -45,6 +45,8 @@
 #include "report.h"
 #include "sandbox.h"
 #include "scheduler.h"
+#include "html.h"
+#include "timeline.h"
 
 struct completion {
 	struct completion *next;
@@ -56,6 +58,7 @@ struct completion {
 	int lost;                 /* tests without an attempt went elsewhere,
 				     or have no sandbox left (run->lost_reason) */
 	struct batch_exec ex;
+	double t0, t1;            /* now_secs() around the batch, for the timeline */
 	int rc;
 	struct offload_error err;
 };
@@ -78,6 +81,7 @@ struct worker {
 	int kill[2];              /* a byte in kill[1] cancels this worker's batch */
 	int retired;              /* its sandbox failed for good */
 	struct completion *current;   /* the batch running, under mu */
+	double open0, open1;      /* now_secs() around sandbox_open */
 };
 
 /* A hedged copy of a batch, made by a worker while the run goes on. */
@@ -124,6 +128,7 @@ struct offload_run {
 	size_t alive;              /* under mu: workers that may still take a batch */
 	char *lost_reason;         /* under mu: why tests were left without sandbox */
 	struct strvec notes;       /* under mu: sandbox warnings for the report */
+	struct timeline tl;        /* orchestrator only: when things happened */
 };
 
 /* Remove logs/batch-N.stdout|stderr left by an earlier run: offload's own
@@ -201,6 +206,7 @@ int offload_run_new(struct offload_run **runp,
 	if (!run)
 		return err_set(err, OFFLOAD_ENOMEM, "out of memory");
 	run->cfg = cfg;
+	timeline_init(&run->tl, now_secs());
 	run->cancel[0] = run->cancel[1] = run->wake[0] = run->wake[1] = -1;
 	run->enough[0] = run->enough[1] = -1;
 	if (opts)
@@ -231,12 +237,15 @@ int offload_run_prepare(struct offload_run *run, struct offload_error *err)
 	double *durations = NULL;
 	size_t known = 0;
 	char *warning = NULL;
+	double t;
 	int ret;
 
 	if (run->prepared)
 		return 0;
+	t = now_secs();
 	ret = discover_tests(cfg, run->opts.only_group, run->cancel[0],
 			     &run->tests, err);
+	timeline_span(&run->tl, "discovery", TIMELINE_MAIN, t, now_secs());
 	if (ret)
 		goto fail;
 	if ((ret = filter_ids(run, &run->tests))) {
@@ -251,6 +260,7 @@ int offload_run_prepare(struct offload_run *run, struct offload_error *err)
 	}
 	for (size_t i = 0; i < run->tests.nr; i++)
 		durations[i] = -1;
+	t = now_secs();
 	if (cfg->history_path &&
 	    (ret = history_load(cfg->history_path, cfg, &run->tests, durations,
 				&known, &warning))) {
@@ -260,6 +270,7 @@ int offload_run_prepare(struct offload_run *run, struct offload_error *err)
 	}
 	ret = sched_plan(&run->plan, cfg, &run->tests, known ? durations : NULL,
 			 run->parallel, OFFLOAD_BATCH_ARG_CAP, err);
+	timeline_span(&run->tl, "planning", TIMELINE_MAIN, t, now_secs());
 	free(durations);
 	durations = NULL;
 	if (ret)
@@ -569,9 +580,11 @@ static void run_batch(struct worker *w, struct batch *b)
 		c->ex.ids = ids;
 		c->ex.cancel_fd = w->kill[0];
 		c->ex.log_dir = run->log_dir;
+		c->t0 = now_secs();
 		c->rc = framework_run_batch(&c->ex, &c->err);
 		if (!c->rc && !c->ex.canceled)
 			get_artifacts(w, b);
+		c->t1 = now_secs();
 		lost_batch(w, b, c);
 		if (c->ex.sb->host)
 			c->host = strdup(c->ex.sb->host);	/* NULL: not said */
@@ -669,9 +682,12 @@ static void *worker_main(void *arg)
 	struct offload_error err = { 0, "" };
 	struct batch *b;
 	char sink[64];
-	int token, last;
+	int token, last, opened;
 
-	if (sandbox_open(&run->pool, w->index, run->enough[0], &err)) {
+	w->open0 = now_secs();
+	opened = sandbox_open(&run->pool, w->index, run->enough[0], &err);
+	w->open1 = now_secs();
+	if (opened) {
 		if (err.code != OFFLOAD_ECANCELED)
 			note(run, "%s", err.msg);
 		w->retired = 1;
@@ -885,6 +901,9 @@ static size_t absorb(struct offload_run *run, struct progress_state *ps,
 	if (c->rc == OFFLOAD_ENOMEM && !c->lost)
 		lost_result(run, "batch %u: %s", b->no, c->err.msg[0] ?
 			    c->err.msg : offload_strerror(c->rc));
+	if (c->t1 > 0)
+		timeline_batch(&run->tl, b->no, c->sandbox, c->host, c->t0,
+			       c->t1, c->ex.nr);
 	ev.type = OFFLOAD_EVENT_BATCH_END;
 	ev.test = NULL;
 	ev.batch = b->no;
@@ -1021,11 +1040,12 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 	struct buf path = BUF_INIT;
 	sigset_t block, old;
 	size_t finished = 0, workers_nr;
-	double last_tick;
+	double last_tick, since;
 	int ret = 0, mu_ok = 0, q_ok = 0;
 	struct offload_event ev = { 0 };
 
 	memset(rep, 0, sizeof(*rep));
+	run->tl.exec_start = ps.start;
 	if ((ret = offload_run_prepare(run, err))) {
 		/* Interrupted while discovering: the report says so, with no
 		 * test, rather than an earlier run's report looking current. */
@@ -1096,7 +1116,11 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 	if ((ret = sandbox_pool_create(&run->pool, cfg, (unsigned)workers_nr, err)))
 		goto out;
 	strvec_init(&run->notes);
-	if ((ret = sandbox_pool_start(&run->pool, run->cancel[0], err))) {
+	since = now_secs();
+	ret = sandbox_pool_start(&run->pool, run->cancel[0], err);
+	timeline_span(&run->tl, "sandbox pool start", TIMELINE_MAIN, since,
+		      now_secs());
+	if (ret) {
 		/* No sandbox can be made: every test is not run, and says
 		 * why (unless the run was interrupted). */
 		if (ret == OFFLOAD_ENOMEM)
@@ -1210,6 +1234,11 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 	for (size_t i = 0; i < workers_nr; i++)
 		if (run->workers[i].started)
 			pthread_join(run->workers[i].thread, NULL);
+	for (size_t i = 0; i < workers_nr; i++)
+		if (run->workers[i].started)
+			timeline_span(&run->tl, "sandbox creation", (int)i,
+				      run->workers[i].open0,
+				      run->workers[i].open1);
 	drain(run, &ps, rep);
 	sandbox_pool_destroy(&run->pool);
 report:
@@ -1222,19 +1251,38 @@ report:
 	}
 	rep->secs = now_secs() - ps.start;
 	if (cfg->junit) {
-		ret = junit_write(cfg->junit_file, cfg, rep, err);
+		since = now_secs();
+		ret = junit_write_run(cfg->junit_file, cfg, rep, &run->tl, err);
 		/* A signal while the report was written: every result is in
 		 * it, but the run was stopped; write it again, marked. */
 		if (!ret && run->interrupted && !rep->interrupted) {
 			rep->interrupted = run->interrupted;
-			ret = junit_write(cfg->junit_file, cfg, rep, err);
+			ret = junit_write_run(cfg->junit_file, cfg, rep,
+					      &run->tl, err);
 		}
 		if (ret)
 			goto out;
+		timeline_span(&run->tl, "junit report", TIMELINE_MAIN,
+			      since, now_secs());
 		if (!(rep->junit_path = strdup(cfg->junit_file))) {
 			ret = err_set(err, OFFLOAD_ENOMEM, "out of memory");
 			goto out;
 		}
+		/* output_dir/report.html: the same results for a browser */
+		since = now_secs();
+		if ((ret = html_write_run(cfg, rep, &run->tl, err)))
+			goto out;
+		timeline_span(&run->tl, "html report", TIMELINE_MAIN,
+			      since, now_secs());
+	}
+	if (cfg->trace_file &&
+	    (ret = timeline_write_trace(&run->tl, cfg->trace_file, err)))
+		goto out;
+	/* A timeline record lost to memory: the reports are short of it. */
+	if (!run->oom.code && run->tl.nomem) {
+		run->oom.code = OFFLOAD_ENOMEM;
+		snprintf(run->oom.msg, sizeof(run->oom.msg),
+			 "out of memory recording the run's timeline");
 	}
 	if (run->oom.code)	/* the report says what was kept */
 		ret = err_set(err, run->oom.code, "%s", run->oom.msg);
@@ -1293,6 +1341,7 @@ void offload_run_free(struct offload_run *run)
 	}
 	free(run->log_dir);
 	free(run->lost_reason);
+	timeline_release(&run->tl);
 	if (run->notes.v)
 		strvec_clear(&run->notes);
 	plan_release(&run->plan);

@@ -20,4 +20,5 @@ if [ -f "$xsd" ] && command -v xmllint >/dev/null 2>&1; then
 	xmllint --noout --schema "$xsd" test-results/junit.xml || exit 1
 fi
 echo "JUnit report: examples/demo/test-results/junit.xml"
+echo "HTML report:  examples/demo/test-results/report.html (open it in a browser)"
 echo "per-batch logs: examples/demo/test-results/logs/"

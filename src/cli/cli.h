@@ -15,6 +15,7 @@ int cmd_collect(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_report_error(int argc, char **argv);
 

@@ -21,6 +21,7 @@ static const char usage[] =
 "  init      write a starter offload.ini\n"
 "  logs      show the output of tests from the last report\n"
 "  merge     merge JUnit files into one report\n"
+"  report    write the HTML report of a JUnit file\n"
 "  report-error  write a report of one failed step (a failed build)\n"
 "\n"
 "common options:\n"
@@ -78,6 +79,7 @@ int main(int argc, char **argv)
 		{ "validate", cmd_validate }, { "init", cmd_init },
 		{ "logs", cmd_logs }, { "merge", cmd_merge },
 		{ "report-error", cmd_report_error },
+		{ "report", cmd_report },
 	};
 
 	if (argc < 2) {

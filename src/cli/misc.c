@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* misc.c - `offload collect`, `validate`, `init` and `logs`. */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <regex.h>
@@ -237,11 +238,91 @@ int cmd_init(int argc, char **argv)
 	return 0;
 }
 
+/* "  attempt 1: failed in 0.20 s on sandbox 3, batch 4" per attempt. */
+static void put_attempts(const struct offload_result *r)
+{
+	static const char *const outcome[] = { "passed", "failed", "error", "skipped" };
+
+	for (size_t i = 0; i < r->attempts_nr; i++) {
+		const struct offload_attempt *a = &r->attempts[i];
+
+		printf("  attempt %zu: %s in %.2f s", i + 1,
+		       (unsigned)a->outcome < 4 ? outcome[a->outcome] : "?", a->secs);
+		if (a->sandbox != UINT_MAX)
+			printf(" on sandbox %u", a->sandbox);
+		if (a->batch != UINT_MAX)
+			printf(", batch %u (logs/batch-%u.*)", a->batch, a->batch);
+		putchar('\n');
+	}
+}
+
+/* `offload report FILE.xml [-o OUT.html]` */
+int cmd_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char report_usage[] =
+		"usage: offload report JUNIT.xml [-o OUT.html]\n"
+		"  write the HTML report of a JUnit file (offload's or any\n"
+		"  runner's): counts, failures with their output, flaky tests,\n"
+		"  tests not run, the slowest, and the sandbox timeline when the\n"
+		"  file records offload's batches.  One self-contained page.\n"
+		"  -o, --output FILE  where (default: report.html beside JUNIT)\n";
+	struct offload_error err = { 0 };
+	const char *out = NULL;
+	char *def = NULL;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'h': fputs(report_usage, stdout); return 0;
+		default: fputs(report_usage, stderr); return OFFLOAD_EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		cli_error(optind < argc ? "report: one JUnit file, not several" :
+			  "report: which JUnit file?");
+		fputs(report_usage, stderr);
+		return OFFLOAD_EXIT_USAGE;
+	}
+	if (out && !*out) {
+		cli_error("report: empty --output path");
+		return OFFLOAD_EXIT_USAGE;
+	}
+	if (!out) {
+		const char *in = argv[optind], *slash = strrchr(in, '/');
+		size_t dir = slash ? (size_t)(slash - in) + 1 : 0;
+
+		if (!(def = malloc(dir + sizeof("report.html")))) {
+			cli_error("out of memory");
+			return OFFLOAD_EXIT_INTERNAL;
+		}
+		memcpy(def, in, dir);
+		strcpy(def + dir, "report.html");
+		out = def;
+	}
+	ret = offload_report_html(argv[optind], out, &err);
+	if (ret) {
+		cli_error("%s", err.msg[0] ? err.msg : offload_strerror(ret));
+		ret = ret == OFFLOAD_EPARSE ? OFFLOAD_EXIT_USAGE : OFFLOAD_EXIT_INTERNAL;
+	} else {
+		printf("HTML report: %s\n", out);
+	}
+	free(def);
+	return ret;
+}
+
 int cmd_logs(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "failures", no_argument, NULL, 'f' },
+		{ "flaky", no_argument, NULL, 'k' },
+		{ "grep", required_argument, NULL, 'G' },
 		{ "test", required_argument, NULL, 't' },
 		{ "test-regex", required_argument, NULL, 'r' },
 		{ "file", required_argument, NULL, 'F' },
@@ -249,26 +330,38 @@ int cmd_logs(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = "offload.ini", *only = NULL, *re_text = NULL, *file = NULL;
+	const char *grep_text = NULL;
 	char *junit_file = NULL;
 	struct offload_config *cfg = NULL;
 	struct offload_logged_case *cases = NULL;
+	struct offload_report rep = { 0 };
 	char here[256];
 	struct offload_error err = { 0 };
 	size_t nr = 0, shown = 0;
-	int c, ret, failures = 0;
-	regex_t re;
+	int c, ret, failures = 0, flaky = 0, grep_ok = 0;
+	regex_t re, grep_re;
 
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
 		case 'f': failures = 1; break;
+		case 'k': flaky = 1; break;
+		case 'G': grep_text = optarg; break;
 		case 't': only = optarg; break;
 		case 'r': re_text = optarg; break;
 		case 'F': file = optarg; break;
 		case 'h':
-			puts("usage: offload logs [-c FILE] [--failures] [--test ID] [--test-regex RE] [--file JUNIT]\n"
+			puts("usage: offload logs [-c FILE] [--failures] [--flaky] [--test ID]\n"
+			     "                   [--test-regex RE] [--grep RE] [--file JUNIT]\n"
 			     "  print each test's output from the last report with a\n"
-			     "  '=== ID [STATUS] ===' banner");
+			     "  '=== ID [STATUS] ===' banner and a line per attempt\n"
+			     "  (outcome, duration, sandbox, batch: logs/batch-N.*)\n"
+			     "  --failures     only failed, errored and not-run tests\n"
+			     "  --flaky        only flaky tests\n"
+			     "  --test ID      only the test ID (as the report writes it)\n"
+			     "  --test-regex RE  only tests whose ID matches RE (POSIX ERE)\n"
+			     "  --grep RE      only tests whose ID or output has a line matching RE\n"
+			     "  --file JUNIT   read JUNIT instead of the configured report");
 			return 0;
 		default: return OFFLOAD_EXIT_USAGE;
 		}
@@ -284,6 +377,16 @@ int cmd_logs(int argc, char **argv)
 		cli_error("bad --test-regex '%s': %s", re_text, msg);
 		return OFFLOAD_EXIT_USAGE;
 	}
+	if (grep_text &&
+	    (ret = regcomp(&grep_re, grep_text, REG_EXTENDED | REG_NOSUB | REG_NEWLINE))) {
+		char msg[256];
+
+		regerror(ret, &grep_re, msg, sizeof(msg));
+		cli_error("bad --grep '%s': %s", grep_text, msg);
+		ret = OFFLOAD_EXIT_USAGE;
+		goto out_re;
+	}
+	grep_ok = grep_text != NULL;
 	if (!file) {
 		if ((ret = cli_load_config(&cfg, config)))
 			goto out_re;
@@ -303,6 +406,10 @@ int cmd_logs(int argc, char **argv)
 		ret = OFFLOAD_EXIT_USAGE;
 		goto out;
 	}
+	/* The attempts (sandbox, batch, duration): the same file read as a
+	 * report, case for case; without it the banner stands alone. */
+	if (offload_report_load(file, &rep, &err) || rep.nr != nr)
+		offload_report_release(&rep);
 	if (gethostname(here, sizeof(here)) < 0)
 		here[0] = '\0';
 	here[sizeof(here) - 1] = '\0';
@@ -317,6 +424,11 @@ int cmd_logs(int argc, char **argv)
 			continue;
 		if (re_text && regexec(&re, k->name, 0, NULL, 0))
 			continue;
+		if (flaky && strcmp(k->status, "flaky"))
+			continue;
+		if (grep_text && regexec(&grep_re, k->name, 0, NULL, 0) &&
+		    (!k->text || regexec(&grep_re, k->text, 0, NULL, 0)))
+			continue;
 		fputs("=== ", stdout);
 		cli_put_id(stdout, k->name);
 		printf(" [%s]", k->status);
@@ -324,19 +436,24 @@ int cmd_logs(int argc, char **argv)
 		if (k->host && strcmp(k->host, here))
 			printf(" on %s", k->host);
 		fputs(" ===\n", stdout);
+		if (i < rep.nr && !strcmp(rep.results[i].id, k->name))
+			put_attempts(&rep.results[i]);
 		if (k->text && *k->text)
 			printf("%s%s", k->text,
 			       k->text[strlen(k->text) - 1] == '\n' ? "" : "\n");
 		shown++;
 	}
-	if (!shown && (only || re_text))
+	if (!shown && (only || re_text || grep_text))
 		cli_error("no test in '%s' matches", file);
-	ret = shown || !(only || re_text) ? 0 : OFFLOAD_EXIT_FAILED;
+	ret = shown || !(only || re_text || grep_text) ? 0 : OFFLOAD_EXIT_FAILED;
 out:
 	offload_logged_cases_free(cases, nr);
+	offload_report_release(&rep);
 out_re:
 	free(junit_file);
 	if (re_text)
 		regfree(&re);
+	if (grep_ok)
+		regfree(&grep_re);
 	return ret;
 }

@@ -26,6 +26,7 @@ static const char run_usage[] =
 "  -j, --parallel N     sandboxes to use (default: max_parallel)\n"
 "  -g, --group NAME     run only this group's tests\n"
 "      --junit FILE     write the JUnit report to FILE (logs beside it)\n"
+"      --trace FILE     write a Chrome/Perfetto trace of the run to FILE\n"
 "      --fail-fast      stop at the first test that fails\n"
 "      --collect-only   discover and list the tests, run nothing\n"
 "  -v, --verbose        print every test's verdict as it is decided\n"
@@ -35,7 +36,8 @@ static const char run_usage[] =
 "      --ids-file FILE  with --make: more encoded IDs, read from FILE,\n"
 "                       which is then removed\n"
 "  -h, --help           this text\n"
-"IDs: run only these tests (an ID that is not discovered fails the run).\n";
+"IDs: run only these tests (an ID that is not discovered fails the run).\n"
+"The run also writes output_dir/report.html (see 'offload report').\n";
 
 static struct offload_run *active_run;
 
@@ -231,6 +233,7 @@ static int collect_only(struct offload_run *run)
 struct run_args {
 	const char *config;
 	const char *junit;        /* --junit */
+	const char *trace;        /* --trace */
 	int make;                 /* --make */
 	int flaky_fails;          /* --flaky-fails */
 	int only_collect;
@@ -476,6 +479,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 		{ "parallel", required_argument, NULL, 'j' },
 		{ "group", required_argument, NULL, 'g' },
 		{ "junit", required_argument, NULL, 'J' },
+		{ "trace", required_argument, NULL, 'T' },
 		{ "fail-fast", no_argument, NULL, 'F' },
 		{ "collect-only", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -504,6 +508,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 			break;
 		case 'g': ro->only_group = optarg; break;
 		case 'J': a->junit = optarg; break;
+		case 'T': a->trace = optarg; break;
 		case 'F': ro->fail_fast = 1; break;
 		case 'C': a->only_collect = 1; break;
 		case 'v': ui->verbose = 1; break;
@@ -522,11 +527,44 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 		cli_error("empty --junit path");
 		return OFFLOAD_EXIT_USAGE;
 	}
+	if (a->trace && !*a->trace) {
+		cli_error("empty --trace path");
+		return OFFLOAD_EXIT_USAGE;
+	}
 	for (int i = optind; i < argc; i++)
 		if ((ret = add_id(a, argv[i], strlen(argv[i]))))
 			return ret;
 	if (ids_file && (ret = read_ids_file(a, ids_file)))
 		return ret;
+	return 0;
+}
+
+/* --trace FILE, absolute against the working directory. */
+static int use_trace_path(struct run_args *a, struct offload_config *cfg)
+{
+	struct offload_error err = { 0 };
+	char *cwd = a->trace[0] == '/' ? NULL : getcwd(NULL, 0), *path;
+	int ret;
+
+	if (a->trace[0] != '/' && !cwd) {
+		cli_error("cannot resolve --trace '%s': %s", a->trace,
+			  strerror(errno));
+		return OFFLOAD_EXIT_INTERNAL;
+	}
+	path = malloc((cwd ? strlen(cwd) + 1 : 0) + strlen(a->trace) + 1);
+	if (!path) {
+		free(cwd);
+		cli_error("out of memory");
+		return OFFLOAD_EXIT_INTERNAL;
+	}
+	sprintf(path, "%s%s%s", cwd ? cwd : "", cwd ? "/" : "", a->trace);
+	free(cwd);
+	ret = offload_config_set(cfg, "report.trace_file", path, &err);
+	free(path);
+	if (ret) {
+		cli_error("%s", err.msg);
+		return OFFLOAD_EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -621,6 +659,8 @@ int cmd_run(int argc, char **argv)
 		offload_makeflags_release(&mf);
 	}
 	if ((ret = cli_load_config(&cfg, a.config)))
+		goto out;
+	if (a.trace && (ret = use_trace_path(&a, cfg)))
 		goto out;
 	if (a.junit && (ret = use_junit_path(&a, cfg, &ro)))
 		goto out;

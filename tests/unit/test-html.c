@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-html.c - unit tests for the HTML report (html.c), the JSON string
+ * writer and trace of timeline.c, and the round trip of a run's batches
+ * and attempts through the JUnit file (junit_write_run -> junit_load):
+ * what `offload report FILE.xml` rebuilds the timeline from.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "testutil.h"
+#include "offload.h"
+#include "buf.h"
+#include "config.h"
+#include "html.h"
+#include "junit.h"
+#include "report.h"
+#include "timeline.h"
+
+static char *json(const char *s, size_t cap)
+{
+	struct buf b = BUF_INIT;
+
+	assert_int_equal(json_string(&b, s, cap), 0);
+	return buf_detach(&b);
+}
+
+static void test_json_string(void **state)
+{
+	static const struct { const char *in, *want; } cases[] = {
+		{ "", "\"\"" },
+		{ "plain id", "\"plain id\"" },
+		{ "q\"b\\", "\"q\\\"b\\\\\"" },
+		{ "a\nb\tc\rd", "\"a\\nb\\tc\\u000dd\"" },
+		{ "</script><script>alert(1)</script>",
+		  "\"\\u003c/script\\u003e\\u003cscript\\u003ealert(1)\\u003c/script\\u003e\"" },
+		{ "a&b", "\"a\\u0026b\"" },
+		{ "bad\xff" "byte", "\"bad\\\\xffbyte\"" },
+		{ "cut\xe2\x82", "\"cut\\\\xe2\\\\x82\"" },
+		{ "caf\xc3\xa9 \xe2\x82\xac", "\"caf\xc3\xa9 \xe2\x82\xac\"" },
+		{ "ls\xe2\x80\xa8ps\xe2\x80\xa9", "\"ls\\u2028ps\\u2029\"" },
+		{ "\x01\x7f", "\"\\u0001\\u007f\"" },
+		{ "\xed\xa0\x80", "\"\\\\xed\\\\xa0\\\\x80\"" },  /* a surrogate */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = json(cases[i].in, 0);
+
+		assert_string_equal(got, cases[i].want);
+		free(got);
+	}
+}
+
+static void test_json_cap(void **state)
+{
+	/* cut at 5 bytes: "ab" + the 3-byte euro sign fits, the next does not
+	 * and is not split */
+	char *got = json("ab\xe2\x82\xac\xe2\x82\xacxyz", 6);
+
+	(void)state;
+	assert_true(!strncmp(got, "\"ab\xe2\x82\xac\\n[... 6 more bytes cut", 25));
+	free(got);
+	got = json("abc", 3);
+	assert_string_equal(got, "\"abc\"");
+	free(got);
+}
+
+/* A report of four tests: passed, failed (output with a bad byte),
+ * flaky, not run; the failed one is named like markup. */
+struct fixture {
+	struct offload_attempt att[5];
+	struct offload_result res[4];
+	struct offload_report rep;
+	struct timeline tl;
+};
+
+static void fixture_init(struct fixture *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->att[0] = (struct offload_attempt){ OFFLOAD_ATTEMPT_PASSED, 0.25, 0, 1, NULL, NULL, NULL };
+	f->att[1] = (struct offload_attempt){ OFFLOAD_ATTEMPT_FAILED, 1.5, 1, 2,
+		"boom", "out <b>&</b> \xff marker-output", NULL };
+	f->att[2] = (struct offload_attempt){ OFFLOAD_ATTEMPT_FAILED, 0.5, 0, 1, "first", "flaky out", NULL };
+	f->att[3] = (struct offload_attempt){ OFFLOAD_ATTEMPT_PASSED, 0.75, 1, 3, NULL, NULL, NULL };
+	f->res[0] = (struct offload_result){ "t/pass", 0, OFFLOAD_PASSED, NULL, &f->att[0], 1 };
+	f->res[1] = (struct offload_result){ "t/</script><script>alert(1)</script>", 1,
+		OFFLOAD_FAILED, NULL, &f->att[1], 1 };
+	f->res[2] = (struct offload_result){ "t/flaky", 0, OFFLOAD_FLAKY, NULL, &f->att[2], 2 };
+	f->res[3] = (struct offload_result){ "t/never", 1, OFFLOAD_NOT_RUN,
+		"interrupted by SIGINT", NULL, 0 };
+	f->rep.results = f->res;
+	f->rep.nr = 4;
+	f->rep.secs = 3;
+	report_count(&f->rep);
+	timeline_init(&f->tl, 100);
+	timeline_batch(&f->tl, 1, 0, NULL, 100.5, 101.5, 2);
+	timeline_batch(&f->tl, 2, 1, "host with space", 100.25, 102, 1);
+	timeline_batch(&f->tl, 3, 1, NULL, 102, 2.75 + 100, 1);
+	assert_int_equal(f->tl.nomem, 0);
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+static void test_render_escapes(void **state)
+{
+	struct fixture f;
+	const char *groups[] = { "unit", "<i>g</i>" };
+	struct html_meta m = { "x<y>caf\xc3\xa9\xff.xml", "2026-01-01T00:00:00Z", groups, 2, NULL, 0 };
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	fixture_init(&f);
+	m.batches = f.tl.batches;
+	m.batches_nr = f.tl.batches_nr;
+	assert_int_equal(html_render(&b, &f.rep, &m), 0);
+	/* exactly the page's two scripts: the data and the code */
+	assert_int_equal(count(b.buf, "<script"), 2);
+	assert_int_equal(count(b.buf, "</script"), 2);
+	assert_int_equal(count(b.buf, "alert(1)"), 1);
+	assert_non_null(strstr(b.buf, "t/\\u003c/script\\u003e\\u003cscript\\u003ealert(1)"));
+	assert_null(strstr(b.buf, "<i>"));
+	assert_null(strstr(b.buf, "x<y>"));
+	assert_non_null(strstr(b.buf, "<title>offload report: x&lt;y&gt;caf\xc3\xa9\\xff.xml</title>"));
+	/* the output, escaped, with its bad byte as text */
+	assert_non_null(strstr(b.buf, "out \\u003cb\\u003e\\u0026\\u003c/b\\u003e \\\\xff marker-output"));
+	/* counts as static text, batches as data */
+	assert_non_null(strstr(b.buf, "id=\"count-failed\">1 failed<"));
+	assert_non_null(strstr(b.buf, "id=\"count-flaky\">1 flaky<"));
+	assert_non_null(strstr(b.buf, "id=\"count-notrun\">1 not run<"));
+	assert_non_null(strstr(b.buf, "2 sandboxes, 3 batches"));
+	assert_non_null(strstr(b.buf, "[2,1,0.250,2.000,1,\"host with space\"]"));
+	/* nothing fetched from anywhere */
+	assert_null(strstr(b.buf, " src="));
+	assert_null(strstr(b.buf, "<link"));
+	assert_non_null(strstr(b.buf, "default-src 'none'"));
+	buf_release(&b);
+	timeline_release(&f.tl);
+}
+
+/* Every test failing with a lot of output: the page stays bounded. */
+static void test_render_output_budget(void **state)
+{
+	size_t n = HTML_PAGE_OUTPUT_CAP / HTML_OUTPUT_CAP + 8;
+	struct offload_result *res = calloc(n, sizeof(*res));
+	struct offload_attempt *att = calloc(n, sizeof(*att));
+	char *out = malloc(HTML_OUTPUT_CAP * 2 + 1), ids[16];
+	struct offload_report rep = { 0 };
+	const char *groups[] = { "g" };
+	struct html_meta m = { NULL, NULL, groups, 1, NULL, 0 };
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	assert_true(res && att && out);
+	memset(out, 'o', HTML_OUTPUT_CAP * 2);
+	out[HTML_OUTPUT_CAP * 2] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		att[i].outcome = OFFLOAD_ATTEMPT_FAILED;
+		att[i].output = out;
+		res[i].id = ids;
+		res[i].verdict = OFFLOAD_FAILED;
+		res[i].attempts = &att[i];
+		res[i].attempts_nr = 1;
+	}
+	strcpy(ids, "t");
+	rep.results = res;
+	rep.nr = n;
+	assert_int_equal(html_render(&b, &rep, &m), 0);
+	assert_true(b.len < HTML_PAGE_OUTPUT_CAP + n * 1024 + 512 * 1024);
+	assert_int_equal(count(b.buf, "more bytes cut here"), n - 8);
+	assert_int_equal(count(b.buf, "[output left out"), 8);
+	buf_release(&b);
+	free(out);
+	free(att);
+	free(res);
+}
+
+static void test_junit_round_trip(void **state)
+{
+	struct fixture f;
+	struct offload_group groups[2] = { { .name = "unit" }, { .name = "other" } };
+	struct offload_config cfg = { .groups = groups, .groups_nr = 2 };
+	struct offload_error err = { 0 };
+	struct offload_report back;
+	struct strvec names = STRVEC_INIT;
+	struct timeline tl;
+	char dir[] = "/tmp/test-html.XXXXXX", path[64], *stamp = NULL;
+
+	(void)state;
+	fixture_init(&f);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/junit.xml", dir);
+	assert_int_equal(junit_write_run(path, &cfg, &f.rep, &f.tl, &err), 0);
+	if (xsd_valid(path) >= 0)
+		assert_xsd_valid(path);
+	timeline_init(&tl, 0);
+	assert_int_equal(junit_load(path, &back, &names, &tl, &stamp, &err), 0);
+	assert_non_null(stamp);
+	assert_int_equal(back.nr, 4);
+	assert_int_equal(back.passed, 1);
+	assert_int_equal(back.failed, 1);
+	assert_int_equal(back.flaky, 1);
+	assert_int_equal(back.not_run, 1);
+	/* suites are per group: unit (pass, flaky), then other */
+	assert_string_equal(back.results[0].id, "t/pass");
+	assert_string_equal(back.results[1].id, "t/flaky");
+	assert_string_equal(back.results[2].id, "t/</script><script>alert(1)</script>");
+	assert_string_equal(back.results[3].id, "t/never");
+	assert_string_equal(names.v[back.results[2].group], "other");
+	assert_string_equal(back.results[3].not_run_reason, "interrupted by SIGINT");
+	assert_int_equal(back.results[3].attempts_nr, 0);
+	/* each attempt's outcome, time, sandbox and batch, in order */
+	assert_int_equal(back.results[1].attempts_nr, 2);
+	assert_int_equal(back.results[1].attempts[0].outcome, OFFLOAD_ATTEMPT_FAILED);
+	assert_int_equal(back.results[1].attempts[0].sandbox, 0);
+	assert_int_equal(back.results[1].attempts[0].batch, 1);
+	assert_true(back.results[1].attempts[0].secs == 0.5);
+	assert_int_equal(back.results[1].attempts[1].outcome, OFFLOAD_ATTEMPT_PASSED);
+	assert_int_equal(back.results[1].attempts[1].sandbox, 1);
+	assert_int_equal(back.results[1].attempts[1].batch, 3);
+	assert_non_null(strstr(back.results[1].attempts[0].output, "flaky out"));
+	assert_int_equal(back.results[2].attempts_nr, 1);
+	assert_int_equal(back.results[2].attempts[0].batch, 2);
+	assert_string_equal(back.results[2].attempts[0].message, "boom");
+	assert_non_null(strstr(back.results[2].attempts[0].output, "marker-output"));
+	/* the batches, with times and hosts */
+	assert_int_equal(tl.batches_nr, 3);
+	assert_int_equal(tl.batches[1].no, 2);
+	assert_int_equal(tl.batches[1].sandbox, 1);
+	assert_string_equal(tl.batches[1].host, "host with space");
+	assert_true(tl.batches[1].start == 0.25 && tl.batches[1].end == 2);
+	assert_null(tl.batches[0].host);
+	offload_report_release(&back);
+	strvec_clear(&names);
+	timeline_release(&tl);
+	free(stamp);
+	timeline_release(&f.tl);
+	remove_scratch(dir);
+}
+
+/* A file offload did not write: attempts guessed, no sandbox, no batch. */
+static void test_load_foreign(void **state)
+{
+	char dir[] = "/tmp/test-html.XXXXXX", path[64];
+	struct offload_report rep;
+	struct offload_error err = { 0 };
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/j.xml", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("<testsuite name=\"s\" tests=\"2\"><testcase name=\"a\" classname=\"c\" time=\"1.5\"/>"
+	      "<testcase name=\"b\" classname=\"d\"><failure message=\"m\">trace</failure>"
+	      "</testcase></testsuite>", f);
+	fclose(f);
+	assert_int_equal(offload_report_load(path, &rep, &err), 0);
+	assert_int_equal(rep.nr, 2);
+	assert_int_equal(rep.results[0].verdict, OFFLOAD_PASSED);
+	assert_int_equal(rep.results[0].attempts_nr, 1);
+	assert_true(rep.results[0].attempts[0].secs == 1.5);
+	assert_int_equal(rep.results[0].attempts[0].sandbox, UINT_MAX);
+	assert_int_equal(rep.results[1].verdict, OFFLOAD_FAILED);
+	assert_int_equal(rep.results[1].group, 1);
+	assert_non_null(strstr(rep.results[1].attempts[0].output, "trace"));
+	offload_report_release(&rep);
+	snprintf(path, sizeof(path), "%s/missing.xml", dir);
+	assert_int_equal(offload_report_load(path, &rep, &err), OFFLOAD_EPARSE);
+	assert_non_null(strstr(err.msg, "missing.xml"));
+	remove_scratch(dir);
+}
+
+static void test_trace(void **state)
+{
+	struct fixture f;
+	struct offload_error err = { 0 };
+	char dir[] = "/tmp/test-html.XXXXXX", path[64], *s;
+
+	(void)state;
+	fixture_init(&f);
+	timeline_span(&f.tl, "discovery", TIMELINE_MAIN, 100, 100.125);
+	timeline_span(&f.tl, "sandbox creation", 1, 100.1, 100.2);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/sub/trace.json", dir);
+	assert_int_equal(timeline_write_trace(&f.tl, path, &err), 0);
+	s = slurp(path, NULL);
+	assert_non_null(strstr(s, "{\"name\":\"discovery\",\"cat\":\"offload\",\"ph\":\"X\",\"pid\":1,\"tid\":0,\"ts\":0.000,\"dur\":125000.000}"));
+	assert_non_null(strstr(s, "\"tid\":2,\"args\":{\"name\":\"sandbox 1\"}"));
+	/* batch 2 on sandbox 1's track, from 0.25 s after execution began */
+	assert_non_null(strstr(s, "{\"name\":\"batch 2\",\"cat\":\"batch\",\"ph\":\"X\",\"pid\":1,\"tid\":2,\"ts\":250000.000"));
+	assert_non_null(strstr(s, "\"host\":\"host with space\""));
+	free(s);
+	timeline_release(&f.tl);
+	remove_scratch(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_string),
+		cmocka_unit_test(test_json_cap),
+		cmocka_unit_test(test_render_escapes),
+		cmocka_unit_test(test_render_output_budget),
+		cmocka_unit_test(test_junit_round_trip),
+		cmocka_unit_test(test_load_foreign),
+		cmocka_unit_test(test_trace),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
