@@ -154,7 +154,7 @@ complete_words() {	# WORD...: the completions of the last word
 	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _offload
 		printf "%s\n" "${COMPREPLY[@]}"' sh "$COMP" "$OFFLOAD" "$@"
 }
-[ "$(complete_words r | tr '\n' ' ')" = "run report-error " ] ||
+[ "$(complete_words r | tr '\n' ' ')" = "run report report-error " ] ||
 	fail "'offload r<TAB>' completes to '$(complete_words r | tr '\n' ' ')'"
 complete_words run --fail | grep -qx -e --fail-fast ||
 	fail "'offload run --fail<TAB>' does not complete to --fail-fast"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# t0083-report-browser.sh - report.html in a real browser (Debian's
+# t0087-report-browser.sh - report.html in a real browser (Debian's
 # chromium, headless): it loads without a console message, the timeline
 # has one lane per sandbox and one bar per batch, the failed test's
 # output is on the page, the markup-like ID shows as text, and a
