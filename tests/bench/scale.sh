@@ -13,7 +13,9 @@
 #                             and with a history of N recorded durations
 #   merge 1 x N, 4 x N/4      `offload merge`
 # The test programs are never run.  No assertion: prints each figure and
-# whether it meets the target.  Usage: scale.sh OFFLOAD SCALE_PLAN [N]
+# whether it meets the target; the CPU time (user + system) beside the
+# wall time tells a busy machine from a slow step.
+# Usage: scale.sh OFFLOAD SCALE_PLAN [N]
 set -eu
 PROG=${0##*/}
 [ $# -ge 2 ] && [ $# -le 3 ] || { echo "usage: $PROG OFFLOAD SCALE_PLAN [N]" >&2; exit 2; }
@@ -87,13 +89,15 @@ measure() {
 		n = split($2, p, ":"); s = 0
 		for (i = 1; i <= n; i++) s = s * 60 + p[i]
 		print s }' "$dir/time")
+	cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ { s += $2 } END { print s }' "$dir/time")
 	rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$dir/time")
 	ok=$(awk -v w="$wall" -v r="$rss" 'BEGIN { print (w < 1 && r < 100) ? "ok" : "MISSED" }')
 	[ "$ok" = ok ] || fails=$((fails + 1))
-	printf '  %-34s %6.2f s %7.1f MB  %s\n' "$label" "$wall" "$rss" "$ok"
+	printf '  %-34s %6.2f s %6.2f s %7.1f MB  %s\n' "$label" "$wall" "$cpu" "$rss" "$ok"
 }
 
 printf 'bench: scale, %d tests (targets: < 1 s wall, < 100 MB max RSS per step)\n' "$n"
+printf '  %-34s %8s %8s %10s\n' step wall cpu "max RSS"
 measure "collect exec" "$offload" collect -c "$dir/exec.ini"
 [ "$(wc -l <"$dir/out")" -eq "$n" ] || { echo "$PROG: collect exec found $(wc -l <"$dir/out") tests" >&2; exit 1; }
 measure "collect custom" "$offload" collect -c "$dir/custom.ini"
