@@ -19,6 +19,14 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* A warning (an unreadable history, say) must not pass unseen. */
+static void on_event(const struct offload_event *ev, void *data)
+{
+	(void)data;
+	if (ev->type == OFFLOAD_EVENT_WARNING && ev->text)
+		fprintf(stderr, "scale-plan: warning: %s\n", ev->text);
+}
+
 int main(int argc, char **argv)
 {
 	struct offload_run_options ro = OFFLOAD_RUN_OPTIONS_INIT;
@@ -32,6 +40,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: scale-plan CONFIG [PARALLEL]\n");
 		return 2;
 	}
+	ro.on_event = on_event;
 	ro.parallel = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 0;
 	t0 = now();
 	if (offload_config_load(&cfg, argv[1], &err) ||
