@@ -94,6 +94,7 @@ measure() {
 	ok=$(awk -v w="$wall" -v r="$rss" 'BEGIN { print (w < 1 && r < 100) ? "ok" : "MISSED" }')
 	[ "$ok" = ok ] || fails=$((fails + 1))
 	printf '  %-34s %6.2f s %6.2f s %7.1f MB  %s\n' "$label" "$wall" "$cpu" "$rss" "$ok"
+	sed 's/^/    /' "$dir/err"	# warnings, e.g. an unreadable history
 }
 
 printf 'bench: scale, %d tests (targets: < 1 s wall, < 100 MB max RSS per step)\n' "$n"
