@@ -65,7 +65,7 @@ OFFLOAD := $(O)/bin/offload
 
 .PHONY: all deps check check-build check-plain check-unit check-integration check-valgrind check-asan check-tsan \
 	check-make44 check-make44-part check-alloc check-alloc-part \
-	demo bench bench-make bench-remote install uninstall clean help
+	demo bench bench-make bench-remote bench-scale install uninstall clean help
 .DEFAULT_GOAL := all
 
 all: $(LIB_A) $(LIB_SO) $(OFFLOAD) $(PLUGIN) $(O)/liboffload.pc
@@ -256,6 +256,15 @@ bench: all
 	@tests/bench/exec-vs-xargs.sh $(abspath $(OFFLOAD))
 	@tests/bench/make-concurrency.sh $(O)
 
+# Issue 10 item 5: discovery, planning and merge of 100,000 tests against
+# 1 s and 100 MB each (tests/bench/scale.sh; docs/benchmarks.md "Scale").
+bench-scale: all $(O)/tests/bench/scale-plan
+	@tests/bench/scale.sh $(abspath $(OFFLOAD)) $(abspath $(O)/tests/bench/scale-plan) $(BENCH_N)
+
+$(O)/tests/bench/scale-plan: $(O)/obj/tests/bench/scale-plan.o $(LIB_A)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) $(LIB_LIBS)
+
 # The Make module beside other recipes, under make 4.3 and 4.4.1.
 bench-make: all
 	@tests/bench/make-concurrency.sh $(O)
@@ -329,7 +338,7 @@ clean:
 	rm -rf $(O) test-results examples/*/test-results examples/*/build
 
 help:
-	@echo 'targets: all deps check check-plain check-unit check-integration check-valgrind check-asan check-tsan check-make44 check-alloc fuzz fuzz-smoke demo bench bench-make bench-remote install uninstall clean'
+	@echo 'targets: all deps check check-plain check-unit check-integration check-valgrind check-asan check-tsan check-make44 check-alloc fuzz fuzz-smoke demo bench bench-make bench-remote bench-scale install uninstall clean'
 	@echo 'variables: O=DIR (build dir, default build) V=1 SANITIZE=address,undefined FUZZ_SECONDS=60 PREFIX DESTDIR (and BINDIR LIBDIR INCLUDEDIR DATADIR MANDIR DOCDIR PKGCONFIGDIR BASHCOMPDIR)'
 
 include gmk/gmk.mk

@@ -52,12 +52,27 @@ static int glob_escape(struct buf *out, const char *dir, size_t len)
 	return 0;
 }
 
-static int is_test_file(const char *path, int any_file)
+/*
+ * A regular file that access(X_OK) calls executable (any_file: any
+ * regular file).  access() is asked only when the mode leaves a doubt:
+ * without any x bit nobody may run the file, and its owner may when the
+ * owner's x bit is set.  One system call per file instead of two: with
+ * 100,000 files the stat() and access() path walks were most of
+ * discovery's time.
+ */
+static int is_test_file(const char *path, int any_file, uid_t uid)
 {
 	struct stat st;
 
-	return !stat(path, &st) && S_ISREG(st.st_mode) &&
-		(any_file || !access(path, X_OK));
+	if (stat(path, &st) || !S_ISREG(st.st_mode))
+		return 0;
+	if (any_file)
+		return 1;
+	if (!(st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)))
+		return 0;
+	if (st.st_uid == uid && (st.st_mode & S_IXUSR))
+		return 1;
+	return !access(path, X_OK);
 }
 
 /* The group's filters, if any, are more globs an ID must match (fnmatch
@@ -77,6 +92,7 @@ static int glob_one(const char *dir, const char *pattern, int any_file,
 {
 	struct buf full = BUF_INIT;
 	size_t dlen = strlen(dir), strip = 0, first = ids->nr;
+	uid_t uid = getuid();	/* access() checks the real user */
 	glob_t gl;
 	int r = 0, gr;
 
@@ -98,7 +114,7 @@ static int glob_one(const char *dir, const char *pattern, int any_file,
 	for (size_t i = 0; !gr && i < gl.gl_pathc; i++) {
 		const char *id = gl.gl_pathv[i] + strip;
 
-		if (strlen(gl.gl_pathv[i]) > strip && is_test_file(gl.gl_pathv[i], any_file) &&
+		if (strlen(gl.gl_pathv[i]) > strip && is_test_file(gl.gl_pathv[i], any_file, uid) &&
 		    wanted(id, filters) && strvec_push(ids, id)) {
 			r = OFFLOAD_ENOMEM;
 			break;

@@ -2184,8 +2184,8 @@ int junit_write_run(const char *path, const struct offload_config *cfg,
 /* Merging                                                             */
 
 /*
- * offload_junit_merge() copies whole <testsuite> subtrees, so it parses
- * each input into a tree (xmlCtxtReadFd) rather than streaming it.  The
+ * offload_junit_merge() moves whole <testsuite> subtrees, so it parses
+ * each input into a tree (xmlCtxtReadIO) rather than streaming it.  The
  * default parser limits stay on (no XML_PARSE_HUGE): a tree costs memory
  * in proportion to the file, and the limits bound what a hostile file
  * can make us allocate.  The output tree is complete in memory before a
@@ -2446,27 +2446,38 @@ static int merge_add_text(xmlNodePtr root, const char *text)
 	return 0;
 }
 
-static int merge_copy_suite(xmlNodePtr root, xmlNodePtr suite,
+/*
+ * Move `suite` out of its input's tree under `root` (not a copy: a copy
+ * would hold every input twice, 250 MB for a report of 100,000 cases).
+ * The adoption declares on the suite the namespaces it used from its
+ * old ancestors.
+ */
+static int merge_move_suite(xmlNodePtr root, xmlNodePtr suite,
 			    const char *path, struct merge_totals *t)
 {
-	xmlNodePtr copy;
+	xmlDocPtr from = suite->doc;
 	int rc;
 
 	if ((rc = merge_add_text(root, "\n  ")))
 		return rc;
-	copy = xmlDocCopyNode(suite, root->doc, 1);
-	if (!copy)
+	xmlUnlinkNode(suite);
+	if (xmlDOMWrapAdoptNode(NULL, from, suite, root->doc, root, 0)) {
+		xmlFreeNode(suite);
+		return xml_nomem ? OFFLOAD_ENOMEM : OFFLOAD_EPARSE;
+	}
+	if (!xmlAddChild(root, suite)) {
+		xmlFreeNode(suite);
 		return OFFLOAD_ENOMEM;
-	xmlAddChild(root, copy);
-	return merge_count_suite(copy, path, t);
+	}
+	return merge_count_suite(suite, path, t);
 }
 
-/* Copy the suites of the input at `path` under `root`. */
+/* Move the suites of the input at `path` under `root`. */
 static int merge_one(xmlNodePtr root, const char *path,
 		     struct merge_totals *t, struct offload_error *err)
 {
 	xmlDocPtr doc;
-	xmlNodePtr top, c;
+	xmlNodePtr top, c, next;
 	int rc;
 
 	if ((rc = merge_parse(path, &doc, err)))
@@ -2476,11 +2487,13 @@ static int merge_one(xmlNodePtr root, const char *path,
 		rc = err_set(err, OFFLOAD_EPARSE, "junit '%s': no root element",
 			     path);
 	} else if (is_element(top, "testsuite")) {
-		rc = merge_copy_suite(root, top, path, t);
+		rc = merge_move_suite(root, top, path, t);
 	} else if (is_element(top, "testsuites")) {
-		for (c = top->children; c && !rc; c = c->next)
+		for (c = top->children; c && !rc; c = next) {
+			next = c->next;
 			if (is_element(c, "testsuite"))
-				rc = merge_copy_suite(root, c, path, t);
+				rc = merge_move_suite(root, c, path, t);
+		}
 	} else {
 		rc = err_set(err, OFFLOAD_EPARSE,
 			     "junit '%s' line %ld: root element '%s' is not "

@@ -178,6 +178,37 @@ static void test_exec_discover(void **state)
 		assert_string_equal(ids.v[i], want[i]);
 	strvec_clear(&ids);
 
+	/* a file is a test exactly when access(X_OK) says so, whoever runs
+	 * this (root may run a file any x bit allows) */
+	{
+		static const char *const names[] = {
+			"m/0001", "m/0010", "m/0100", "m/0600", "m/0666", "m/0700",
+		};
+		static const mode_t modes[] = { 0001, 0010, 0100, 0600, 0666, 0700 };
+		size_t n = 0, k = 0;
+
+		snprintf(p, sizeof(p), "%s/m", f->dir);
+		assert_int_equal(mkdir(p, 0755), 0);
+		for (size_t i = 0; i < 6; i++) {
+			put(f, names[i], "#!/bin/sh\n", modes[i]);
+			snprintf(p, sizeof(p), "%s/%s", f->dir, names[i]);
+			n += !access(p, X_OK);
+		}
+		f->cfg.paths = (char *)"m/*";
+		assert_int_equal(framework_discover(&f->cfg, &f->groups[0], -1, &ids, &err), 0);
+		assert_int_equal(ids.nr, n);
+		for (size_t i = 0; i < 6; i++) {
+			snprintf(p, sizeof(p), "%s/%s", f->dir, names[i]);
+			if (access(p, X_OK))
+				continue;
+			while (k < ids.nr && strcmp(ids.v[k], names[i]))
+				k++;
+			assert_true(k < ids.nr);	/* found, in sorted order */
+		}
+		strvec_clear(&ids);
+		f->cfg.paths = (char *)"t/*.sh  t/plain.sh t/none-*";
+	}
+
 	/* a group's filters narrow the globs */
 	f->groups[0].filters = (char *)"t/p* t/a*";
 	assert_int_equal(framework_discover(&f->cfg, &f->groups[0], -1, &ids, &err), 0);

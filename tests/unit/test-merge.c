@@ -406,6 +406,52 @@ static void test_merge_nothing(void **state)
 	assert_xsd_valid(path_in("zero.xml"));
 }
 
+/*
+ * The suites of an input are moved into the merged report, not copied:
+ * every suite of a <testsuites> input arrives, in order, and a namespace
+ * a suite uses from the input's root is declared on it in the output.
+ */
+static void test_merge_moves_suites_with_namespaces(void **state)
+{
+	const char *in[2] = { path_in("nsroot.xml"), path_in("plain.xml") };
+	struct offload_error err = { 0 };
+	const char *s1, *s2, *s3;
+	char *out;
+
+	(void)state;
+	write_str(in[0], "<testsuites xmlns:x=\"urn:x\">\n"
+		  "<testsuite name=\"one\" x:where=\"here\"><testcase name=\"a\"/>"
+		  "</testsuite>\n<!-- between -->\n"
+		  "<testsuite name=\"two\"><x:extra/><testcase name=\"b\">"
+		  "<failure>f</failure></testcase></testsuite>\n"
+		  "<testsuite name=\"three\"><testcase name=\"c\"/></testsuite>\n"
+		  "</testsuites>\n");
+	write_str(in[1], "<testsuite name=\"four\"><testcase name=\"d\"/></testsuite>\n");
+	assert_int_equal(offload_junit_merge(path_in("moved.xml"), in, 2, &err), 0);
+	out = slurp(path_in("moved.xml"), NULL);
+	assert_non_null(strstr(out, "tests=\"4\" failures=\"1\""));
+	s1 = strstr(out, "<testsuite");
+	s2 = strstr(out, "name=\"two\"");
+	s3 = strstr(out, "name=\"three\"");
+	assert_non_null(s1);
+	assert_non_null(s2);
+	assert_non_null(s3);
+	assert_true(s1 < s2 && s2 < s3);
+	assert_true(s1 < strstr(out, "name=\"one\""));
+	assert_true(strstr(out, "name=\"one\"") < s2);
+	assert_true(s3 < strstr(out, "name=\"four\""));
+	/* x is declared within each suite that uses it */
+	assert_true(strstr(s1, "xmlns:x=\"urn:x\"") < s2);
+	assert_true(strstr(s2, "xmlns:x=\"urn:x\"") < s3);
+	free(out);
+	/* and the result merges again */
+	in[0] = path_in("moved.xml");
+	assert_int_equal(offload_junit_merge(path_in("moved2.xml"), in, 1, &err), 0);
+	out = slurp(path_in("moved2.xml"), NULL);
+	assert_non_null(strstr(out, "tests=\"4\" failures=\"1\""));
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_merge_namespace_lt),
 		cmocka_unit_test(test_merge_unwritable),
 		cmocka_unit_test(test_merge_nothing),
+		cmocka_unit_test(test_merge_moves_suites_with_namespaces),
 	};
 
 	return cmocka_run_group_tests_name("merge", tests, setup, teardown);
