@@ -262,12 +262,31 @@ enum offload_event_type {
 	OFFLOAD_EVENT_BATCH_END,    /* `batch`, `sandbox`, `tests_nr` */
 	OFFLOAD_EVENT_DECIDED,      /* `test` got its final verdict */
 	OFFLOAD_EVENT_TICK,         /* about once a second */
+	/*
+	 * `test` finished inside batch `batch`, still running on `sandbox`
+	 * (pytest on a local sandbox; docs/library.md).  Provisional: its
+	 * one attempt has outcome and secs only, and its verdict is the
+	 * one this attempt gives if nothing changes it, or OFFLOAD_NOT_RUN
+	 * when it decides nothing (a failure with another attempt to come).
+	 * The attempts and verdict that count come with
+	 * OFFLOAD_EVENT_DECIDED once the batch ends.  At most once per test
+	 * until then.
+	 */
+	OFFLOAD_EVENT_TEST_DONE,
+	/* `test`, already decided, got another verdict from a late
+	 * attempt (a retry that fails after a pass: passed -> flaky);
+	 * `previous` is the verdict it had.  Counts follow. */
+	OFFLOAD_EVENT_VERDICT_CHANGED,
 };
 
 struct offload_progress {
 	size_t total, passed, failed, flaky, skipped, awaiting;
 	size_t batches_total, batches_done;
 	double elapsed;
+	/* Counted in `awaiting`: tests whose batch is still running but
+	 * whose OFFLOAD_EVENT_TEST_DONE gave this verdict. */
+	size_t provisional_passed, provisional_failed, provisional_flaky,
+	       provisional_skipped;
 };
 
 struct offload_event {
@@ -277,6 +296,11 @@ struct offload_event {
 	size_t tests_nr;
 	const struct offload_result *test;
 	struct offload_progress progress;
+	/* OFFLOAD_EVENT_VERDICT_CHANGED: the verdict `test` had.
+	 * OFFLOAD_EVENT_DECIDED: the verdict the last OFFLOAD_EVENT_TEST_DONE
+	 * of `test` gave (the same: a -v line need not be printed twice),
+	 * OFFLOAD_NOT_RUN when none did */
+	enum offload_verdict previous;
 };
 
 /*

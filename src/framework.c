@@ -155,6 +155,14 @@ int framework_run_batch(struct batch_exec *b, struct offload_error *err)
 	return b->cfg->framework->run_batch(b, err);
 }
 
+int framework_live(const struct batch_exec *b, struct batch_live *st,
+		   batch_live_fn *fn, void *data)
+{
+	if (!b->cfg->framework->live)
+		return 0;
+	return b->cfg->framework->live(b, st, fn, data);
+}
+
 void batch_exec_release(struct batch_exec *b)
 {
 	if (b->res) {

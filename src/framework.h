@@ -89,6 +89,29 @@ int discover_tests(const struct offload_config *cfg, const char *group_name,
 		   struct offload_error *err);
 
 /*
+ * Live results: what tests of a batch still running have finished, for
+ * the live progress only (the attempts and verdicts come from
+ * run_batch's results when the batch ends).  `st` belongs to the caller,
+ * one per running batch, zeroed before the first call.  Each call reads
+ * what is new since the previous one and calls fn(data, k, outcome,
+ * secs) once per test b->ids[k] newly known to have finished (a test
+ * reported twice is the caller's to skip).  Called from another thread
+ * while framework_run_batch(b) runs, so it reads only b's "in" part and
+ * b->sb->tmpdir and fetch_dir, which stay fixed meanwhile.  A framework
+ * without the op, or a remote sandbox (its files are not here while the
+ * batch runs), reports nothing.  Returns 0 or OFFLOAD_ENOMEM; a missing
+ * or unreadable file is not an error (nothing new).
+ */
+struct batch_live {
+	long long offset;         /* bytes of the framework's file consumed */
+	size_t hint;              /* where the next test is likely in b->ids */
+};
+typedef void batch_live_fn(void *data, size_t k, enum offload_outcome o,
+			   double secs);
+int framework_live(const struct batch_exec *b, struct batch_live *st,
+		   batch_live_fn *fn, void *data);
+
+/*
  * A [framework] key a framework reads: a string field of struct
  * offload_config (src/config.h).  config.c reads, checks, defaults and
  * writes [framework] from these tables alone.
@@ -120,6 +143,10 @@ struct framework_ops {
 			struct offload_error *err);
 	/* See framework_run_batch (b->res is allocated). */
 	int (*run_batch)(struct batch_exec *b, struct offload_error *err);
+	/* Optional, NULL: nothing is known before the batch ends.  See
+	 * framework_live. */
+	int (*live)(const struct batch_exec *b, struct batch_live *st,
+		    batch_live_fn *fn, void *data);
 };
 
 extern const struct framework_ops framework_pytest, framework_exec,

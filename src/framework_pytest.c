@@ -478,6 +478,76 @@ static int progress_cases(struct progress *p, struct junit_case **cases,
 	return 0;
 }
 
+/*
+ * framework_live: the "done" lines the plugin appended since the last
+ * call.  Only whole lines are consumed (the plugin writes each with one
+ * write(2), but a read may still land in the middle of one); a line that
+ * is not exactly what the plugin writes is skipped, as progress_read
+ * does.  A remote batch's file is not here until the batch ends.
+ */
+static int pytest_live(const struct batch_exec *b, struct batch_live *st,
+		       batch_live_fn *fn, void *data)
+{
+	struct buf path = BUF_INIT;
+	char *line = NULL, *f[7];
+	size_t cap = 0;
+	ssize_t len;
+	FILE *fp;
+	int r = 0;
+
+	if (b->sb->fetch_dir || !b->nr)
+		return 0;
+	if (buf_addf(&path, "%s/progress-batch-%u.txt", b->sb->tmpdir,
+		     b->batch_no))
+		return OFFLOAD_ENOMEM;
+	fp = fopen(path.buf, "re");
+	buf_release(&path);
+	if (!fp)
+		return 0;
+	if (fseeko(fp, (off_t)st->offset, SEEK_SET))
+		goto out;
+	while (!r) {
+		enum offload_outcome o;
+		size_t digits;
+		char *id;
+
+		errno = 0;
+		len = getline(&line, &cap, fp);
+		if (len < 0 && errno == ENOMEM)
+			r = OFFLOAD_ENOMEM;
+		if (len <= 0 || line[len - 1] != '\n')
+			break;
+		st->offset += len;
+		line[len - 1] = '\0';
+		if ((size_t)len - 1 != strlen(line) ||
+		    split_fields(line, f, 6) != 6 || strcmp(f[0], "done") ||
+		    outcome_word(f[2], &o))
+			continue;
+		digits = strspn(f[3], "0123456789");
+		if (!digits || digits > 15 || f[3][digits])
+			continue;
+		if ((r = unhex(f[1], &id)) || !id) {
+			r = r == OFFLOAD_ENOMEM ? r : 0;
+			continue;
+		}
+		/* tests mostly finish in the order given: look there first */
+		for (size_t i = 0; i < b->nr; i++) {
+			size_t k = (st->hint + i) % b->nr;
+
+			if (!strcmp(b->ids[k], id)) {
+				st->hint = k + 1;
+				fn(data, k, o, strtoull(f[3], NULL, 10) / 1e6);
+				break;
+			}
+		}
+		free(id);
+	}
+out:
+	free(line);
+	fclose(fp);
+	return r;
+}
+
 static int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 {
 	const struct offload_config *cfg = b->cfg;
@@ -718,4 +788,5 @@ const struct framework_ops framework_pytest = {
 	"\n",
 	.discover = pytest_discover,
 	.run_batch = pytest_run_batch,
+	.live = pytest_live,
 };

@@ -71,6 +71,12 @@ struct tstate {
 	struct offload_attempt *att;
 	size_t att_nr, att_alloc;
 	struct point_results points;  /* what its attempts reported of its parts */
+	/* live progress (orchestrator only): a running batch said it finished
+	 * (live_seen), giving it verdict `live` (counted in run->provisional
+	 * unless NOT_RUN) until a batch of it ends; `announced`: the last
+	 * verdict an OFFLOAD_EVENT_TEST_DONE gave it */
+	int live_seen;
+	enum offload_verdict live, announced;
 };
 
 struct worker {
@@ -82,6 +88,9 @@ struct worker {
 	int retired;              /* its sandbox failed for good */
 	struct completion *current;   /* the batch running, under mu */
 	double open0, open1;      /* now_secs() around sandbox_open */
+	struct completion *live;      /* under mu: the batch running, once its
+					 `ex` is filled in (poll_live) */
+	struct batch_live live_st;    /* under mu: poll_live's place in it */
 };
 
 /* A hedged copy of a batch, made by a worker while the run goes on. */
@@ -110,6 +119,8 @@ struct offload_run {
 	struct offload_error oom; /* orchestrator only: the first result that
 				     memory ran out for; fails the run */
 	size_t counts[OFFLOAD_SKIPPED + 1];  /* decided tests by verdict */
+	size_t provisional[OFFLOAD_SKIPPED + 1];  /* orchestrator only: see
+						     struct tstate's `live` */
 	int prepared;             /* offload_run_prepare succeeded */
 
 	pthread_mutex_t mu;
@@ -581,7 +592,14 @@ static void run_batch(struct worker *w, struct batch *b)
 		c->ex.cancel_fd = w->kill[0];
 		c->ex.log_dir = run->log_dir;
 		c->t0 = now_secs();
+		pthread_mutex_lock(&run->mu);
+		w->live = c;
+		memset(&w->live_st, 0, sizeof(w->live_st));
+		pthread_mutex_unlock(&run->mu);
 		c->rc = framework_run_batch(&c->ex, &c->err);
+		pthread_mutex_lock(&run->mu);
+		w->live = NULL;
+		pthread_mutex_unlock(&run->mu);
 		if (!c->rc && !c->ex.canceled)
 			get_artifacts(w, b);
 		c->t1 = now_secs();
@@ -767,6 +785,9 @@ static void lost_result(struct offload_run *run, const char *fmt, ...)
 	cancel_all(run);
 }
 
+/* How often running batches are asked what finished (poll_live). */
+#define LIVE_MS 250
+
 struct progress_state {
 	size_t batches_done;
 	double start;
@@ -782,6 +803,10 @@ static void fill_progress(struct offload_run *run, struct progress_state *ps,
 	p->failed = run->counts[OFFLOAD_FAILED];
 	p->skipped = run->counts[OFFLOAD_SKIPPED];
 	p->awaiting = p->total - p->passed - p->flaky - p->failed - p->skipped;
+	p->provisional_passed = run->provisional[OFFLOAD_PASSED];
+	p->provisional_failed = run->provisional[OFFLOAD_FAILED];
+	p->provisional_flaky = run->provisional[OFFLOAD_FLAKY];
+	p->provisional_skipped = run->provisional[OFFLOAD_SKIPPED];
 	pthread_mutex_lock(&run->mu);	/* hedge() adds to it on workers */
 	p->batches_total = run->batches_total;
 	pthread_mutex_unlock(&run->mu);
@@ -849,6 +874,11 @@ static size_t absorb(struct offload_run *run, struct progress_state *ps,
 		struct test_outcome fallback = { 0 }, *o;
 		int was = ts->decided;
 
+		if (ts->live_seen) {	/* a batch of it ended: no longer live */
+			run->provisional[ts->live] -= ts->live != OFFLOAD_NOT_RUN;
+			ts->live = OFFLOAD_NOT_RUN;
+			ts->live_seen = 0;
+		}
 		o = c->ex.res && c->ex.res[k].have ? &c->ex.res[k] : NULL;
 		if (b->hedge) {
 			/* A hedged copy only ever helps: its pass or skip
@@ -875,10 +905,22 @@ static size_t absorb(struct offload_run *run, struct progress_state *ps,
 				    run->tests.ids[t]);
 		if (was) {
 			/* A late attempt (a retry still running when the
-			 * test passed) can turn passed into flaky. */
+			 * test passed) can turn passed into flaky: said, so
+			 * that what was shown agrees with the summary. */
+			enum offload_verdict prev = ts->verdict;
+			struct offload_result r = { .id = run->tests.ids[t],
+				.group = run->tests.group[t], .attempts = ts->att,
+				.attempts_nr = ts->att_nr };
+
 			run->counts[ts->verdict]--;
-			ts->verdict = verdict_of(ts->att, ts->att_nr);
+			r.verdict = ts->verdict = verdict_of(ts->att, ts->att_nr);
 			run->counts[ts->verdict]++;
+			if (r.verdict != prev) {
+				ev.type = OFFLOAD_EVENT_VERDICT_CHANGED;
+				ev.test = &r;
+				ev.previous = prev;
+				emit(run, ps, &ev);
+			}
 		} else if (is_decided(ts)) {
 			struct offload_result r = { .id = run->tests.ids[t],
 				.group = run->tests.group[t], .attempts = ts->att,
@@ -893,7 +935,9 @@ static size_t absorb(struct offload_run *run, struct progress_state *ps,
 				failed++;
 			ev.type = OFFLOAD_EVENT_DECIDED;
 			ev.test = &r;
+			ev.previous = ts->announced;
 			emit(run, ps, &ev);
+			ev.previous = OFFLOAD_NOT_RUN;
 		}
 	}
 	/* offload's own failure after every test had its result (a warning
@@ -913,6 +957,108 @@ static size_t absorb(struct offload_run *run, struct progress_state *ps,
 	return failed;
 }
 
+
+/* What one poll_live found: test `t` finished in a running batch. */
+struct live_hit {
+	size_t t;
+	enum offload_outcome o;
+	double secs;
+	unsigned batch, sandbox;
+	int hedge;
+};
+
+struct live_list {
+	const struct completion *c;
+	struct live_hit *v;
+	size_t nr, alloc;
+};
+
+static void live_add(void *data, size_t k, enum offload_outcome o, double secs)
+{
+	struct live_list *l = data;
+
+	if (l->nr == l->alloc) {
+		size_t n = l->alloc ? 2 * l->alloc : 16;
+		struct live_hit *v = alloc_reallocarray(l->v, n, sizeof(*v));
+
+		if (!v)
+			return;	/* live progress only: the result still comes */
+		l->v = v;
+		l->alloc = n;
+	}
+	l->v[l->nr++] = (struct live_hit){ l->c->tests[k], o, secs,
+		l->c->batch->no, l->c->sandbox, l->c->batch->hedge != 0 };
+}
+
+/* The verdict attempt `o` of `ts` gives unless something changes it;
+ * OFFLOAD_NOT_RUN when it decides nothing (as is_decided, verdict_of). */
+static enum offload_verdict provisional(const struct tstate *ts,
+					const struct live_hit *h)
+{
+	int failed = 0;
+
+	for (size_t i = 0; i < ts->att_nr; i++)
+		failed |= ts->att[i].outcome == OFFLOAD_ATTEMPT_FAILED ||
+			  ts->att[i].outcome == OFFLOAD_ATTEMPT_ERROR;
+	switch (h->o) {
+	case OFFLOAD_ATTEMPT_PASSED:
+		return failed ? OFFLOAD_FLAKY : OFFLOAD_PASSED;
+	case OFFLOAD_ATTEMPT_SKIPPED:
+		return failed ? OFFLOAD_FAILED : OFFLOAD_SKIPPED;
+	default:	/* a hedged copy's failure is no attempt */
+		return !h->hedge && ts->finished + 1 >= ts->instances ?
+			OFFLOAD_FAILED : OFFLOAD_NOT_RUN;
+	}
+}
+
+/*
+ * Live progress: ask each running batch's framework what finished so far
+ * (framework_live), and say each test not yet decided or said once, as
+ * OFFLOAD_EVENT_TEST_DONE.  mu is held while the files are read (so that
+ * the worker cannot end the batch meanwhile), not while events go out.
+ */
+static void poll_live(struct offload_run *run, struct progress_state *ps)
+{
+	struct live_list l = { NULL, NULL, 0, 0 };
+
+	pthread_mutex_lock(&run->mu);
+	for (size_t i = 0; i < run->workers_nr; i++) {
+		struct worker *w = &run->workers[i];
+
+		if (!w->live)
+			continue;
+		l.c = w->live;
+		/* out of memory: this poll shows less, the results still come */
+		(void)framework_live(&w->live->ex, &w->live_st, live_add, &l);
+	}
+	pthread_mutex_unlock(&run->mu);
+	for (size_t i = 0; i < l.nr; i++) {
+		const struct live_hit *h = &l.v[i];
+		struct tstate *ts = &run->ts[h->t];
+		struct offload_attempt a = { .outcome = h->o, .secs = h->secs,
+			.sandbox = h->sandbox, .batch = h->batch };
+		struct offload_result r = { .id = run->tests.ids[h->t],
+			.group = run->tests.group[h->t], .attempts = &a,
+			.attempts_nr = 1 };
+		struct offload_event ev = { 0 };
+
+		if (ts->decided || ts->live_seen)
+			continue;
+		ts->live_seen = 1;
+		r.verdict = ts->live = provisional(ts, h);
+		if (r.verdict != OFFLOAD_NOT_RUN) {
+			run->provisional[r.verdict]++;
+			ts->announced = r.verdict;
+		}
+		ev.type = OFFLOAD_EVENT_TEST_DONE;
+		ev.test = &r;
+		ev.batch = h->batch;
+		ev.sandbox = h->sandbox;
+		ev.tests_nr = 1;
+		emit(run, ps, &ev);
+	}
+	free(l.v);
+}
 
 /* Take the completion list and absorb it; returns the batches finished. */
 static size_t drain(struct offload_run *run, struct progress_state *ps,
@@ -1040,7 +1186,7 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 	struct buf path = BUF_INIT;
 	sigset_t block, old;
 	size_t finished = 0, workers_nr;
-	double last_tick, since;
+	double last_tick, since, last_live;
 	int ret = 0, mu_ok = 0, q_ok = 0;
 	struct offload_event ev = { 0 };
 
@@ -1196,7 +1342,7 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 
-	last_tick = now_secs();
+	last_tick = last_live = now_secs();
 	for (;;) {
 		size_t total;
 		struct pollfd p[2] = { { .fd = run->wake[0], .events = POLLIN },
@@ -1207,9 +1353,13 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 		pthread_mutex_unlock(&run->mu);
 		if (finished >= total)
 			break;
-		if (poll(p, 2, 1000) < 0 && errno != EINTR)
+		if (poll(p, 2, LIVE_MS) < 0 && errno != EINTR)
 			break;
 		finished += drain(run, &ps, rep);
+		if (now_secs() - last_live >= LIVE_MS / 1000.0) {
+			last_live = now_secs();
+			poll_live(run, &ps);
+		}
 		if (cfg->impatiently_requeue_batches)
 			kill_decided(run);
 		if (run->interrupted && !run->canceled)

@@ -85,9 +85,19 @@ static void clear_bar(struct ui *ui)
 	}
 }
 
-static void show_progress(struct ui *ui, const struct offload_progress *p)
+static void show_progress(struct ui *ui, const struct offload_progress *in)
 {
-	size_t done = p->total - p->awaiting;
+	/* tests a running batch already reported count as done */
+	struct offload_progress q = *in, *p = &q;
+	size_t done;
+
+	q.passed += q.provisional_passed;
+	q.failed += q.provisional_failed;
+	q.flaky += q.provisional_flaky;
+	q.skipped += q.provisional_skipped;
+	q.awaiting -= q.provisional_passed + q.provisional_failed +
+		q.provisional_flaky + q.provisional_skipped;
+	done = p->total - p->awaiting;
 	unsigned pct = p->total ? (unsigned)(done * 100 / p->total) : 100;
 
 	if (ui->tty) {
@@ -127,11 +137,19 @@ static void on_event(const struct offload_event *ev, void *data)
 			ev->type == OFFLOAD_EVENT_WARNING ? "warning: " : "",
 			ev->text);
 		break;
+	case OFFLOAD_EVENT_TEST_DONE:	/* provisional, from a running batch */
 	case OFFLOAD_EVENT_DECIDED:
-		if (ui->verbose || ev->test->verdict == OFFLOAD_FAILED) {
+	case OFFLOAD_EVENT_VERDICT_CHANGED:	/* e.g. PASS, then a retry failed */
+		/* TEST_DONE's `previous` is NOT_RUN; DECIDED's is what a
+		 * TEST_DONE said, printed already when it is the verdict */
+		if (ev->test->verdict != OFFLOAD_NOT_RUN &&
+		    ev->previous != ev->test->verdict &&
+		    (ui->verbose || ev->test->verdict == OFFLOAD_FAILED)) {
 			clear_bar(ui);
 			printf("%-5s ", verdict_name(ev->test->verdict));
 			cli_put_id(stdout, ev->test->id);
+			if (ev->previous != OFFLOAD_NOT_RUN)
+				printf(" (was %s)", verdict_name(ev->previous));
 			putchar('\n');
 			fflush(stdout);
 		}

@@ -827,6 +827,89 @@ static void test_pytest_progress_strict(void **state)
 	batch_exec_release(&b);
 }
 
+struct live_seen {
+	size_t k[8];
+	enum offload_outcome o[8];
+	double secs[8];
+	size_t nr;
+};
+
+static void live_cb(void *data, size_t k, enum offload_outcome o, double secs)
+{
+	struct live_seen *l = data;
+
+	assert_true(l->nr < 8);
+	l->k[l->nr] = k;
+	l->o[l->nr] = o;
+	l->secs[l->nr++] = secs;
+}
+
+static void append(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "a");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/*
+ * framework_live reads what the plugin appended since the last call:
+ * whole "done" lines only (a half-written line waits for its end), the
+ * IDs matched to the batch's, lines not of the plugin's form skipped;
+ * no file, or a remote sandbox, is nothing new.
+ */
+static void test_pytest_live(void **state)
+{
+	struct fx *f = *state;
+	struct batch_exec b;
+	struct batch_live st = { 0, 0 };
+	struct live_seen l = { .nr = 0 };
+	const char *ids[] = { "one", "thr ee\n'", "two" };
+	char path[256];
+
+	f->cfg.framework = &framework_pytest;
+	batch_init(&b, f, 4, ids, 3);
+	snprintf(path, sizeof(path), "%s/progress-batch-4.txt", f->tmp);
+	assert_int_equal(framework_live(&b, &st, live_cb, &l), 0);
+	assert_int_equal(l.nr, 0);
+
+	append(path, "start 74776f\n"
+	       "done 74776f failed 2500000 6d 6d\n"
+	       "done 78 passed 1  \n"            /* no such test */
+	       "done 6f6e65 bogus 1  \n"
+	       "done 6f6e65 passed 1");          /* not ended yet */
+	assert_int_equal(framework_live(&b, &st, live_cb, &l), 0);
+	assert_int_equal(l.nr, 1);
+	assert_int_equal(l.k[0], 2);
+	assert_int_equal(l.o[0], OFFLOAD_ATTEMPT_FAILED);
+	assert_true(l.secs[0] == 2.5);
+	assert_int_equal(framework_live(&b, &st, live_cb, &l), 0);
+	assert_int_equal(l.nr, 1);
+
+	append(path, "000  \ndone 7468722065650a27 skipped 0  \n");
+	assert_int_equal(framework_live(&b, &st, live_cb, &l), 0);
+	assert_int_equal(l.nr, 3);
+	assert_int_equal(l.k[1], 0);
+	assert_int_equal(l.o[1], OFFLOAD_ATTEMPT_PASSED);
+	assert_true(l.secs[1] == 1000e-6);
+	assert_int_equal(l.k[2], 1);
+	assert_int_equal(l.o[2], OFFLOAD_ATTEMPT_SKIPPED);
+
+	/* remote: the file here is not the batch's */
+	l.nr = 0;
+	memset(&st, 0, sizeof(st));
+	f->sb.fetch_dir = f->tmp;
+	assert_int_equal(framework_live(&b, &st, live_cb, &l), 0);
+	f->sb.fetch_dir = NULL;
+	assert_int_equal(l.nr, 0);
+
+	/* a framework without the op reports nothing */
+	f->cfg.framework = &framework_exec;
+	assert_int_equal(framework_live(&b, &st, live_cb, &l), 0);
+	assert_int_equal(l.nr, 0);
+}
+
 /* gtest's list: suites, typed and parameterised tests, comments and
  * gtest_main's banner; the group's filters as a --gtest_filter. */
 static void test_gtest_parse_list(void **state)
@@ -914,6 +997,7 @@ int main(void)
 		T(test_pytest_timeout_keeps_results),
 		T(test_pytest_crash_keeps_results),
 		T(test_pytest_progress_strict),
+		T(test_pytest_live),
 #undef T
 	};
 	char dir[4096], plugin[4200];
