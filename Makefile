@@ -254,6 +254,7 @@ demo: deps all
 
 bench: all
 	@tests/bench/exec-vs-xargs.sh $(abspath $(OFFLOAD))
+	@tests/bench/schedule.sh $(abspath $(OFFLOAD))
 	@tests/bench/make-concurrency.sh $(O)
 
 # Issue 10 item 5: discovery, planning and merge of 100,000 tests against
