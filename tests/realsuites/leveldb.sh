@@ -97,7 +97,7 @@ working_dir = $BUILD
 
 [framework]
 type = gtest
-paths = $BINS
+paths =$(for b in $BINS; do printf '\n    %s' "$b"; done)
 
 [group.all]
 EOI
