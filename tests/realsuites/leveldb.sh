@@ -64,13 +64,21 @@ done
 set -- $BINS
 say "$# gtest binaries (c_test, plain C, left out)"
 
+# DBTest.HiddenValuesAreRemoved fails in leveldb's own serial run of the
+# whole db_test depending on timing (a compaction's result; here in 2 of
+# 2 serial runs and 1 of 2 ctest runs, under load) and passes alone (6 of
+# 6) and in offload's batches: left out of both runs, so that the
+# comparison says something about offload.  LEVELDB_EXCLUDE= keeps it.
+EXCLUDE=${LEVELDB_EXCLUDE-DBTest.HiddenValuesAreRemoved}
+[ -n "$EXCLUDE" ] && say "left out of both runs: $EXCLUDE"
+
 # serial reference: each binary in turn, one shared TEST_TMPDIR
 rm -rf "$WORK/serial" && mkdir -p "$WORK/serial/tmp" || die "cannot create $WORK/serial"
 say "serial run..."
 t0=$(now)
 for b in $BINS; do
 	TEST_TMPDIR=$WORK/serial/tmp "./$b" --gtest_output="xml:$WORK/serial/$b.xml" \
-		>"$WORK/serial/$b.log" 2>&1
+		${EXCLUDE:+"--gtest_filter=-$EXCLUDE"} >"$WORK/serial/$b.log" 2>&1
 	brc=$?
 	[ -f "$WORK/serial/$b.xml" ] ||
 		die "serial $b exited with $brc and wrote no XML: $(tail -n 3 "$WORK/serial/$b.log")"
@@ -100,6 +108,7 @@ type = gtest
 paths =$(for b in $BINS; do printf '\n    %s' "$b"; done)
 
 [group.all]
+filters = ${EXCLUDE:+-$EXCLUDE}
 EOI
 say "offload, 2 sandboxes..."
 t0=$(now)
@@ -120,6 +129,6 @@ done
 	test-results/junit.xml "$@" >"$WORK/compare.txt"
 crc=$?
 sed "s/^/$NAME: /" "$WORK/compare.txt"
-say "wall time: offload -j2 ${off_time} s, ctest -j2 ${ctest_time} s, serial ${serial_time} s"
+say "wall time: offload -j2 ${off_time} s, ctest -j2 ${ctest_time} s, serial ${serial_time} s (load average $(cut -d ' ' -f 1-3 /proc/loadavg))"
 [ "$crc" = 0 ] && [ "$notrun" = 0 ] || { say "MISMATCH"; exit 1; }
 say "outcomes match"

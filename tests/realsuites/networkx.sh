@@ -80,6 +80,6 @@ say "  $(tail -n 1 "$WORK/offload.log"), not run: $notrun (exit $orc)"
 	test-results/junit.xml "$WORK/serial.xml" >"$WORK/compare.txt"
 crc=$?
 sed "s/^/$NAME: /" "$WORK/compare.txt"
-say "wall time: offload -j2 ${off_time} s, pytest -n 2 ${xdist_time} s, pytest serial ${serial_time} s"
+say "wall time: offload -j2 ${off_time} s, pytest -n 2 ${xdist_time} s, pytest serial ${serial_time} s (load average $(cut -d ' ' -f 1-3 /proc/loadavg))"
 [ "$crc" = 0 ] && [ "$notrun" = 0 ] || { say "MISMATCH"; exit 1; }
 say "outcomes match"
