@@ -285,6 +285,14 @@ bench-remote: all
 	    tests/bench/remote.sh $(CLUSTER_DIR) $(OFFLOAD) $(BENCH_ROUNDS); \
 	  fi
 
+# Real third-party suites (tests/realsuites/*.sh, docs/testing.md): each
+# installs what it needs from Debian and compares offload's per-test
+# outcomes with the suite's own serial run.  Minutes, not in `make check`.
+# REALSUITES="networkx leveldb" picks some.
+.PHONY: realsuites
+realsuites: all
+	@OFFLOAD=$(abspath $(OFFLOAD)) OFFLOAD_SRC=$(abspath .) sh tests/realsuites/lib/run-all.sh
+
 # ---- the test cluster: 3 SSH hosts + 3 Slurm nodes (docs/remote.md) ------
 CLUSTER_DIR ?= /tmp/offload-cluster
 .PHONY: cluster-up cluster-down cluster-check

@@ -198,6 +198,11 @@ int vitest_apply_report(struct batch_exec *b, const char *text, size_t len,
  * 0, OFFLOAD_ENOMEM, or OFFLOAD_EDISCOVER past the IDs cap. */
 int parse_collect(const char *text, const struct offload_group *g,
 		  struct strvec *ids, struct offload_error *err);
+/* The pytest plugin's collect file at `path` (missing: nothing): IDs of
+ * collectors that failed or were skipped; *errors counts the failed. */
+int parse_collect_file(const char *path, const struct offload_group *g,
+		       struct strvec *ids, size_t *errors,
+		       struct offload_error *err);
 
 /*
  * Shared helpers (framework.c).

@@ -13,6 +13,12 @@
  * line per started and per finished test, written as it happens) keeps
  * the results of the tests that finished and names the one that was
  * running; it is read only when the JUnit file is missing or unreadable.
+ *
+ * Discovery loads the plugin too: a module that fails to collect, or is
+ * skipped whole (module-level importorskip), has no node ID in pytest's
+ * list, so the plugin names it in a collect file and it becomes a test
+ * of its own, failed or skipped, as in pytest's own JUnit report.
+ * Discovery and batches share one PYTHONHASHSEED.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +30,9 @@
 #include "junit.h"
 #include "spawn.h"
 
+
+static int unhex(const char *s, char **out);
+static size_t split_fields(char *line, char **f, size_t max);
 
 /* pytest's exit status when nothing was collected. */
 #define PYTEST_NO_TESTS 5
@@ -103,42 +112,188 @@ static int add_rootdir(const struct offload_config *cfg, struct strvec *argv)
 	return strvec_push(argv, "--rootdir=.");
 }
 
+/*
+ * PYTHONHASHSEED for discovery and every batch when neither offload's
+ * environment nor [provider.env] sets one: a test collection whose node
+ * IDs follow a set's order (parametrised over a set) must list the same
+ * IDs in discovery and in every sandbox's pytest.  One fixed value, not
+ * one drawn per run: discovery's IDs may come from an earlier process
+ * (the Make module's discovery cache).
+ */
+#define PYTEST_HASH_SEED "0"
+
+static const char *config_env(const struct offload_config *cfg,
+			      const char *name)
+{
+	extern char **environ;
+
+	for (size_t i = cfg->env_nr; i-- > 0;)
+		if (!strcmp(cfg->env[i].name, name))
+			return cfg->env[i].value;
+	return env_get(environ, name);
+}
+
+static int read_collect_line(char *line, const struct offload_group *g,
+			     struct strvec *ids, size_t from,
+			     size_t *errors, struct offload_error *err)
+{
+	char *f[4], *id = NULL, *text = NULL;
+	size_t n = split_fields(line, f, 3);
+	int r;
+
+	if (n != 3 || (strcmp(f[0], "collect-error") && strcmp(f[0], "collect-skip")))
+		return 0;
+	r = unhex(f[1], &id);
+	if (!r)
+		r = unhex(f[2], &text);
+	if (r == 1 || (!r && !id))
+		r = 0;	/* not the plugin's line */
+	else if (!r) {
+		r = discovery_add_id(ids, from, id, strlen(id), g,
+				     "pytest --collect-only", err);
+		*errors += !strcmp(f[0], "collect-error");
+	} else {
+		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	}
+	free(id);
+	free(text);
+	return r;
+}
+
+/*
+ * The plugin's collect file: each module (or other collector) that
+ * failed to collect or was skipped as a whole (a module-level
+ * importorskip) is a test of its own; *errors counts the failed ones.
+ * A missing file or a line not in the plugin's form adds nothing.
+ */
+int parse_collect_file(const char *path, const struct offload_group *g,
+		       struct strvec *ids, size_t *errors,
+		       struct offload_error *err)
+{
+	FILE *fp = fopen(path, "re");
+	size_t from = ids->nr, cap = 0;
+	char *line = NULL;
+	ssize_t len;
+	int r = 0;
+
+	*errors = 0;
+	if (!fp)
+		return 0;
+	while (!r) {
+		errno = 0;
+		len = getline(&line, &cap, fp);
+		if (len < 0 && errno == ENOMEM)
+			r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+		if (len <= 0 || line[len - 1] != '\n')
+			break;
+		line[len - 1] = '\0';
+		if ((size_t)len - 1 == strlen(line))
+			r = read_collect_line(line, g, ids, from, errors, err);
+	}
+	free(line);
+	fclose(fp);
+	return r;
+}
+
+/*
+ * With the plugin (when it is found), discovery also lists collection
+ * errors and collectors skipped as a whole, through a collect file in
+ * $TMPDIR; --continue-on-collection-errors lets pytest list the rest.
+ * The environment gets the plugin on PYTHONPATH, the file's name and the
+ * hash seed, on top of [provider.env].
+ */
 static int pytest_discover(const struct offload_config *cfg, int cancel_fd,
 		    const struct offload_group *g, struct strvec *ids,
 		    struct offload_error *err)
 {
 	struct strvec argv = STRVEC_INIT;
-	struct buf out = BUF_INIT;
-	int r, status = 0;
+	struct buf out = BUF_INIT, pypath = BUF_INIT, collect = BUF_INIT;
+	struct offload_config c = *cfg;
+	struct offload_env *env = NULL;
+	const char *plugin = pytest_plugin_dir();
+	const char *old, *tmp = getenv("TMPDIR");
+	size_t errors = 0;
+	int r, status = 0, fd;
 
+	if (!(env = calloc(cfg->env_nr + 3, sizeof(*env))))
+		return err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	c.env = env;
+	/* [provider.env]'s PYTHONPATH goes after the plugin's directory */
+	c.env_nr = 0;
+	for (size_t i = 0; i < cfg->env_nr; i++)
+		if (!plugin || strcmp(cfg->env[i].name, "PYTHONPATH"))
+			env[c.env_nr++] = cfg->env[i];
+	if (!config_env(cfg, "PYTHONHASHSEED"))
+		env[c.env_nr++] = (struct offload_env){ (char *)"PYTHONHASHSEED",
+							(char *)PYTEST_HASH_SEED };
 	r = command_words(cfg, &argv, err);
-	if (!r && (strvec_push(&argv, "--collect-only") || strvec_push(&argv, "-q") ||
-		   add_rootdir(cfg, &argv)))
-		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
-	if (!r)
-		r = more_words("filters", g->filters, &argv, err);
+	if (r)
+		goto cleanup;
+	if (plugin) {
+		old = config_env(cfg, "PYTHONPATH");
+		if (buf_addf(&collect, "%s/offload-collect-XXXXXX",
+			     tmp && *tmp == '/' ? tmp : "/tmp") ||
+		    buf_adds(&pypath, plugin) ||
+		    (old && *old && buf_addf(&pypath, ":%s", old)))
+			goto nomem;
+		fd = mkstemp(collect.buf);
+		if (fd < 0) {
+			r = err_set(err, -errno, "cannot create '%s': %s",
+				    collect.buf, strerror(errno));
+			buf_reset(&collect);
+			goto cleanup;
+		}
+		close(fd);
+		env[c.env_nr++] = (struct offload_env){ (char *)"PYTHONPATH", pypath.buf };
+		env[c.env_nr++] = (struct offload_env){ (char *)"OFFLOAD_PYTEST_COLLECT",
+							collect.buf };
+		if (strvec_push(&argv, "-p") ||
+		    strvec_push(&argv, "offload_pytest_plugin") ||
+		    strvec_push(&argv, "--continue-on-collection-errors"))
+			goto nomem;
+	}
+	if (strvec_push(&argv, "--collect-only") || strvec_push(&argv, "-q") ||
+	    add_rootdir(cfg, &argv))
+		goto nomem;
+	r = more_words("filters", g->filters, &argv, err);
 	if (!r)
 		r = more_words("paths", cfg->paths, &argv, err);
 	if (!r)
-		r = discovery_run(cfg, cancel_fd, g, argv.v, "pytest --collect-only", &out,
+		r = discovery_run(&c, cancel_fd, g, argv.v, "pytest --collect-only", &out,
 				  &status, err);
+	if (!r && collect.len)
+		r = parse_collect_file(collect.buf, g, ids, &errors, err);
 	if (!r && status == PYTEST_NO_TESTS) {
 		err_clear(err);	/* nothing collected is no error here */
+	} else if (!r && status == 1 && errors) {
+		/* 1: "tests failed", here modules that failed to collect,
+		 * now tests of their own; the others are listed as usual */
+		err_clear(err);
+		r = parse_collect(out.buf, g, ids, err);
 	} else if (!r && status) {
 		r = OFFLOAD_EDISCOVER;	/* err says why */
 	} else if (!r) {
-		size_t before = ids->nr;
+		size_t listed = ids->nr;
 
 		r = parse_collect(out.buf, g, ids, err);
 		/* status 0 means pytest collected something: if no line was a
 		 * node ID, the output had another format (-qq: "file.py: 3") */
-		if (!r && ids->nr == before)
+		if (!r && ids->nr == listed)
 			r = err_set(err, OFFLOAD_EDISCOVER,
 				    "group '%s': pytest --collect-only -q printed no "
 				    "node IDs (is -q already in addopts or command?)",
 				    g->name);
 	}
+	goto cleanup;
+nomem:
+	r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+cleanup:
+	if (collect.len)
+		unlink(collect.buf);
+	free(env);
 	buf_release(&out);
+	buf_release(&pypath);
+	buf_release(&collect);
 	strvec_clear(&argv);
 	return r;
 }
@@ -171,16 +326,18 @@ static char *pytest_key(const struct junit_case *c, void *data)
 }
 
 /*
- * sb->envp with the plugin's directory put first on PYTHONPATH and the
- * progress file's path in OFFLOAD_PYTEST_PROGRESS.
+ * sb->envp with the plugin's directory put first on PYTHONPATH, the
+ * progress file's path in OFFLOAD_PYTEST_PROGRESS and PYTEST_HASH_SEED
+ * in PYTHONHASHSEED unless the sandbox's environment has one.
  */
 static int batch_env(const struct sandbox *sb, const char *plugin,
 		     const char *progress, struct strvec *env)
 {
 	const char *old = env_get(sb->envp, "PYTHONPATH");
-	struct offload_env set[2] = {
+	struct offload_env set[3] = {
 		{ (char *)"PYTHONPATH", NULL },
 		{ (char *)"OFFLOAD_PYTEST_PROGRESS", (char *)progress },
+		{ (char *)"PYTHONHASHSEED", (char *)PYTEST_HASH_SEED },
 	};
 	struct buf v = BUF_INIT;
 	int r;
@@ -190,7 +347,8 @@ static int batch_env(const struct sandbox *sb, const char *plugin,
 		r = buf_addf(&v, ":%s", old);
 	set[0].value = v.buf;
 	if (!r)
-		r = env_build(env, sb->envp, set, 2);
+		r = env_build(env, sb->envp, set,
+			      env_get(sb->envp, "PYTHONHASHSEED") ? 2 : 3);
 	buf_release(&v);
 	return r;
 }
@@ -607,6 +765,7 @@ static int pytest_run_batch(struct batch_exec *b, struct offload_error *err)
 	if (strvec_push(&argv, "-p") || strvec_push(&argv, "offload_pytest_plugin") ||
 	    strvec_pushf(&argv, "--junitxml=%s", result.buf) ||
 	    add_rootdir(cfg, &argv) ||
+	    strvec_push(&argv, "--continue-on-collection-errors") ||
 	    strvec_push(&argv, "-o") || strvec_push(&argv, "junit_family=xunit1"))
 		goto nomem;
 	r = more_words("run_args", cfg->run_args, &argv, &serr);

@@ -27,7 +27,23 @@ Strings are the hex digits of their UTF-8 bytes (so a node ID may hold
 newlines, quotes or anything else), an empty string is an empty field;
 outcome is passed, failed, error or skipped, decided as pytest's JUnit
 report decides it.  offload reads the file only when the JUnit file is
-missing or unreadable.  Nothing else is changed.
+missing or unreadable.
+
+A collector that fails (a module that does not import) or skips (a
+module-level pytest.importorskip) has no test: pytest writes one JUnit
+case for it, named by classname and name.  The plugin adds the
+collector's node ID to that case as well, and puts the skip's reason in
+its message (pytest writes "collection skipped"), or the error's last
+line after "collection failure: ".  During discovery
+(`--collect-only`), when OFFLOAD_PYTEST_COLLECT names a file, the plugin
+appends one line per such collector to it:
+
+    collect-error <node ID> <text>
+    collect-skip <node ID> <reason>
+
+so that offload lists it as a test of its own, which fails (with the
+error) or is skipped, as in pytest's own report.  Nothing else is
+changed.
 """
 import os
 
@@ -35,10 +51,13 @@ import pytest
 
 _KEY = "offload_nodeid"
 _ENV = "OFFLOAD_PYTEST_PROGRESS"
+_COLLECT_ENV = "OFFLOAD_PYTEST_COLLECT"
 # Bytes of failure text kept per test (head and tail), as offload keeps.
 _TEXT_CAP = 64 * 1024
 
 _fd = None
+_collect_fd = None
+_config = None
 _pending = {}   # node ID -> [first non-passing report or None, seconds]
 
 
@@ -51,24 +70,85 @@ def pytest_runtest_protocol(item, nextitem):
         props.append((_KEY, item.nodeid))
 
 
-def pytest_configure(config):
-    global _fd
+def _open(env):
     # Taken out of the environment so that a pytest started by a test
-    # cannot write into this batch's file.
-    path = os.environ.pop(_ENV, None)
-    if path and _fd is None:
-        try:
-            _fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT |
-                          os.O_CLOEXEC, 0o644)
-        except OSError:
-            pass    # the JUnit file alone is still worth having
+    # cannot write into this run's file.
+    path = os.environ.pop(env, None)
+    if not path:
+        return None
+    try:
+        return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT |
+                       os.O_CLOEXEC, 0o644)
+    except OSError:
+        return None     # the JUnit file alone is still worth having
+
+
+def pytest_configure(config):
+    global _fd, _collect_fd, _config
+    _config = config
+    if _fd is None:
+        _fd = _open(_ENV)
+    if _collect_fd is None:
+        _collect_fd = _open(_COLLECT_ENV)
 
 
 def pytest_unconfigure(config):
-    global _fd
-    if _fd is not None:
-        os.close(_fd)
-        _fd = None
+    global _fd, _collect_fd, _config
+    _config = None
+    for fd in (_fd, _collect_fd):
+        if fd is not None:
+            os.close(fd)
+    _fd = _collect_fd = None
+
+
+def _skip_reason(longrepr):
+    if isinstance(longrepr, tuple):
+        reason = str(longrepr[2])
+    else:
+        reason = str(longrepr)
+    if reason.startswith("Skipped: "):
+        reason = reason[9:]
+    return reason
+
+
+def _junit_case(report):
+    """pytest's JUnit case for a collect report, or None."""
+    try:
+        from _pytest.junitxml import xml_key
+        xml = _config.stash.get(xml_key, None)
+    except Exception:   # another pytest: no node ID, offload still guesses
+        return None
+    if xml is None:
+        return None
+    return xml.node_reporter(report)
+
+
+def _collect_error(report):
+    """ "collection failure: " and the error's last "E   " line."""
+    lines = [ln[1:].strip() for ln in str(report.longrepr).splitlines()
+             if ln.startswith("E ")]
+    return "collection failure" + (": " + lines[-1] if lines else "")
+
+
+# After pytest's JUnit report has opened its case for the collector.
+@pytest.hookimpl(trylast=True)
+def pytest_collectreport(report):
+    if report.passed or not report.nodeid:
+        return
+    reason = "" if report.failed else _skip_reason(report.longrepr)
+    case = _junit_case(report) if _config is not None else None
+    if case is not None:
+        if not any(p[0] == _KEY for p in case.properties):
+            case.add_property(_KEY, report.nodeid)
+        if case.nodes:
+            case.nodes[-1].set("message", reason or _collect_error(report))
+    if _collect_fd is not None:
+        if report.failed:
+            _write_fd(_collect_fd, "collect-error", _hex(report.nodeid),
+                      _cap(str(report.longrepr)).hex())
+        else:
+            _write_fd(_collect_fd, "collect-skip", _hex(report.nodeid),
+                      _cap(reason).hex())
 
 
 def _hex(s):
@@ -92,12 +172,16 @@ def _cap(s):
 
 
 def _write(*fields):
-    if _fd is None:
+    _write_fd(_fd, *fields)
+
+
+def _write_fd(fd, *fields):
+    if fd is None:
         return
     line = (" ".join(fields) + "\n").encode("ascii")
     try:
         while line:
-            line = line[os.write(_fd, line):]
+            line = line[os.write(fd, line):]
     except OSError:
         pass    # a full disk must not fail the tests; offload ignores a cut line
 
@@ -130,13 +214,7 @@ def _verdict(rep):
             if reason.startswith("reason: "):
                 reason = reason[8:]
             return "skipped", reason, ""
-        if isinstance(rep.longrepr, tuple):
-            reason = str(rep.longrepr[2])
-        else:
-            reason = str(rep.longrepr)
-        if reason.startswith("Skipped: "):
-            reason = reason[9:]
-        return "skipped", reason, ""
+        return "skipped", _skip_reason(rep.longrepr), ""
     reason = crash.message if crash is not None else str(rep.longrepr)
     if rep.when == "call":
         outcome, msg = "failed", reason

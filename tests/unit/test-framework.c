@@ -629,6 +629,79 @@ static void test_pytest_discover(void **state)
 	strvec_clear(&ids);
 }
 
+/*
+ * The plugin's collect file: collect-error and collect-skip lines add
+ * their node IDs (hex, any bytes but NUL); anything else, a line with a
+ * NUL byte, odd or upper-case hex, and a last line without its newline
+ * (pytest died writing it) add nothing.
+ */
+static void test_pytest_collect_file(void **state)
+{
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct strvec ids = STRVEC_INIT;
+	size_t errors = 9;
+	char path[600];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/collect.txt", f->dir);
+	assert_int_equal(parse_collect_file(path, &f->groups[0], &ids, &errors,
+					    &err), 0);	/* missing: nothing */
+	assert_int_equal(ids.nr, 0);
+	assert_int_equal(errors, 0);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	/* "a b.py" with the text "E x"; "t/\n\xff.py" skipped, no text */
+	fputs("collect-error 6120622e7079 452078\n"
+	      "collect-skip 742f0aff2e7079 \n"
+	      "collect-error 6120622e7079\n"		/* two fields */
+	      "collect-done 61 62\n"			/* unknown word */
+	      "collect-error 612 62\n"			/* odd hex */
+	      "collect-error 4A42 62\n"			/* upper-case hex */
+	      "collect-error 6100 62\n"			/* NUL byte */
+	      "collect-error  62\n"			/* empty node ID */
+	      "collect-skip 63 64", fp);		/* cut */
+	fwrite("\ncollect-skip 6\0 64\n", 1, 20, fp);	/* NUL in the line */
+	fputs("collect-skip 65 66", fp);		/* cut */
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(parse_collect_file(path, &f->groups[0], &ids, &errors,
+					    &err), 0);
+	assert_int_equal(ids.nr, 3);
+	assert_string_equal(ids.v[0], "a b.py");
+	assert_string_equal(ids.v[1], "t/\n\xff.py");
+	assert_string_equal(ids.v[2], "c");	/* "63 64" + "\n": whole */
+	assert_int_equal(errors, 1);
+	strvec_clear(&ids);
+}
+
+/*
+ * A module that does not import is a test of its own, listed with the
+ * others (not a discovery error); one skipped by a module-level
+ * importorskip too.
+ */
+static void test_pytest_discover_collect_errors(void **state)
+{
+	struct fx *f = *state;
+	struct offload_error err = { 0, "" };
+	struct strvec ids = STRVEC_INIT;
+
+	if (!have_pytest())
+		skip();
+	pytest_config(f);
+	put(f, "test_broken.py", "import no_such_module_offload_unit\n", 0644);
+	put(f, "test_skipped.py", "import pytest\n"
+	    "pytest.importorskip('no_such_module_offload_unit')\n"
+	    "def test_x():\n    pass\n", 0644);
+	f->cfg.paths = (char *)"test_broken.py test_skipped.py test_s.py";
+	assert_int_equal(framework_discover(&f->cfg, &f->groups[0], -1, &ids, &err), 0);
+	assert_int_equal(ids.nr, 9);
+	assert_string_equal(ids.v[0], "test_broken.py");
+	assert_string_equal(ids.v[1], "test_skipped.py");
+	for (size_t i = 0; i < 7; i++)
+		assert_string_equal(ids.v[i + 2], pyids[i]);
+	strvec_clear(&ids);
+}
+
 static void test_pytest_batch(void **state)
 {
 	struct fx *f = *state;
@@ -992,6 +1065,8 @@ int main(void)
 		T(test_custom_timeout),
 		T(test_discover_groups),
 		T(test_pytest_discover),
+		T(test_pytest_collect_file),
+		T(test_pytest_discover_collect_errors),
 		T(test_pytest_batch),
 		T(test_pytest_wrong_id),
 		T(test_pytest_timeout_keeps_results),
