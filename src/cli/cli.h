@@ -17,6 +17,7 @@ int cmd_init(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_report_error(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 
 /* Load the configuration, printing warnings; exit code on failure or 0. */
 int cli_load_config(struct offload_config **cfgp, const char *path);

@@ -22,6 +22,7 @@ static const char usage[] =
 "  logs      show the output of tests from the last report\n"
 "  merge     merge JUnit files into one report\n"
 "  report-error  write a report of one failed step (a failed build)\n"
+"  history   merge duration history files (a git merge driver)\n"
 "\n"
 "common options:\n"
 "  -c, --config FILE   configuration file (default: offload.ini)\n"
@@ -77,7 +78,7 @@ int main(int argc, char **argv)
 		{ "run", cmd_run }, { "collect", cmd_collect },
 		{ "validate", cmd_validate }, { "init", cmd_init },
 		{ "logs", cmd_logs }, { "merge", cmd_merge },
-		{ "report-error", cmd_report_error },
+		{ "report-error", cmd_report_error }, { "history", cmd_history },
 	};
 
 	if (argc < 2) {
