@@ -5,7 +5,8 @@
  *
  * LPT (longest processing time first) over the history's estimates: sort
  * the tests heaviest first, then give each to the shard with the least
- * load so far (a binary heap keyed by load, then shard number).  Graham's
+ * load so far (a binary heap keyed by load, then number of tests, then
+ * shard number).  Graham's
  * bound puts the slowest shard within 4/3 of the optimum; with many tests
  * and a tail much shorter than a shard it is within a fraction of a test
  * of the mean.  Everything that decides a placement is the tests' own
@@ -42,12 +43,19 @@ static int cmp_item(const void *pa, const void *pb)
 
 struct slot {
 	double load;
+	size_t tests;
 	unsigned no;
 };
 
+/* Lighter first; at equal load (tests of no duration) the one with fewer
+ * tests, so that instant tests still spread; then the lower number. */
 static int slot_less(const struct slot *a, const struct slot *b)
 {
-	return a->load < b->load || (a->load == b->load && a->no < b->no);
+	if (a->load != b->load)
+		return a->load < b->load;
+	if (a->tests != b->tests)
+		return a->tests < b->tests;
+	return a->no < b->no;
 }
 
 static void sift_down(struct slot *h, size_t n, size_t k)
@@ -95,11 +103,13 @@ int shard_assign(const struct offload_test_list *tests, const double *weight,
 	/* Loads all 0 in shard order: a valid heap as it is. */
 	for (unsigned s = 0; s < count; s++) {
 		heap[s].load = 0;
+		heap[s].tests = 0;
 		heap[s].no = s;
 	}
 	for (size_t k = 0; k < tests->nr; k++) {
 		shard[it[k].i] = heap[0].no;
 		heap[0].load += it[k].w;
+		heap[0].tests++;
 		sift_down(heap, count, 0);
 	}
 	free(it);

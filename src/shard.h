@@ -10,8 +10,8 @@
  * 0..count-1), balancing the sum of weight[i] (estimated seconds, >= 0;
  * NaN or negative counts as 0): LPT, the heaviest test first, each into
  * the lightest shard so far.  Ties are broken by the test's ID (strcmp),
- * then its group index, and between shards of equal load by the lower
- * shard: the result depends only on the (ID, group, weight) triples, not
+ * then its group index, and between shards of equal load by the fewer
+ * tests, then the lower shard: the result depends only on the (ID, group, weight) triples, not
  * on their order, so N CI jobs that discover the same tests and read the
  * same history agree on the split without talking to each other.  Every
  * test is in exactly one shard.  O(n log n + n log count).  0,
