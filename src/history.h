@@ -124,11 +124,13 @@ int history_add_report(struct history *h, const struct offload_config *cfg,
 /*
  * The estimated duration of `e` in seconds, or -1 when it has no sample.
  * Passing samples decide when there are any: their median weighted by
- * recency (the newest weighs 1, each older one 0.7 of the one before), so
- * one slow run on a busy machine does not move the estimate and a lasting
- * change wins after two runs.  Without passes, the same over failures,
- * then skips; a test that only ever timed out is estimated at its longest
- * timeout (a lower bound of its duration).
+ * recency (the newest weighs 1, each older one 0.7 of the one before)
+ * picks the samples that agree (within a factor 2 of it), and their
+ * recency-weighted mean is the estimate.  So one slow run on a busy
+ * machine does not move it, noise is averaged, and a lasting change wins
+ * after two runs.  Without passes, the same over failures, then skips; a
+ * test that only ever timed out is estimated at its longest timeout (a
+ * lower bound of its duration).  Timeouts never mix with passes.
  */
 double history_estimate(const struct hist_entry *e);
 
