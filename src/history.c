@@ -353,7 +353,8 @@ static void samples_normalize(struct hist_entry *e)
 {
 	size_t w = 0;
 
-	qsort(e->s, e->nr, sizeof(*e->s), cmp_sample);
+	if (e->nr > 1)
+		qsort(e->s, e->nr, sizeof(*e->s), cmp_sample);
 	for (size_t i = 0; i < e->nr; i++)
 		if (!w || cmp_sample(&e->s[w - 1], &e->s[i]))
 			e->s[w++] = e->s[i];
@@ -371,7 +372,8 @@ static void stamps_normalize(struct hist_runs *r)
 {
 	size_t w = 0;
 
-	qsort(r->stamps, r->nr, sizeof(*r->stamps), cmp_ll_desc);
+	if (r->nr > 1)
+		qsort(r->stamps, r->nr, sizeof(*r->stamps), cmp_ll_desc);
 	for (size_t i = 0; i < r->nr; i++)
 		if (!w || r->stamps[w - 1] != r->stamps[i])
 			r->stamps[w++] = r->stamps[i];
@@ -449,7 +451,8 @@ static int history_normalize(struct history *h)
 {
 	size_t w = 0, i;
 
-	qsort(h->e, h->nr, sizeof(*h->e), cmp_entry);
+	if (h->nr > 1)
+		qsort(h->e, h->nr, sizeof(*h->e), cmp_entry);
 	for (i = 0; i < h->nr; i++) {
 		if (w && !strcmp(h->e[w - 1].key, h->e[i].key)) {
 			if (samples_join(&h->e[w - 1], &h->e[i])) {
@@ -466,7 +469,8 @@ static int history_normalize(struct history *h)
 	h->nr = w;
 	for (i = 0; i < h->nr; i++)
 		samples_normalize(&h->e[i]);
-	qsort(h->runs, h->runs_nr, sizeof(*h->runs), cmp_runs);
+	if (h->runs_nr > 1)
+		qsort(h->runs, h->runs_nr, sizeof(*h->runs), cmp_runs);
 	w = 0;
 	for (i = 0; i < h->runs_nr; i++) {
 		if (w && !strcmp(h->runs[w - 1].group, h->runs[i].group)) {
