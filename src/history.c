@@ -572,7 +572,7 @@ static int parse_line(struct history *h, const char *line, size_t n)
 	struct buf key = BUF_INIT;
 	int r = -1;
 
-	if (nf >= 3 && len[0] == 3 && !memcmp(f[0], "run", 3) && nf == 3) {
+	if (nf == 3 && len[0] == 3 && !memcmp(f[0], "run", 3)) {
 		long long *st = NULL, v;
 		size_t nr = 0;
 
@@ -676,6 +676,7 @@ int history_read(struct history *h, const char *path,
 		return err_set(err, r, "cannot read history '%s': %s", path,
 			       strerror(-r));
 	}
+	errno = 0;
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		if (n && line[n - 1] == '\n')
@@ -702,10 +703,14 @@ int history_read(struct history *h, const char *path,
 			goto out;
 		}
 	}
-	if (ferror(f)) {
-		r = err_set(err, errno == ENOMEM ? OFFLOAD_ENOMEM : -EIO,
-			    "cannot read history '%s': %s", path,
-			    strerror(errno ? errno : EIO));
+	/* getline() also stops for memory: a history cut short would be
+	 * written back cut short, so anything but the end is an error. */
+	if (ferror(f) || !feof(f)) {
+		int e = errno ? errno : EIO;
+
+		r = e == ENOMEM ? err_set(err, OFFLOAD_ENOMEM, "out of memory") :
+			err_set(err, -e, "cannot read history '%s': %s", path,
+				strerror(e));
 		goto out;
 	}
 	/* An empty file (made by hand with touch) is an empty history. */

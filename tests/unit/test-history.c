@@ -431,6 +431,10 @@ static void test_read_errors(void **state)
 	write_str(p, "");
 	assert_int_equal(history_read(&h, p, &err), 0);
 	assert_int_equal(h.nr, 0);
+	/* A read that stops before the end is an error, not a short
+	 * history that recording would write back short. */
+	assert_int_equal(history_read(&h, scratch, &err), -EISDIR);
+	assert_int_equal(h.nr, 0);
 }
 
 /* The file `h` writes, as a string (caller frees). */
