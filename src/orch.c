@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <time.h>
 #include <stddef.h>
 #include <unistd.h>
 #include "alloc.h"
@@ -45,7 +46,6 @@
 #include "sandbox.h"
 #include "scheduler.h"
 #include "shard.h"
-#include <time.h>
 
 struct completion {
 	struct completion *next;
