@@ -372,6 +372,18 @@ OFFLOAD_API int offload_run_execute(struct offload_run *run,
  */
 OFFLOAD_API void offload_run_interrupt(struct offload_run *run, int signo);
 
+/**
+ * Run only shard `k` (1-based) of `n`: the tests are split into n parts
+ * of about equal estimated duration (LPT over the history, ties broken by
+ * test ID), the same way by every process that discovers the same tests
+ * and reads the same history, so that n CI jobs each run one part and
+ * finish together; their reports merge with offload_junit_merge().  Call
+ * before offload_run_prepare().  OFFLOAD_EUSAGE with a message when
+ * k < 1, k > n, or the run is already prepared.
+ */
+OFFLOAD_API int offload_run_shard(struct offload_run *run, unsigned k,
+				  unsigned n, struct offload_error *err);
+
 /** The tests a prepared run executes (after offload_run_prepare; valid
  * until offload_run_free). */
 OFFLOAD_API const struct offload_test_list *
@@ -447,6 +459,22 @@ OFFLOAD_API int offload_report_html(const char *junit_path,
 OFFLOAD_API int offload_junit_merge(const char *out,
 				    const char *const *inputs, size_t n,
 				    struct offload_error *err);
+
+/**
+ * Merge the history files `inputs[0..n-1]` ([history] path, written by
+ * runs) into one at `out`: every sample of every input is kept once,
+ * then the result is bounded as a run bounds it (`samples` per test and
+ * outcome, tests forgotten after `forget` runs of their group; 0: the
+ * defaults, 5 and 20).  The result does not depend on the order of the
+ * inputs.  Every input is read before anything is written; a missing or
+ * malformed input gives an error naming it (-ENOENT, OFFLOAD_EPARSE) and
+ * `out` is left untouched.  Written atomically; `out` may be an input.
+ * For `offload history merge`, a git merge driver.
+ */
+OFFLOAD_API int offload_history_merge(const char *out,
+				      const char *const *inputs, size_t n,
+				      unsigned samples, unsigned forget,
+				      struct offload_error *err);
 
 /* ------------------------------------------------------------------ */
 /* GNU make: MAKEFLAGS, the jobserver, test IDs as make words           */

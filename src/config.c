@@ -232,6 +232,8 @@ static const struct keydef report_keys[] = {
 static const struct keydef history_keys[] = {
 	{ "path", V_NONEMPTY, CFG(history_path) },
 	{ "default_duration_secs", V_NONNEG, CFG(default_duration_secs) },
+	{ "samples", V_UINT1, CFG(history_samples) },
+	{ "forget_after_runs", V_UINT1, CFG(history_forget) },
 	{ NULL, V_STR, 0 },
 };
 
@@ -1346,8 +1348,16 @@ static int finish(struct loader *L)
 	if (cfg->history_path) {
 		if (resolve_field(L, &cfg->history_path, cfg->dir))
 			return L->code;
-	} else if (set_default(L, &cfg->history_path, cfg->junit_file)) {
-		return L->code;
+	} else {
+		/* Beside the report, but not replaced with it: the history
+		 * file outlives reports (docs/config.md). */
+		struct buf def = BUF_INIT;
+		int r = buf_addf(&def, "%s/history.tsv", cfg->output_dir);
+
+		r = r ? nomem(L) : set_default(L, &cfg->history_path, def.buf);
+		buf_release(&def);
+		if (r)
+			return L->code;
 	}
 	return 0;
 }
@@ -1392,6 +1402,8 @@ int config_load(struct offload_config *cfg, const char *path,
 	cfg->test_timeout_secs = 900;
 	cfg->junit = 1;
 	cfg->default_duration_secs = 1.0;
+	cfg->history_samples = 5;
+	cfg->history_forget = 20;
 	cfg->prepare_timeout_secs = 600;
 	cfg->create_timeout_secs = 120;
 	cfg->download_timeout_secs = 120;
@@ -1724,6 +1736,8 @@ int offload_config_dump(const struct offload_config *cfg, FILE *out)
 	r = r ? r : put_str(out, "path", cfg->history_path);
 	r = r ? r : put_double(out, "default_duration_secs",
 			       cfg->default_duration_secs);
+	fprintf(out, "samples = %u\nforget_after_runs = %u\n",
+		cfg->history_samples, cfg->history_forget);
 	if (r)
 		return r;
 	if (fflush(out) || ferror(out))
@@ -1776,10 +1790,15 @@ static const char template_tail[] =
 	"junit_file = junit.xml\n"
 	"\n"
 	"[history]\n"
-	"# Durations of earlier runs, for scheduling; default: the junit_file.\n"
-	"# path = test-results/junit.xml\n"
-	"# Assumed duration of a test never seen before.\n"
-	"default_duration_secs = 1.0\n";
+	"# Durations of earlier runs, for scheduling and --shard; default:\n"
+	"# history.tsv in output_dir.  Beside this file, it can be committed.\n"
+	"# path = offload-history.tsv\n"
+	"# Assumed duration of a test never seen before, in a group never seen.\n"
+	"default_duration_secs = 1.0\n"
+	"# Samples kept per test (of each outcome), and runs of its group after\n"
+	"# which a test no longer discovered is forgotten.\n"
+	"samples = 5\n"
+	"forget_after_runs = 20\n";
 
 int offload_config_template(const char *framework, FILE *out)
 {

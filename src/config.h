@@ -92,8 +92,10 @@ struct offload_config {
 	char *trace_file;       /* absolute; Chrome trace of the run, or NULL */
 
 	/* [history] */
-	char *history_path;     /* JUnit file with past durations; default junit_file */
+	char *history_path;     /* history file; default output_dir/history.tsv */
 	double default_duration_secs;     /* default 1.0 */
+	unsigned history_samples;         /* per test and outcome; default 5 */
+	unsigned history_forget;          /* forget_after_runs; default 20 */
 
 	/* Warnings met while loading (unknown keys...), owned. */
 	char **warnings;

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <time.h>
 #include <stddef.h>
 #include <unistd.h>
 #include "alloc.h"
@@ -47,6 +48,7 @@
 #include "scheduler.h"
 #include "html.h"
 #include "timeline.h"
+#include "shard.h"
 
 struct completion {
 	struct completion *next;
@@ -140,6 +142,11 @@ struct offload_run {
 	char *lost_reason;         /* under mu: why tests were left without sandbox */
 	struct strvec notes;       /* under mu: sandbox warnings for the report */
 	struct timeline tl;        /* orchestrator only: when things happened */
+
+	unsigned shard_k, shard_n;     /* --shard K/N (1-based), or 0 */
+	struct offload_test_list others;  /* discovered, in other shards */
+	int history_writable;          /* record the run in history_path */
+	long long stamp;               /* the run's start, for the history */
 };
 
 /* Remove logs/batch-N.stdout|stderr left by an earlier run: offload's own
@@ -242,6 +249,68 @@ fail:
 	return ret;
 }
 
+int offload_run_shard(struct offload_run *run, unsigned k, unsigned n,
+		      struct offload_error *err)
+{
+	if (run->prepared)
+		return err_set(err, OFFLOAD_EUSAGE, "shard set after the run "
+			       "was prepared");
+	if (!k || !n || k > n)
+		return err_set(err, OFFLOAD_EUSAGE, "bad shard %u/%u (expected "
+			       "1 <= K <= N)", k, n);
+	run->shard_k = k;
+	run->shard_n = n;
+	return 0;
+}
+
+/*
+ * Keep the tests of shard shard_k of shard_n (shard.c), weighing each
+ * test by its estimate (unknown: default_duration_secs) times its
+ * instances; the other shards' tests go to run->others.
+ */
+static int keep_shard(struct offload_run *run, double *durations,
+		      struct offload_error *err)
+{
+	const struct offload_config *cfg = run->cfg;
+	size_t n = run->tests.nr, kept = 0;
+	double *w = malloc((n + 1) * sizeof(*w)), mine = 0, all = 0;
+	unsigned *shard = malloc((n + 1) * sizeof(*shard));
+	struct offload_event ev = { .type = OFFLOAD_EVENT_NOTICE };
+	char text[160];
+	int ret = OFFLOAD_ENOMEM;
+
+	if (!w || !shard)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		w[i] = (durations[i] >= 0 ? durations[i] : cfg->default_duration_secs) *
+			(cfg->groups[run->tests.group[i]].retry_count + 1);
+		all += w[i];
+	}
+	if ((ret = shard_assign(&run->tests, w, run->shard_n, shard)))
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (shard[i] == run->shard_k - 1) {
+			mine += w[i];
+			kept++;
+		}
+	if ((ret = shard_keep(&run->tests, durations, shard, run->shard_k - 1,
+			      &run->others)))
+		goto out;
+	if (run->opts.on_event) {
+		snprintf(text, sizeof(text), "shard %u/%u: %zu of %zu tests, "
+			 "estimated %.1f s of %.1f s", run->shard_k, run->shard_n,
+			 kept, n, mine, all);
+		ev.text = text;
+		run->opts.on_event(&ev, run->opts.data);
+	}
+out:
+	free(w);
+	free(shard);
+	if (ret)
+		err_set(err, ret, "cannot split shards: %s", offload_strerror(ret));
+	return ret;
+}
+
 int offload_run_prepare(struct offload_run *run, struct offload_error *err)
 {
 	const struct offload_config *cfg = run->cfg;
@@ -269,16 +338,17 @@ int offload_run_prepare(struct offload_run *run, struct offload_error *err)
 		ret = err_set(err, OFFLOAD_ENOMEM, "out of memory");
 		goto fail;
 	}
-	for (size_t i = 0; i < run->tests.nr; i++)
-		durations[i] = -1;
 	t = now_secs();
-	if (cfg->history_path &&
-	    (ret = history_load(cfg->history_path, cfg, &run->tests, durations,
-				&known, &warning))) {
+	run->stamp = (long long)time(NULL);
+	if ((ret = history_estimates(cfg, &run->tests, durations, &known,
+				     &run->history_writable, &warning)) ||
+	    (known && (ret = history_fill_unknown(cfg, &run->tests, durations)))) {
 		err_set(err, ret, "reading history '%s': %s", cfg->history_path,
 			offload_strerror(ret));
 		goto fail;
 	}
+	if (run->shard_n && (ret = keep_shard(run, durations, err)))
+		goto fail;
 	ret = sched_plan(&run->plan, cfg, &run->tests, known ? durations : NULL,
 			 run->parallel, OFFLOAD_BATCH_ARG_CAP, err);
 	timeline_span(&run->tl, "planning", TIMELINE_MAIN, t, now_secs());
@@ -1178,6 +1248,38 @@ static int build_report(struct offload_run *run, struct offload_report *rep)
 	return 0;
 }
 
+/*
+ * Add the finished run to the history file (history.c): a group counts
+ * as run when it was discovered whole (no ID list, no -g for another).
+ * Failing to record only costs the next run's plan: a warning.
+ */
+static void record_history(struct offload_run *run, struct offload_report *rep,
+			   struct progress_state *ps)
+{
+	const struct offload_config *cfg = run->cfg;
+	struct offload_error e = { 0, "" };
+	unsigned char *ran = calloc(cfg->groups_nr + 1, 1);
+	struct offload_event ev = { .type = OFFLOAD_EVENT_WARNING };
+
+	if (!ran) {
+		err_set(&e, OFFLOAD_ENOMEM, "out of memory");
+	} else {
+		for (size_t g = 0; g < cfg->groups_nr && !run->opts.only_ids; g++)
+			ran[g] = !run->opts.only_group ||
+				!strcmp(run->opts.only_group, cfg->groups[g].name);
+		history_record(cfg->history_path, cfg, rep, &run->others, ran,
+			       run->stamp, &e);
+	}
+	free(ran);
+	if (e.code) {
+		char text[sizeof(e.msg) + 40];
+
+		snprintf(text, sizeof(text), "durations not recorded: %s", e.msg);
+		ev.text = text;
+		emit(run, ps, &ev);
+	}
+}
+
 int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 			struct offload_error *err)
 {
@@ -1400,6 +1502,8 @@ report:
 		goto out;
 	}
 	rep->secs = now_secs() - ps.start;
+	if (run->history_writable && !rep->interrupted)
+		record_history(run, rep, &ps);
 	if (cfg->junit) {
 		since = now_secs();
 		ret = junit_write_run(cfg->junit_file, cfg, rep, &run->tl, err);
@@ -1496,5 +1600,6 @@ void offload_run_free(struct offload_run *run)
 		strvec_clear(&run->notes);
 	plan_release(&run->plan);
 	offload_test_list_release(&run->tests);
+	offload_test_list_release(&run->others);
 	free(run);
 }

@@ -18,6 +18,7 @@ int cmd_logs(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_report_error(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 
 /* Load the configuration, printing warnings; exit code on failure or 0. */
 int cli_load_config(struct offload_config **cfgp, const char *path);

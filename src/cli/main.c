@@ -23,6 +23,7 @@ static const char usage[] =
 "  merge     merge JUnit files into one report\n"
 "  report    write the HTML report of a JUnit file\n"
 "  report-error  write a report of one failed step (a failed build)\n"
+"  history   merge duration history files (a git merge driver)\n"
 "\n"
 "common options:\n"
 "  -c, --config FILE   configuration file (default: offload.ini)\n"
@@ -80,6 +81,7 @@ int main(int argc, char **argv)
 		{ "logs", cmd_logs }, { "merge", cmd_merge },
 		{ "report-error", cmd_report_error },
 		{ "report", cmd_report },
+		{ "history", cmd_history },
 	};
 
 	if (argc < 2) {

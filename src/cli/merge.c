@@ -6,6 +6,7 @@
  * this file only parses the command line and maps errors to exit codes.
  * `offload report-error` writes the report of a step that ran no test
  * (a failed build), so that the merged report shows it failed.
+ * `offload history merge` joins duration histories (a git merge driver).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -140,6 +141,92 @@ int cmd_report_error(int argc, char **argv)
 	if (ret) {
 		cli_error("%s", err.msg[0] ? err.msg : offload_strerror(ret));
 		return OFFLOAD_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+static const char history_usage[] =
+"usage: offload history merge [-c CONFIG] [-o OUT] FILE...\n"
+"  merge duration history files ([history] path) into OUT (default: the\n"
+"  first FILE): every sample of every FILE kept once, then bounded as a\n"
+"  run bounds it (with -c, by that file's [history] samples and\n"
+"  forget_after_runs; else 5 and 20).  The order of the FILEs does not\n"
+"  matter.  OUT is written atomically, and only when every FILE could be\n"
+"  read.  As a git merge driver (docs/config.md):\n"
+"    git config merge.offload-history.driver 'offload history merge %A %B'\n"
+"  -c, --config FILE  take the bounds from this configuration\n"
+"  -o, --output OUT   the merged history (parent directories are created)\n";
+
+/* [history] `key` of `cfg` as a number; 0 (the default) when unreadable. */
+static unsigned history_bound_of(const struct offload_config *cfg,
+				 const char *key)
+{
+	struct offload_error err = { 0 };
+	char *v = NULL;
+	unsigned long n = 0;
+
+	if (!offload_config_get(cfg, key, &v, &err) && v)
+		n = strtoul(v, NULL, 10);
+	free(v);
+	return n > 1000000 ? 1000000 : (unsigned)n;
+}
+
+int cmd_history(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct offload_error err = { 0 };
+	struct offload_config *cfg = NULL;
+	const char *out = NULL, *config = NULL;
+	unsigned samples = 0, forget = 0;
+	int c, ret;
+
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(history_usage, stdout);
+		return 0;
+	}
+	if (argc < 2 || strcmp(argv[1], "merge")) {
+		cli_error("history needs a subcommand: merge");
+		fputs(history_usage, stderr);
+		return OFFLOAD_EXIT_USAGE;
+	}
+	argc--;
+	argv++;
+	while ((c = getopt_long(argc, argv, "o:c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'c': config = optarg; break;
+		case 'h':
+			fputs(history_usage, stdout);
+			return 0;
+		default:
+			fputs(history_usage, stderr);
+			return OFFLOAD_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		cli_error("history merge needs at least one FILE");
+		fputs(history_usage, stderr);
+		return OFFLOAD_EXIT_USAGE;
+	}
+	if (config) {
+		if ((ret = cli_load_config(&cfg, config)))
+			return ret;
+		samples = history_bound_of(cfg, "history.samples");
+		forget = history_bound_of(cfg, "history.forget_after_runs");
+		offload_config_free(cfg);
+	}
+	ret = offload_history_merge(out ? out : argv[optind],
+				    (const char *const *)(argv + optind),
+				    (size_t)(argc - optind), samples, forget, &err);
+	if (ret) {
+		cli_error("%s", err.msg[0] ? err.msg : offload_strerror(ret));
+		return ret == OFFLOAD_EPARSE || ret == -ENOENT ?
+		       OFFLOAD_EXIT_USAGE : OFFLOAD_EXIT_INTERNAL;
 	}
 	return 0;
 }

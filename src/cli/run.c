@@ -28,6 +28,9 @@ static const char run_usage[] =
 "      --junit FILE     write the JUnit report to FILE (logs beside it)\n"
 "      --trace FILE     write a Chrome/Perfetto trace of the run to FILE\n"
 "      --fail-fast      stop at the first test that fails\n"
+"      --shard K/N      run only the K-th of N parts of equal estimated\n"
+"                       duration (for N CI jobs; merge the reports with\n"
+"                       'offload merge')\n"
 "      --collect-only   discover and list the tests, run nothing\n"
 "  -v, --verbose        print every test's verdict as it is decided\n"
 "      --make           run as a recipe of GNU make: follow make's -n/-q/-t\n"
@@ -258,6 +261,7 @@ struct run_args {
 	char **ids;               /* owned: asked for on the command line */
 	size_t ids_nr, ids_alloc;
 	char *log_dir;            /* owned: beside --junit */
+	unsigned shard_k, shard_n;  /* --shard K/N, or 0 */
 };
 
 static void run_args_release(struct run_args *a)
@@ -489,6 +493,25 @@ static void set_handlers(void (*fn)(int), int keep_ignored)
 	}
 }
 
+/* "K/N" with 1 <= K <= N <= 100000: 0, else -1. */
+static int parse_shard(const char *s, unsigned *k, unsigned *n)
+{
+	unsigned long a, b;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	a = strtoul(s, &end, 10);
+	if (*end != '/' || end[1] < '0' || end[1] > '9')
+		return -1;
+	b = strtoul(end + 1, &end, 10);
+	if (*end || !a || a > b || b > 100000)
+		return -1;
+	*k = (unsigned)a;
+	*n = (unsigned)b;
+	return 0;
+}
+
 static int parse_run_args(int argc, char **argv, struct run_args *a,
 			  struct offload_run_options *ro, struct ui *ui)
 {
@@ -504,6 +527,7 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 		{ "make", no_argument, NULL, 'M' },
 		{ "flaky-fails", no_argument, NULL, 'L' },
 		{ "ids-file", required_argument, NULL, 'I' },
+		{ "shard", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -533,6 +557,13 @@ static int parse_run_args(int argc, char **argv, struct run_args *a,
 		case 'M': a->make = 1; break;
 		case 'L': a->flaky_fails = 1; break;
 		case 'I': ids_file = optarg; break;
+		case 'S':
+			if (parse_shard(optarg, &a->shard_k, &a->shard_n)) {
+				cli_error("bad value '%s' for --shard (expected K/N "
+					  "with 1 <= K <= N, e.g. 2/4)", optarg);
+				return OFFLOAD_EXIT_USAGE;
+			}
+			break;
 		case 'h': fputs(run_usage, stdout); return -1;
 		default: fputs(run_usage, stderr); return OFFLOAD_EXIT_USAGE;
 		}
@@ -702,6 +733,11 @@ int cmd_run(int argc, char **argv)
 	if (ret) {
 		cli_error("%s", err.msg[0] ? err.msg : offload_strerror(ret));
 		ret = OFFLOAD_EXIT_INTERNAL;
+		goto out;
+	}
+	if (a.shard_n && (ret = offload_run_shard(run, a.shard_k, a.shard_n, &err))) {
+		cli_error("%s", err.msg);
+		ret = OFFLOAD_EXIT_USAGE;
 		goto out;
 	}
 	/* From here on a signal stops the run cleanly, discovery included. */

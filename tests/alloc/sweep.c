@@ -457,8 +457,7 @@ static void make_suite(void)
 		   "run_command = ./runner {result_file} {tests}\n"
 		   "test_id_format = {classname}.{name}\n"
 		   "[group.all]\n"
-		   "[report]\noutput_dir = out\n"
-		   "[history]\npath = none.xml\n", 0644);
+		   "[report]\noutput_dir = out\n", 0644);
 	write_file(path_in("custom/runner"),
 		   "#!/bin/sh\n"
 		   "f=$1; shift\n"

@@ -128,6 +128,8 @@ static void check_same(const struct offload_config *a,
 	SAME_STR(junit_file);
 	SAME_STR(history_path);
 	SAME_NUM(default_duration_secs);
+	SAME_NUM(history_samples);
+	SAME_NUM(history_forget);
 }
 
 /* A line longer than the loader takes: the known failure (see above). */

@@ -109,8 +109,11 @@ static void test_defaults(void **state)
 	expect_path(cfg.output_dir, "test-results");
 	assert_int_equal(cfg.junit, 1);
 	expect_path(cfg.junit_file, "test-results/junit.xml");
-	expect_path(cfg.history_path, "test-results/junit.xml");
+	/* The history file outlives reports: beside them, not one. */
+	expect_path(cfg.history_path, "test-results/history.tsv");
 	assert_true(cfg.default_duration_secs == 1.0);
+	assert_int_equal(cfg.history_samples, 5);
+	assert_int_equal(cfg.history_forget, 20);
 	assert_int_equal(cfg.warnings_nr, 0);
 	config_release(&cfg);
 	assert_null(cfg.path);
@@ -151,7 +154,9 @@ static void test_every_key(void **state)
 		"junit_file = r.xml\n"
 		"[history]\n"
 		"path = /srv/h.xml\n"
-		"default_duration_secs = 0\n"), 0);
+		"default_duration_secs = 0\n"
+		"samples = 9\n"
+		"forget_after_runs = 3\n"), 0);
 	assert_int_equal(cfg.warnings_nr, 0);
 	assert_int_equal(cfg.max_parallel, 3);
 	assert_true(cfg.test_timeout_secs == 2.5);
@@ -185,6 +190,8 @@ static void test_every_key(void **state)
 	assert_string_equal(cfg.junit_file, "/srv/out/r.xml");
 	assert_string_equal(cfg.history_path, "/srv/h.xml");
 	assert_true(cfg.default_duration_secs == 0);
+	assert_int_equal(cfg.history_samples, 9);
+	assert_int_equal(cfg.history_forget, 3);
 	config_release(&cfg);
 }
 
@@ -231,6 +238,8 @@ static void test_bad_values(void **state)
 		  "bad value '2' for 'junit' (expected true/false, yes/no, on/off or 1/0)" },
 		{ "history", "default_duration_secs = -0.5",
 		  "bad value '-0.5' for 'default_duration_secs' (expected a number >= 0)" },
+		{ "history", "samples = 0",
+		  "samples must be at least 1" },
 		{ "provider", "type = docker",
 		  "unknown provider type 'docker' (valid types: local, command, ssh, slurm)" },
 		{ "framework", "test_id_format =",
@@ -486,7 +495,8 @@ static void test_relative_paths(void **state)
 				   "[report]\njunit_file = /abs/j.xml\n"), 0);
 	expect_path(cfg.provider_working_dir, "w");
 	assert_string_equal(cfg.junit_file, "/abs/j.xml");
-	assert_string_equal(cfg.history_path, "/abs/j.xml");
+	/* The history stays in output_dir when the report goes elsewhere. */
+	expect_path(cfg.history_path, "test-results/history.tsv");
 	config_release(&cfg);
 }
 
@@ -757,6 +767,8 @@ static void assert_same_config(const struct offload_config *a,
 	assert_same_str(a->junit_file, b->junit_file);
 	assert_same_str(a->history_path, b->history_path);
 	assert_true(a->default_duration_secs == b->default_duration_secs);
+	assert_int_equal(a->history_samples, b->history_samples);
+	assert_int_equal(a->history_forget, b->history_forget);
 }
 
 static void dump_and_reload(const char *text)
@@ -804,7 +816,8 @@ static void test_dump_reloads(void **state)
 	strcat(text, "\n[group.b]\nretry_count = 3\nfilters = -m 'not slow'\n"
 	       "schedule_individual = 1\n[group.a]\n"
 	       "[report]\njunit = no\noutput_dir = o\n"
-	       "[history]\ndefault_duration_secs = 2.25\n");
+	       "[history]\ndefault_duration_secs = 2.25\nsamples = 2\n"
+	       "forget_after_runs = 1\n");
 	dump_and_reload(text);
 	dump_and_reload("[framework]\ntype = exec\npaths = t/*\n[group.x y]\n"
 			"[history]\npath = /h.xml\n");
@@ -1166,7 +1179,9 @@ static void test_handle_get(void **state)
 	expect_get(h, "report.junit", "true");
 	snprintf(want, sizeof(want), "%s/test-results/junit.xml", tmpdir);
 	expect_get(h, "report.junit_file", want);
+	snprintf(want, sizeof(want), "%s/test-results/history.tsv", tmpdir);
 	expect_get(h, "history.path", want);
+	expect_get(h, "history.samples", "5");
 	expect_get(h, "history.default_duration_secs", "0.25");
 	expect_get(h, "path", cfgpath);
 	expect_get(h, "dir", tmpdir);
