@@ -1327,7 +1327,7 @@ int history_estimates(const struct offload_config *cfg,
 
 		if (!(*warning = malloc(len)))
 			return OFFLOAD_ENOMEM;
-		snprintf(*warning, len, "%s; scheduling round-robin, not "
+		snprintf(*warning, len, "%s; scheduling in discovery order, not "
 			 "recording", err.msg);
 		return 0;
 	}

@@ -673,7 +673,7 @@ static void test_estimates_sources(void **state)
 	assert_int_equal(known, 1);
 	assert_false(writable);
 	assert_null(warning);
-	/* Something else: a warning, round-robin, not written. */
+	/* Something else: a warning, discovery order, not written. */
 	c.history_path = garbage;
 	write_str(c.history_path, "garbage <not xml");
 	assert_int_equal(history_estimates(&c, &tests, d, &known, &writable,
@@ -682,7 +682,7 @@ static void test_estimates_sources(void **state)
 	assert_false(writable);
 	assert_non_null(warning);
 	assert_non_null(strstr(warning, "not a history file"));
-	assert_non_null(strstr(warning, "round-robin"));
+	assert_non_null(strstr(warning, "discovery order"));
 	free(warning);
 }
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# t0079-history.sh - the history file across runs: the first run writes
+# t0090-history.sh - the history file across runs: the first run writes
 # it (test-results/history.tsv); the second runs the tests longest first
 # by the durations the first recorded; a -g run adds to its group and
 # keeps the other group's durations; --shard K/N over 3 shards, each
@@ -45,7 +45,7 @@ HIST=test-results/history.tsv
 
 run_offload run
 expect_rc 0
-expect_grep 'round-robin' "$ERR" "first run, no history"
+expect_grep 'discovery order' "$ERR" "first run, no history"
 [ -f "$HIST" ] || fail "the first run wrote no history file"
 [ "$(head -n 1 "$HIST")" = "$(printf 'offload-history\t1')" ] ||
 	fail "history header: $(head -n 1 "$HIST")"
