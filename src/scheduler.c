@@ -297,7 +297,8 @@ int sched_plan(struct plan *plan, const struct offload_config *cfg,
 		bs.b[i].no = (unsigned)i + 1;
 	/* Longest batches first, so the tail is made of short ones (every
 	 * group's batches shrink; this interleaves the groups). */
-	qsort(bs.b, bs.nr, sizeof(*bs.b), cmp_batch_est);
+	if (bs.nr > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(bs.b, bs.nr, sizeof(*bs.b), cmp_batch_est);
 	plan->batches = bs.b;
 	plan->nr = bs.nr;
 	plan->by_history = by_history;
