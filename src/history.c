@@ -1311,6 +1311,8 @@ int history_estimates(const struct offload_config *cfg,
 		FILE *f = fopen(path, "re");
 		int c = ' ';
 
+		if (!f && errno == ENOMEM)
+			return OFFLOAD_ENOMEM;
 		/* A JUnit file named as the history (as before history
 		 * files): read it, and never write over it. */
 		while (f && (c = fgetc(f)) != EOF && (c == ' ' || c == '\t' ||
