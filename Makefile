@@ -166,7 +166,7 @@ $(O)/tests/helpers/%.so: tests/helpers/%.c
 
 # ---- dependencies from Debian -------------------------------------------
 DEB_PKGS := gcc g++ make pkg-config libxml2-dev libxml2-utils libinih-dev libgtest-dev \
-	libcmocka-dev python3-pytest valgrind groff-base man-db
+	libcmocka-dev python3-pytest valgrind groff-base man-db chromium
 deps:
 	@tests/deps.sh $(DEB_PKGS)
 
