@@ -324,9 +324,10 @@ static void test_plan_serial_with_retries(void **state)
 
 /*
  * The makespan of `plan` when `k` workers take its batches in order, each
- * the next one as soon as it is free, every batch taking its estimate.
+ * the next one as soon as it is free: every batch takes the sum of its
+ * tests' `truth`, or its estimate when `truth` is NULL.
  */
-static double simulate(const struct plan *p, unsigned k)
+static double simulate(const struct plan *p, unsigned k, const double *truth)
 {
 	double free_at[64] = { 0 }, end = 0;
 
@@ -337,26 +338,9 @@ static double simulate(const struct plan *p, unsigned k)
 		for (unsigned i = 1; i < k; i++)
 			if (free_at[i] < free_at[w])
 				w = i;
-		free_at[w] += p->batches[b].est;
-		if (free_at[w] > end)
-			end = free_at[w];
-	}
-	return end;
-}
-
-/* simulate() with the tests' true durations instead of the estimates. */
-static double simulate_true(const struct plan *p, unsigned k, const double *truth)
-{
-	double free_at[64] = { 0 }, end = 0;
-
-	assert_true(k <= 64);
-	for (size_t b = 0; b < p->nr; b++) {
-		unsigned w = 0;
-
-		for (unsigned i = 1; i < k; i++)
-			if (free_at[i] < free_at[w])
-				w = i;
-		for (size_t i = 0; i < p->batches[b].nr; i++)
+		if (!truth)
+			free_at[w] += p->batches[b].est;
+		for (size_t i = 0; truth && i < p->batches[b].nr; i++)
 			free_at[w] += truth[p->batches[b].tests[i]];
 		if (free_at[w] > end)
 			end = free_at[w];
@@ -421,7 +405,7 @@ static void test_plan_heavy_tail(void **state)
 			assert_int_equal(sched_plan(&p, &f.cfg, &f.list,
 						    h == 0 ? truth : h == 1 ? noisy : none,
 						    2, SIZE_MAX, &err), 0);
-			ratio[h] = simulate_true(&p, 2, truth) / lb;
+			ratio[h] = simulate(&p, 2, truth) / lb;
 			plan_release(&p);
 		}
 		print_message("order %d: exact %.3f, +-50%% %.3f, none %.3f\n",
@@ -457,7 +441,7 @@ static void test_plan_lpt(void **state)
 		total += p.batches[b].est;
 	assert_true(absdiff(total, 36) < 1e-9);
 	/* workers taking the next batch as they free up */
-	max = simulate(&p, 3);
+	max = simulate(&p, 3, NULL);
 	assert_true(max >= 12);
 	assert_true(max <= 12 * (4.0 / 3 - 1.0 / 9) + 1e-9);
 	plan_release(&p);
