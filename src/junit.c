@@ -831,6 +831,7 @@ struct reader {
 	char *stamp;              /* the first suite's timestamp */
 	char *total;              /* <testsuites time>, or NULL */
 	int interrupted;          /* an offload.interrupted property */
+	int saw_suite;            /* a <testsuite> or <testsuites> element */
 
 	/* the case being read */
 	int in_case, case_depth;
@@ -1313,6 +1314,8 @@ static void sax_start(void *ctx, const xmlChar *localname,
 			goto out;
 		name = rd->qname.buf;
 	}
+	if (!strcmp(name, "testsuite") || !strcmp(name, "testsuites"))
+		rd->saw_suite = 1;
 	if (!rd->in_case) {
 		if (!strcmp(name, "testcase")) {
 			rc = reader_start_case(rd, &at, depth);
@@ -2692,6 +2695,9 @@ int junit_load(const char *path, struct offload_report *rep,
 	strvec_init(&rd.batches);
 	strvec_init(&rd.attempts);
 	rc = read_file(&rd, -1, err);
+	if (!rc && !rd.saw_suite)
+		rc = err_set(err, OFFLOAD_EPARSE, "'%s' is not a JUnit report: it has "
+			     "no <testsuite> or <testsuites> element", path);
 	if (!rc && rd.nr &&
 	    !(rep->results = calloc(rd.nr, sizeof(*rep->results))))
 		nomem = 1;

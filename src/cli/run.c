@@ -203,7 +203,30 @@ static void print_list(const struct offload_report *rep,
 	}
 }
 
-static void summary(const struct offload_report *rep)
+/*
+ * Print where the run's HTML report went: output_dir/report.html beside
+ * the default junit.xml, else the JUnit file's name with .html for .xml
+ * (the library's rule, src/html.c).
+ */
+static void print_html_path(const struct offload_config *cfg, const char *junit)
+{
+	char *dir = NULL;
+	size_t n, len = strlen(junit);
+
+	if (offload_config_get(cfg, "report.output_dir", &dir, NULL) || !dir)
+		return;
+	n = strlen(dir);
+	if (!strncmp(junit, dir, n) && !strcmp(junit + n, "/junit.xml"))
+		printf("  HTML:     %s/report.html\n", dir);
+	else
+		printf("  HTML:     %.*s.html\n",
+		       (int)(len > 4 && !strcmp(junit + len - 4, ".xml") ? len - 4 : len),
+		       junit);
+	free(dir);
+}
+
+static void summary(const struct offload_report *rep,
+		    const struct offload_config *cfg)
 {
 	print_list(rep, OFFLOAD_FAILED, "Failed");
 	print_list(rep, OFFLOAD_FLAKY, "Flaky (passed on retry)");
@@ -221,8 +244,10 @@ static void summary(const struct offload_report *rep)
 		       rep->interrupted);
 	if (rep->fail_fast_stopped)
 		printf("  Stopped early by --fail-fast\n");
-	if (rep->junit_path)
+	if (rep->junit_path) {
 		printf("  JUnit:    %s\n", rep->junit_path);
+		print_html_path(cfg, rep->junit_path);
+	}
 	/* The closing line counts a flaky test as passed and a test not
 	 * run as failed, unlike the lines above: say so on it. */
 	printf("%zu passed, %zu failed, %zu skipped",
@@ -789,7 +814,7 @@ int cmd_run(int argc, char **argv)
 		/* The results exist even when the report could not be
 		 * written: show them before saying why there is no file. */
 		if (rep.results)
-			summary(&rep);
+			summary(&rep, cfg);
 		fflush(stdout);
 		cli_error("%s", err.msg[0] ? err.msg : offload_strerror(ret));
 		ret = OFFLOAD_EXIT_INTERNAL;
@@ -800,7 +825,7 @@ int cmd_run(int argc, char **argv)
 	if (!rep.interrupted && interrupted_by)
 		rep.interrupted = interrupted_by;
 	fflush(stderr);
-	summary(&rep);
+	summary(&rep, cfg);
 	ret = rep.interrupted ? 128 + rep.interrupted : offload_report_exit_code(&rep);
 	if (missing && ret != OFFLOAD_EXIT_INTERNAL && !rep.interrupted)
 		ret = OFFLOAD_EXIT_FAILED;

@@ -11,6 +11,9 @@
 # `man` finds the pages; `make uninstall` removes it all.  The build under test is not touched: its objects are copied (with
 # their times) and only what depends on the prefix is rebuilt.
 . "${OFFLOAD_SRC:?}/tests/integration/lib.sh"
+# the shared library's minor version, as the Makefile builds it
+MINOR=$(sed -n 's/^ABI_MINOR := *//p' "$OFFLOAD_SRC/Makefile")
+[ -n "$MINOR" ] || die "no ABI_MINOR in the Makefile"
 
 command -v pkg-config >/dev/null 2>&1 || skip "pkg-config is not installed"
 command -v make >/dev/null 2>&1 || skip "make is not installed"
@@ -48,7 +51,7 @@ cat >expected <<EOF2
 .$P/lib/liboffload.a
 .$P/lib/liboffload.so
 .$P/lib/liboffload.so.1
-.$P/lib/liboffload.so.1.0
+.$P/lib/liboffload.so.1.$MINOR
 .$P/lib/offload/offload.mk
 .$P/lib/offload/offload.so
 .$P/lib/pkgconfig/liboffload.pc
@@ -68,7 +71,7 @@ missing=$(comm -23 expected installed)
 extra=$(comm -13 expected installed | grep -v "^\.$P/share/doc/offload/[a-z-]*\.md\$")
 [ -z "$extra" ] || fail "installed, but not expected: $extra"
 L=$D$P/lib
-[ "$(readlink "$L/liboffload.so.1")" = liboffload.so.1.0 ] ||
+[ "$(readlink "$L/liboffload.so.1")" = "liboffload.so.1.$MINOR" ] ||
 	fail "liboffload.so.1 -> '$(readlink "$L/liboffload.so.1")'"
 [ "$(readlink "$L/liboffload.so")" = liboffload.so.1 ] ||
 	fail "liboffload.so -> '$(readlink "$L/liboffload.so")'"

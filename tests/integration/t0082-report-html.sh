@@ -141,3 +141,11 @@ run_offload run --junit mine/r.xml tests/t1
 expect_rc 0
 [ -s mine/r.html ] || fail "no mine/r.html beside --junit mine/r.xml"
 [ ! -e "$PAGE" ] || fail "a --junit run wrote $PAGE"
+
+# A file that is not a JUnit report is refused, not drawn as 0 tests.
+printf '<html><body>hello</body></html>\n' >notjunit.xml
+run_offload report notjunit.xml -o notjunit.html
+expect_rc 3
+expect_grep "'notjunit.xml' is not a JUnit report" "$ERR"
+[ ! -e notjunit.html ] || fail "a page was written for a file that is not JUnit"
+say "a file that is not JUnit is refused: ok"
