@@ -803,37 +803,12 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/*
- * Record attempt `o` of a test.  OFFLOAD_ENOMEM when it could not be
- * recorded, or was recorded without its message or output (left NULL);
- * the caller must not let either pass unsaid.
- */
+/* Record attempt `o` of a test (attempt_append's contract). */
 static int add_attempt(struct tstate *t, const struct test_outcome *o,
 		       unsigned sandbox, unsigned batch, const char *host)
 {
-	struct offload_attempt *a;
-
-	if (t->att_nr == t->att_alloc) {
-		size_t n = t->att_alloc ? t->att_alloc * 2 : 2;
-
-		a = alloc_reallocarray(t->att, n, sizeof(*a));
-		if (!a)
-			return OFFLOAD_ENOMEM;
-		t->att = a;
-		t->att_alloc = n;
-	}
-	a = &t->att[t->att_nr++];
-	a->outcome = o->outcome;
-	a->secs = o->secs;
-	a->sandbox = sandbox;
-	a->batch = batch;
-	a->message = o->message ? alloc_strdup(o->message) : NULL;
-	a->output = o->output ? alloc_strdup(o->output) : NULL;
-	a->host = host ? alloc_strdup(host) : NULL;
-	if ((o->message && !a->message) || (o->output && !a->output) ||
-	    (host && !a->host))
-		return OFFLOAD_ENOMEM;
-	return 0;
+	return attempt_append(&t->att, &t->att_nr, &t->att_alloc, o, sandbox,
+			      batch, host);
 }
 
 /*

@@ -24,21 +24,22 @@ static struct point_result *find(struct point_results *p, const char *id,
 	return NULL;
 }
 
-static int push_attempt(struct point_result *pr, const struct test_outcome *o,
-			unsigned sandbox, unsigned batch, const char *host)
+int attempt_append(struct offload_attempt **att, size_t *nr, size_t *alloc,
+		   const struct test_outcome *o, unsigned sandbox,
+		   unsigned batch, const char *host)
 {
 	struct offload_attempt *a;
 
-	if (pr->att_nr == pr->att_alloc) {
-		size_t n = pr->att_alloc ? 2 * pr->att_alloc : 2;
+	if (*nr == *alloc) {
+		size_t n = *alloc ? 2 * *alloc : 2;
 
-		a = alloc_reallocarray(pr->att, n, sizeof(*a));
+		a = alloc_reallocarray(*att, n, sizeof(*a));
 		if (!a)
 			return OFFLOAD_ENOMEM;
-		pr->att = a;
-		pr->att_alloc = n;
+		*att = a;
+		*alloc = n;
 	}
-	a = &pr->att[pr->att_nr++];
+	a = &(*att)[(*nr)++];
 	memset(a, 0, sizeof(*a));
 	a->outcome = o->outcome;
 	a->secs = o->secs;
@@ -80,7 +81,8 @@ int points_record(struct point_results *p, const struct test_outcome *o,
 				return OFFLOAD_ENOMEM;
 			p->nr++;
 		}
-		if (push_attempt(pr, po, sandbox, batch, host))
+		if (attempt_append(&pr->att, &pr->att_nr, &pr->att_alloc, po,
+				   sandbox, batch, host))
 			return OFFLOAD_ENOMEM;
 	}
 	return 0;

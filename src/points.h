@@ -40,4 +40,13 @@ void points_move(struct point_results *p, struct offload_result *dst,
 
 void points_release(struct point_results *p);
 
+/*
+ * Append attempt `o` (copied) to the array att[nr] of `alloc` slots.
+ * OFFLOAD_ENOMEM when it could not be appended, or was appended without
+ * its message, output or host (left NULL): the caller must say so.
+ */
+int attempt_append(struct offload_attempt **att, size_t *nr, size_t *alloc,
+		   const struct test_outcome *o, unsigned sandbox,
+		   unsigned batch, const char *host);
+
 #endif
