@@ -443,6 +443,14 @@ OFFLOAD_API int offload_report_html(const char *junit_path,
 				    struct offload_error *err);
 
 /**
+ * Where `offload_run_execute` writes a run of `cfg`'s HTML report:
+ * output_dir/report.html beside the default junit.xml, else the JUnit
+ * file's name with .html for .xml.  A malloc'ed string, or NULL when out
+ * of memory.  (1.1)
+ */
+OFFLOAD_API char *offload_report_html_path(const struct offload_config *cfg);
+
+/**
  * Merge the JUnit files `inputs[0..n-1]` into one report at `out`:
  * <testsuites name="offload"> holding a copy of every <testsuite> of every
  * input (a bare <testsuite> root counts as one), in input order, with

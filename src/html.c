@@ -241,17 +241,26 @@ int html_write(const char *path, const struct offload_report *rep,
  * command's --junit, the Make module's per-recipe reports, which may run
  * at once): then beside it, FILE.xml giving FILE.html.
  */
-static int html_run_path(struct buf *path, const struct offload_config *cfg)
+char *offload_report_html_path(const struct offload_config *cfg)
 {
+	struct buf path = BUF_INIT;
 	const char *j = cfg->junit_file;
 	size_t n = strlen(cfg->output_dir), len;
+	int r;
 
-	if (!j || (!strncmp(j, cfg->output_dir, n) && !strcmp(j + n, "/junit.xml")))
-		return buf_addf(path, "%s/report.html", cfg->output_dir);
-	len = strlen(j);
-	if (len > 4 && !strcmp(j + len - 4, ".xml"))
-		len -= 4;
-	return buf_add(path, j, len) || buf_adds(path, ".html");
+	if (!j || (!strncmp(j, cfg->output_dir, n) && !strcmp(j + n, "/junit.xml"))) {
+		r = buf_addf(&path, "%s/report.html", cfg->output_dir);
+	} else {
+		len = strlen(j);
+		if (len > 4 && !strcmp(j + len - 4, ".xml"))
+			len -= 4;
+		r = buf_add(&path, j, len) || buf_adds(&path, ".html");
+	}
+	if (r) {
+		buf_release(&path);
+		return NULL;
+	}
+	return buf_detach(&path);
 }
 
 int html_write_run(const struct offload_config *cfg,
@@ -259,7 +268,7 @@ int html_write_run(const struct offload_config *cfg,
 		   struct offload_error *err)
 {
 	struct html_meta m = { 0 };
-	struct buf path = BUF_INIT;
+	char *path;
 	const char **groups = NULL;
 	char stamp[64];
 	time_t start;
@@ -282,11 +291,11 @@ int html_write_run(const struct offload_config *cfg,
 		m.batches = tl->batches;
 		m.batches_nr = tl->batches_nr;
 	}
-	if (html_run_path(&path, cfg))
+	if (!(path = offload_report_html_path(cfg)))
 		r = err_set(err, OFFLOAD_ENOMEM, "html report: out of memory");
 	else
-		r = html_write(path.buf, rep, &m, err);
-	buf_release(&path);
+		r = html_write(path, rep, &m, err);
+	free(path);
 	free(groups);
 	return r;
 }

@@ -203,31 +203,11 @@ static void print_list(const struct offload_report *rep,
 	}
 }
 
-/*
- * Print where the run's HTML report went: output_dir/report.html beside
- * the default junit.xml, else the JUnit file's name with .html for .xml
- * (the library's rule, src/html.c).
- */
-static void print_html_path(const struct offload_config *cfg, const char *junit)
-{
-	char *dir = NULL;
-	size_t n, len = strlen(junit);
-
-	if (offload_config_get(cfg, "report.output_dir", &dir, NULL) || !dir)
-		return;
-	n = strlen(dir);
-	if (!strncmp(junit, dir, n) && !strcmp(junit + n, "/junit.xml"))
-		printf("  HTML:     %s/report.html\n", dir);
-	else
-		printf("  HTML:     %.*s.html\n",
-		       (int)(len > 4 && !strcmp(junit + len - 4, ".xml") ? len - 4 : len),
-		       junit);
-	free(dir);
-}
-
 static void summary(const struct offload_report *rep,
 		    const struct offload_config *cfg)
 {
+	char *html;
+
 	print_list(rep, OFFLOAD_FAILED, "Failed");
 	print_list(rep, OFFLOAD_FLAKY, "Flaky (passed on retry)");
 	print_list(rep, OFFLOAD_NOT_RUN, "Not run");
@@ -246,7 +226,9 @@ static void summary(const struct offload_report *rep,
 		printf("  Stopped early by --fail-fast\n");
 	if (rep->junit_path) {
 		printf("  JUnit:    %s\n", rep->junit_path);
-		print_html_path(cfg, rep->junit_path);
+		if ((html = offload_report_html_path(cfg)))
+			printf("  HTML:     %s\n", html);
+		free(html);
 	}
 	/* The closing line counts a flaky test as passed and a test not
 	 * run as failed, unlike the lines above: say so on it. */
