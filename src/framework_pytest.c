@@ -926,7 +926,7 @@ static const struct framework_key pytest_keys[] = {
 const struct framework_ops framework_pytest = {
 	.name = "pytest",
 	.keys = pytest_keys,
-	.batch_secs = 0.5,
+	.batch_secs = 2.0,
 	.template =
 	"[framework]\n"
 	"type = pytest\n"
