@@ -4,8 +4,10 @@
  * stop, cancellation, and the final report.
  *
  * DESIGN: the thread that calls offload_run_execute() is the orchestrator.
- * It starts one worker thread per sandbox, pushes every planned batch on
- * the queue (scheduler.c), then waits in poll() on two pipes: `wake`, to
+ * It starts one worker thread per sandbox; a worker that is free asks the
+ * scheduler (scheduler.c, under `mu`) for its next batch, which is cut
+ * then, and waits on `cv` when there is none yet (a lost batch or a hedged
+ * copy may still come).  The orchestrator waits in poll() on two pipes: `wake`, to
  * which a worker writes a byte after it hands back a completion, and
  * `cancel`, written once by offload_run_interrupt() (from a signal
  * handler).  `cancel` is never drained: once readable it stays readable,
@@ -13,14 +15,20 @@
  * run (as for --fail-fast) through each worker's `kill` pipe, polled by
  * that worker's spawns.
  *
- * Shared state is small and lives under `mu`: the per-test `decided`
- * flags (workers read them to skip instances of tests already decided)
- * and the completion list.  Attempts, verdicts and events are handled only
+ * Shared state is small and lives under `mu`: the scheduler, the per-test
+ * `decided` flags (instances of tests already decided are dropped) and
+ * the completion list.  Attempts, verdicts and events are handled only
  * on the orchestrator thread, so the event callback is never concurrent.
  *
- * Every path ends: each batch popped produces exactly one completion; a
- * process is bounded by test_timeout_secs; a cancel closes the queue and
+ * Every path ends: each batch handed out produces exactly one completion,
+ * and the run is over when none is out and nothing is left to hand out; a
+ * process is bounded by test_timeout_secs; a cancel stops the hand-out and
  * the workers are joined before the report is written.
+ *
+ * A batch's own state (its two completions, the IDs handed to the
+ * framework) lives in the room the scheduler allocates behind the batch
+ * when it hands it out (job_of), and goes with it once its end is
+ * absorbed: memory follows the batches running, not the batches planned.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +42,8 @@
 #include <sys/stat.h>
 #include <dirent.h>
 #include <time.h>
+#include <stdalign.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <unistd.h>
 #include "alloc.h"
@@ -65,10 +75,17 @@ struct completion {
 	struct offload_error err;
 };
 
+/* The fixed part of a batch's room (job_of): its two completions, start
+ * notice and end; then its tests and IDs, one each per test. */
+#define JOB_FIXED ((2 * sizeof(struct completion) + alignof(max_align_t) - 1) / \
+		   alignof(max_align_t) * alignof(max_align_t))
+
 struct tstate {
 	unsigned instances;       /* retry_count + 1 */
 	unsigned finished;        /* planned instances that produced an attempt */
 	int decided;              /* read by workers under mu */
+	int passed;               /* under mu: a batch that ended passed or
+				     skipped it; decided once absorbed */
 	enum offload_verdict verdict;   /* counted in run->counts once decided */
 	struct offload_attempt *att;
 	size_t att_nr, att_alloc;
@@ -95,19 +112,12 @@ struct worker {
 	struct batch_live live_st;    /* under mu: poll_live's place in it */
 };
 
-/* A hedged copy of a batch, made by a worker while the run goes on. */
-struct hedge {
-	struct hedge *next;
-	struct batch b;
-	struct completion comp[2];
-	const char **ids;
-};
-
 struct offload_run {
 	const struct offload_config *cfg;
 	struct offload_run_options opts;
 	struct offload_test_list tests;
-	struct plan plan;
+	struct sched s;           /* under mu once workers run */
+	int sched_ok;
 	unsigned parallel;
 	char *log_dir;
 
@@ -126,17 +136,15 @@ struct offload_run {
 	int prepared;             /* offload_run_prepare succeeded */
 
 	pthread_mutex_t mu;
+	pthread_cond_t cv;         /* with mu: the scheduler may have work */
 	struct tstate *ts;
 	struct completion *done, **done_tail;
-	struct queue q;
 	struct sandbox_pool pool;
 	struct worker *workers;
-	struct completion *comps;  /* 2 per batch: start notice, end */
-	const char ***ids;         /* per batch: the IDs handed to the framework */
 	int stopping;              /* under mu: take no more batches */
-	size_t batches_total;      /* under mu: planned + hedged copies */
-	unsigned next_no;          /* under mu: number of the next hedge */
-	struct hedge *hedges;      /* under mu: to free at the end */
+	int starved;               /* under mu: a batch could not be handed
+				      out for lack of memory */
+	size_t projected;          /* the batches expected at the start */
 	size_t workers_nr;         /* workers[] entries with a kill pipe */
 	size_t alive;              /* under mu: workers that may still take a batch */
 	char *lost_reason;         /* under mu: why tests were left without sandbox */
@@ -349,8 +357,14 @@ int offload_run_prepare(struct offload_run *run, struct offload_error *err)
 	}
 	if (run->shard_n && (ret = keep_shard(run, durations, err)))
 		goto fail;
-	ret = sched_plan(&run->plan, cfg, &run->tests, known ? durations : NULL,
-			 run->parallel, OFFLOAD_BATCH_ARG_CAP, err);
+	ret = sched_init(&run->s, cfg, &run->tests, known ? durations : NULL,
+			 run->parallel, OFFLOAD_BATCH_ARG_CAP, JOB_FIXED,
+			 sizeof(size_t) + sizeof(char *), err);
+	run->sched_ok = !ret;
+	/* a sandbox per batch at most: the batches as cut if no result
+	 * changed an estimate */
+	if (!ret)
+		run->projected = sched_projected(&run->s, SIZE_MAX);
 	timeline_span(&run->tl, "planning", TIMELINE_MAIN, t, now_secs());
 	free(durations);
 	durations = NULL;
@@ -400,11 +414,11 @@ static void cancel_all(struct offload_run *run)
 	run->canceled = 1;
 	pthread_mutex_lock(&run->mu);
 	run->stopping = 1;
+	pthread_cond_broadcast(&run->cv);
 	pthread_mutex_unlock(&run->mu);
 	for (size_t i = 0; i < run->workers_nr; i++)
 		(void)!write(run->workers[i].kill[1], "c", 1);
 	(void)!write(run->enough[1], "c", 1);
-	queue_close(&run->q, 1);
 }
 
 /*
@@ -458,88 +472,43 @@ static void hedge(struct offload_run *run, const struct batch *b,
 		return;
 	for (size_t p = 0; p < parts; p++) {
 		size_t from = n * p / parts, to = n * (p + 1) / parts;
-		struct hedge *h = calloc(1, sizeof(*h));
 
-		if (h) {
-			h->b.tests = malloc((to - from) * sizeof(size_t));
-			h->comp[1].tests = malloc((to - from) * sizeof(size_t));
-			h->ids = malloc((to - from) * sizeof(char *));
-		}
-		if (!h || !h->b.tests || !h->comp[1].tests || !h->ids) {
-			if (h) {
-				free(h->b.tests);
-				free(h->comp[1].tests);
-				free(h->ids);
-			}
-			free(h);
+		if (sched_push(&run->s, b, c->tests + from, to - from,
+			       b->hedge + 1))
 			return;
-		}
-		memcpy(h->b.tests, c->tests + from, (to - from) * sizeof(size_t));
-		h->b.nr = to - from;
-		h->b.group = b->group;
-		h->b.est = b->est * (double)(to - from) / (double)b->nr;
-		h->b.hedge = b->hedge + 1;
-		h->b.no = ++run->next_no;
-		if (queue_push(&run->q, &h->b)) {
-			free(h->b.tests);
-			free(h->comp[1].tests);
-			free(h->ids);
-			free(h);
-			return;
-		}
-		h->next = run->hedges;
-		run->hedges = h;
-		run->batches_total++;
 	}
+	pthread_cond_broadcast(&run->cv);
 }
 
 /*
- * Queue the `n` tests of completion `c` that got no attempt (their
- * sandbox was lost) as a new batch, for another sandbox.  Called with mu
- * held; OFFLOAD_ENOMEM when it could not.
+ * Queue the tests of completion `c` that got no attempt (their sandbox
+ * was lost) as a new batch, for another sandbox, before anything else.
+ * Called with mu held; OFFLOAD_ENOMEM when it could not.
  */
 static int requeue(struct offload_run *run, const struct batch *b,
 		   const struct completion *c)
 {
-	struct hedge *h = calloc(1, sizeof(*h));
-	size_t n = 0;
+	size_t *t = malloc((c->ex.nr + 1) * sizeof(*t)), n = 0;
+	int ret;
 
-	for (size_t k = 0; k < c->ex.nr; k++)
-		n += !(c->ex.res && c->ex.res[k].have);
-	if (!n) {
-		free(h);
-		return 0;
-	}
-	if (h) {
-		h->b.tests = malloc(n * sizeof(size_t));
-		h->comp[1].tests = malloc(n * sizeof(size_t));
-		h->ids = malloc(n * sizeof(char *));
-	}
-	if (!h || !h->b.tests || !h->comp[1].tests || !h->ids)
-		goto nomem;
-	n = 0;
+	if (!t)
+		return OFFLOAD_ENOMEM;
 	for (size_t k = 0; k < c->ex.nr; k++)
 		if (!(c->ex.res && c->ex.res[k].have))
-			h->b.tests[n++] = c->tests[k];
-	h->b.nr = n;
-	h->b.group = b->group;
-	h->b.est = b->est * (double)n / (double)(b->nr ? b->nr : 1);
-	h->b.requeued = 1;
-	h->b.no = ++run->next_no;
-	if (queue_push(&run->q, &h->b))
-		goto nomem;
-	h->next = run->hedges;
-	run->hedges = h;
-	run->batches_total++;
-	return 0;
-nomem:
-	if (h) {
-		free(h->b.tests);
-		free(h->comp[1].tests);
-		free(h->ids);
-	}
-	free(h);
-	return OFFLOAD_ENOMEM;
+			t[n++] = c->tests[k];
+	ret = n ? sched_push(&run->s, b, t, n, 0) : 0;
+	free(t);
+	if (n && !ret)
+		pthread_cond_broadcast(&run->cv);
+	return ret;
+}
+
+/* Whether another instance of a test can change nothing the worker
+ * knows of: decided, or passed (or skipped) by a batch the orchestrator
+ * has not absorbed yet.  mu held. */
+static int settled(const struct tstate *t)
+{
+	return t->decided || t->passed;
 }
 
 /* Say `fmt` in the report's warnings (from a worker; mu not held). */
@@ -561,18 +530,16 @@ static void note(struct offload_run *run, const char *fmt, ...)
 	buf_release(&b);
 }
 
-/* The completions and ID array that belong to batch `b`. */
-static struct completion *slots_of(struct offload_run *run, struct batch *b,
-				   const char ***ids)
+/* The completions and ID array that belong to batch `b`, in the room
+ * the scheduler allocated behind it (sched_init's user sizes). */
+static struct completion *job_of(struct batch *b, const char ***ids)
 {
-	if (b->hedge || b->requeued) {
-		struct hedge *h = (struct hedge *)((char *)b - offsetof(struct hedge, b));
+	struct completion *c = b->user;
+	size_t *tests = (size_t *)(void *)((char *)b->user + JOB_FIXED);
 
-		*ids = h->ids;
-		return h->comp;
-	}
-	*ids = run->ids[b - run->plan.batches];
-	return &run->comps[2 * (size_t)(b - run->plan.batches)];
+	c[1].tests = tests;
+	*ids = (const char **)(void *)(tests + b->nr);
+	return c;
 }
 
 /* [report] download_globs: what batch `b` left, into
@@ -632,14 +599,14 @@ static void run_batch(struct worker *w, struct batch *b)
 	struct offload_run *run = w->run;
 	const struct offload_config *cfg = run->cfg;
 	const char **ids;
-	struct completion *s = slots_of(run, b, &ids), *c = s + 1;
+	struct completion *s = job_of(b, &ids), *c = s + 1;
 	size_t n = 0;
 
 	c->batch = s->batch = b;
 	c->sandbox = s->sandbox = w->index;
 	pthread_mutex_lock(&run->mu);
 	for (size_t i = 0; !run->stopping && i < b->nr; i++)
-		if (!run->ts[b->tests[i]].decided) {
+		if (!settled(&run->ts[b->tests[i]])) {
 			c->tests[n] = b->tests[i];
 			ids[n++] = run->tests.ids[b->tests[i]];
 		}
@@ -680,6 +647,21 @@ static void run_batch(struct worker *w, struct batch *b)
 	}
 	pthread_mutex_lock(&run->mu);
 	w->current = NULL;
+	/* what its tests really took sizes the next batches, this
+	 * sandbox's own next one included */
+	for (size_t k = 0; !c->lost && c->ex.res && k < c->ex.nr; k++) {
+		const struct test_outcome *o = &c->ex.res[k];
+
+		if (!o->have)
+			continue;
+		if (!b->hedge)
+			sched_observe(&run->s, c->tests[k], o->secs);
+		/* its other instances need not be handed out: the
+		 * orchestrator decides it when it absorbs this */
+		if (o->outcome == OFFLOAD_ATTEMPT_PASSED ||
+		    o->outcome == OFFLOAD_ATTEMPT_SKIPPED)
+			run->ts[c->tests[k]].passed = 1;
+	}
 	pthread_mutex_unlock(&run->mu);
 	hand_back(run, c);
 }
@@ -692,6 +674,29 @@ static int is_stopping(struct offload_run *run)
 	r = run->stopping;
 	pthread_mutex_unlock(&run->mu);
 	return r;
+}
+
+/* sched_skip_fn: a decided test's instances need not run (mu held). */
+static int decided(void *data, size_t t)
+{
+	const struct offload_run *run = data;
+
+	return settled(&run->ts[t]);
+}
+
+/* The scheduler's next batch, or NULL: none now, or the run is stopping,
+ * or memory ran out (then the orchestrator is told).  mu held. */
+static struct batch *take(struct offload_run *run)
+{
+	struct batch *b = NULL;
+
+	if (run->stopping || run->starved)
+		return NULL;
+	if (sched_next(&run->s, decided, run, &b)) {
+		run->starved = 1;
+		(void)!write(run->wake[1], "w", 1);
+	}
+	return b;
 }
 
 /*
@@ -707,58 +712,78 @@ static struct batch *next_batch(struct worker *w, int *token)
 {
 	struct offload_run *run = w->run;
 	struct offload_jobserver *js = run->opts.jobserver;
+	struct batch *b = NULL;
 	char sink[64];
 
 	*token = 0;
 	/* a remote sandbox costs this machine next to nothing: no token */
-	if (!w->index || !js || run->pool.ops->remote)
-		return queue_pop(&run->q);
-	while (queue_wait(&run->q)) {
-		struct batch *b;
-		int r = offload_jobserver_acquire(js, w->kill[0]);
+	if (!w->index || !js || run->pool.ops->remote) {
+		pthread_mutex_lock(&run->mu);
+		while (!run->stopping && !(b = take(run)))
+			pthread_cond_wait(&run->cv, &run->mu);
+		pthread_mutex_unlock(&run->mu);
+		return b;
+	}
+	for (;;) {
+		int r;
 
+		pthread_mutex_lock(&run->mu);
+		while (!run->stopping &&
+		       (run->starved || !sched_pending(&run->s)))
+			pthread_cond_wait(&run->cv, &run->mu);
+		r = run->stopping;
+		pthread_mutex_unlock(&run->mu);
+		if (r)
+			return NULL;
+		r = offload_jobserver_acquire(js, w->kill[0]);
 		if (r < 0)
 			return NULL;    /* make is gone: the others go on */
 		if (r == 0) {
-			/* A kill byte: a cancel (then `stopping` is set and
-			 * the queue closed), or one meant for the batch this
-			 * sandbox just finished. */
+			/* A kill byte: a cancel (then `stopping` is set),
+			 * or one meant for the batch this sandbox just
+			 * finished. */
 			while (read(w->kill[0], sink, sizeof(sink)) > 0)
 				;
 			if (is_stopping(run))
 				return NULL;
 			continue;
 		}
-		if ((b = queue_trypop(&run->q))) {
+		pthread_mutex_lock(&run->mu);
+		b = take(run);
+		pthread_mutex_unlock(&run->mu);
+		if (b) {
 			*token = 1;
 			return b;
 		}
 		offload_jobserver_release(js);
 	}
-	return NULL;
 }
 
 /*
- * The last sandbox is gone: the batches still queued get no attempt, and
- * the report says why.  Called by the last worker to retire.
+ * The last sandbox is gone: what is left to hand out gets no attempt,
+ * and the report says why.  Called by the last worker to retire.
  */
 static void no_sandbox_left(struct offload_run *run)
 {
-	struct batch *b;
-
-	while ((b = queue_trypop(&run->q))) {
+	for (;;) {
+		struct completion *c = NULL;
+		struct batch *b;
 		const char **ids;
-		struct completion *c = slots_of(run, b, &ids) + 1;
 		size_t n = 0;
 
-		c->batch = b;
 		pthread_mutex_lock(&run->mu);
-		for (size_t i = 0; i < b->nr; i++)
-			if (!run->ts[b->tests[i]].decided)
-				c->tests[n++] = b->tests[i];
+		if ((b = take(run))) {
+			c = job_of(b, &ids) + 1;
+			c->batch = b;
+			for (size_t i = 0; i < b->nr; i++)
+				if (!settled(&run->ts[b->tests[i]]))
+					c->tests[n++] = b->tests[i];
+			c->ex.nr = n;
+			c->lost = 1;
+		}
 		pthread_mutex_unlock(&run->mu);
-		c->ex.nr = n;
-		c->lost = 1;
+		if (!c)
+			break;
 		hand_back(run, c);
 	}
 }
@@ -852,8 +877,13 @@ static void fill_progress(struct offload_run *run, struct progress_state *ps,
 	p->provisional_failed = run->provisional[OFFLOAD_FAILED];
 	p->provisional_flaky = run->provisional[OFFLOAD_FLAKY];
 	p->provisional_skipped = run->provisional[OFFLOAD_SKIPPED];
-	pthread_mutex_lock(&run->mu);	/* hedge() adds to it on workers */
-	p->batches_total = run->batches_total;
+	pthread_mutex_lock(&run->mu);	/* workers take and push batches */
+	p->batches_total = run->s.handed + run->s.queued;
+	/* more to cut: as many as expected at the start (and copies since),
+	 * or at least one more */
+	if (sched_pending(&run->s))
+		p->batches_total = run->projected + run->s.pushed > p->batches_total ?
+			run->projected + run->s.pushed : p->batches_total + 1;
 	pthread_mutex_unlock(&run->mu);
 	p->batches_done = ps->batches_done;
 	p->elapsed = now_secs() - ps->start;
@@ -1105,13 +1135,12 @@ static void poll_live(struct offload_run *run, struct progress_state *ps)
 	free(l.v);
 }
 
-/* Take the completion list and absorb it; returns the batches finished. */
-static size_t drain(struct offload_run *run, struct progress_state *ps,
+/* Take the completion list and absorb it. */
+static void drain(struct offload_run *run, struct progress_state *ps,
 		    struct offload_report *rep)
 {
 	struct completion *list, *next;
 	struct strvec notes;
-	size_t finished = 0;
 	char sink[256];
 
 	while (read(run->wake[0], sink, sizeof(sink)) > 0)
@@ -1141,9 +1170,10 @@ static size_t drain(struct offload_run *run, struct progress_state *ps,
 	}
 	strvec_clear(&notes);
 	for (; list; list = next) {
+		struct batch *b = list->batch;
+
 		next = list->next;
 		if (!list->started) {
-			finished++;
 			if (absorb(run, ps, list, rep) && run->opts.fail_fast &&
 			    !run->canceled) {
 				rep->fail_fast_stopped = 1;
@@ -1152,11 +1182,14 @@ static size_t drain(struct offload_run *run, struct progress_state *ps,
 		} else {
 			absorb(run, ps, list, rep);
 		}
+		if (list->started)
+			continue;	/* the batch's end comes later */
 		batch_exec_release(&list->ex);
 		free(list->host);
-		list->host = NULL;
+		pthread_mutex_lock(&run->mu);
+		sched_finish(&run->s, b);	/* `list` with it */
+		pthread_mutex_unlock(&run->mu);
 	}
-	return finished;
 }
 
 static const char *signame(int sig)
@@ -1262,9 +1295,9 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 	struct progress_state ps = { 0, now_secs() };
 	struct buf path = BUF_INIT;
 	sigset_t block, old;
-	size_t finished = 0, workers_nr;
+	size_t workers_nr;
 	double last_tick, since, last_live;
-	int ret = 0, mu_ok = 0, q_ok = 0;
+	int ret = 0, mu_ok = 0, cv_ok = 0;
 	struct offload_event ev = { 0 };
 
 	memset(rep, 0, sizeof(*rep));
@@ -1311,31 +1344,15 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 		goto out;
 	}
 	mu_ok = 1;
+	if (pthread_cond_init(&run->cv, NULL)) {
+		ret = err_set(err, OFFLOAD_ENOMEM, "cannot create condition variable");
+		goto out;
+	}
+	cv_ok = 1;
 	run->done_tail = &run->done;
-	if ((ret = queue_init(&run->q))) {
-		err_set(err, ret, "cannot create queue");
-		goto out;
-	}
-	q_ok = 1;
-	workers_nr = run->parallel < run->plan.nr ? run->parallel : run->plan.nr;
-	if (!run->plan.nr)
+	workers_nr = run->parallel < run->projected ? run->parallel : run->projected;
+	if (!run->projected)
 		goto report;
-	run->comps = calloc(2 * run->plan.nr, sizeof(*run->comps));
-	run->ids = calloc(run->plan.nr, sizeof(*run->ids));
-	if (!run->comps || !run->ids) {
-		ret = err_set(err, OFFLOAD_ENOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < run->plan.nr; i++) {
-		size_t n = run->plan.batches[i].nr;
-
-		run->comps[2 * i + 1].tests = malloc(n * sizeof(size_t));
-		run->ids[i] = malloc(n * sizeof(char *));
-		if (!run->comps[2 * i + 1].tests || !run->ids[i]) {
-			ret = err_set(err, OFFLOAD_ENOMEM, "out of memory");
-			goto out;
-		}
-	}
 	if ((ret = sandbox_pool_create(&run->pool, cfg, (unsigned)workers_nr, err)))
 		goto out;
 	strvec_init(&run->notes);
@@ -1362,20 +1379,13 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 		goto report;
 	}
 	if (run->opts.on_event) {
-		if (!run->plan.by_history)
+		if (!run->s.by_history)
 			ev.text = "no recorded durations: scheduling in discovery order";
 		else
 			ev.text = "scheduling longest tests first from recorded durations";
 		ev.type = OFFLOAD_EVENT_NOTICE;
 		emit(run, &ps, &ev);
 	}
-	for (size_t i = 0; i < run->plan.nr; i++)
-		if ((ret = queue_push(&run->q, &run->plan.batches[i]))) {
-			err_set(err, ret, "out of memory");
-			goto out;
-		}
-	/* Open until every batch is in: a lost batch is queued again. */
-
 	run->workers = calloc(workers_nr, sizeof(*run->workers));
 	if (!run->workers) {
 		ret = err_set(err, OFFLOAD_ENOMEM, "out of memory");
@@ -1402,8 +1412,6 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 		}
 		run->workers_nr = i + 1;
 	}
-	run->batches_total = run->plan.nr;
-	run->next_no = (unsigned)run->plan.nr;
 	run->alive = workers_nr;
 	for (size_t i = 0; i < workers_nr; i++) {
 		struct worker *w = &run->workers[i];
@@ -1421,18 +1429,22 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 
 	last_tick = last_live = now_secs();
 	for (;;) {
-		size_t total;
 		struct pollfd p[2] = { { .fd = run->wake[0], .events = POLLIN },
 				       { .fd = run->cancel[0], .events = POLLIN } };
+		int over, starved;
 
+		/* over: no batch out, and nothing left but decided tests */
 		pthread_mutex_lock(&run->mu);
-		total = run->batches_total;
+		over = !run->s.outstanding && !sched_settle(&run->s, decided, run);
+		starved = run->starved;
 		pthread_mutex_unlock(&run->mu);
-		if (finished >= total)
+		if (starved && !run->canceled)
+			lost_result(run, "out of memory handing out a batch");
+		if (over || run->canceled)
 			break;
 		if (poll(p, 2, LIVE_MS) < 0 && errno != EINTR)
 			break;
-		finished += drain(run, &ps, rep);
+		drain(run, &ps, rep);
 		if (now_secs() - last_live >= LIVE_MS / 1000.0) {
 			last_live = now_secs();
 			poll_live(run, &ps);
@@ -1453,11 +1465,11 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 	 * waiting for a jobserver token stops waiting. */
 	pthread_mutex_lock(&run->mu);
 	run->stopping = 1;
+	pthread_cond_broadcast(&run->cv);
 	pthread_mutex_unlock(&run->mu);
 	for (size_t i = 0; i < run->workers_nr; i++)
 		(void)!write(run->workers[i].kill[1], "d", 1);
 	(void)!write(run->enough[1], "d", 1);
-	queue_close(&run->q, 0);
 	for (size_t i = 0; i < workers_nr; i++)
 		if (run->workers[i].started)
 			pthread_join(run->workers[i].thread, NULL);
@@ -1517,10 +1529,8 @@ report:
 		ret = err_set(err, run->oom.code, "%s", run->oom.msg);
 out:
 	sandbox_pool_destroy(&run->pool);	/* idempotent */
-	if (q_ok) {
-		queue_close(&run->q, 1);
-		queue_destroy(&run->q);
-	}
+	if (cv_ok)
+		pthread_cond_destroy(&run->cv);
 	if (mu_ok)
 		pthread_mutex_destroy(&run->mu);
 	return ret;
@@ -1548,32 +1558,18 @@ void offload_run_free(struct offload_run *run)
 			points_release(&run->ts[i].points);
 		}
 	free(run->ts);
-	for (size_t i = 0; run->comps && run->ids && i < run->plan.nr; i++) {
-		free(run->comps[2 * i + 1].tests);
-		free(run->ids[i]);
-	}
-	free(run->comps);
-	free(run->ids);
 	for (size_t i = 0; i < run->workers_nr; i++) {
 		close(run->workers[i].kill[0]);
 		close(run->workers[i].kill[1]);
 	}
 	free(run->workers);
-	while (run->hedges) {
-		struct hedge *h = run->hedges;
-
-		run->hedges = h->next;
-		free(h->b.tests);
-		free(h->comp[1].tests);
-		free(h->ids);
-		free(h);
-	}
 	free(run->log_dir);
 	free(run->lost_reason);
 	timeline_release(&run->tl);
 	if (run->notes.v)
 		strvec_clear(&run->notes);
-	plan_release(&run->plan);
+	if (run->sched_ok)
+		sched_release(&run->s);
 	offload_test_list_release(&run->tests);
 	offload_test_list_release(&run->others);
 	free(run);

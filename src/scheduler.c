@@ -1,23 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * scheduler.c - from a test list to batches, and the queue workers take them
- * from.
+ * scheduler.c - from a test list to batches, cut when a sandbox asks.
  *
- * DESIGN: planning is done once, up front, on the calling thread: every
- * test becomes retry_count + 1 instances (speculative retries, run in
- * parallel rather than after a failure), and the instances of each group
- * are cut into guided batches (guided()): large first, shrinking toward
- * the end, taken longest first when the group has recorded durations,
- * else in discovery order.  Workers take the next batch from the queue
- * as they free up, so the estimates only decide the order and the sizes:
- * a wrong estimate costs at most one small batch at the end.  A batch
- * whose test IDs would pass the argument cap is closed and a new one
- * opened, so a batch's command line never overflows ARG_MAX.  The queue
- * is a plain FIFO under one mutex and condition variable; what to skip
- * (tests already decided) is the orchestrator's business, not the
- * queue's.
+ * DESIGN: a pull model.  sched_init() only lays the work out: every test
+ * becomes retry_count + 1 instances (speculative retries, run in parallel
+ * rather than after a failure), in each group's order: longest first when
+ * the group has recorded durations, else discovery order.  Nothing is cut
+ * up front.  A sandbox that frees up asks sched_next() for its next batch,
+ * and the batch is cut then, from what is left (guided(): what is left /
+ * (GUIDE * parallel) of the estimated work, so batches are large early,
+ * where a runner's start-up is paid once for many tests, and shrink
+ * toward the end, so that no sandbox holds a long batch while the others
+ * idle, however wrong the estimates were).  Cutting late has three uses:
+ * instances of tests already decided (a retry whose test passed) are
+ * dropped instead of being run; a group without recorded durations
+ * replaces its default estimate with what its tests really took
+ * (sched_observe), so its batch sizes follow the truth; and the memory of
+ * a batch exists only while it is handed out, not per planned batch.
+ * The same scheduler holds the batches that run again: a lost sandbox's
+ * tests go first (they were due already), hedged copies of running
+ * batches last (only a sandbox with nothing else to do takes one).
+ *
+ * The scheduler is a plain data structure: the orchestrator calls it with
+ * its own lock held, and tests drive it from a simulated clock.
  */
-#include <errno.h>
+#include <math.h>
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
@@ -25,73 +34,141 @@
 #include "framework.h"
 #include "scheduler.h"
 
+/* Batches take at least this share of what is left, per sandbox: with
+ * recorded durations (GUIDE), and without (GUIDE_NONE: the estimates say
+ * nothing, a large batch may hold the longest tests, so batches stay
+ * small from the start: a plain queue's behaviour) */
+#define GUIDE 2
+#define GUIDE_NONE 32
+/* with recorded durations, no batch under total / (GRAIN * parallel) */
+#define GRAIN 64
+/* seconds a test costs besides its own time (a process, a line of
+ * output): instant tests still weigh something */
+#define TEST_SECS 0.01
+/* a batch is kept at least this many times the start-up of a batch */
+#define STARTUPS 20
+/* what starting a batch costs on a remote sandbox (one more step, its
+ * marker and result block: 0.1-0.3 s measured over ssh) */
+#define REMOTE_BATCH_SECS 0.25
+
 struct inst {
 	size_t test;
 	unsigned copy;
 	double est;
 };
 
-struct bins {
-	struct batch *b;
-	size_t nr, alloc;
-	size_t first;           /* bins of the current group start here */
-	size_t *where;          /* bins holding test t: where[t * copies + c] */
-	size_t copies;
+struct sgroup {
+	struct inst *in;          /* owned; in the order to cut them */
+	size_t nin;
+	size_t *next;             /* owned: the instance after i; nin: none */
+	size_t head;              /* the first not handed out (nin: none) */
+	int informed;             /* recorded durations: in[].est counts */
+	int individual;           /* schedule_individual: one per batch */
+	double start;             /* what starting one batch costs */
+	double total;             /* the group's estimated work */
+	double left;              /* ... of it not handed out */
+	size_t left_nr;           /* instances not handed out */
+	double unit;              /* without durations: each instance's estimate */
+	double obs_sum;           /* ... and what results said so far */
+	size_t obs_nr;
 };
 
-static int bins_open(struct bins *bs, size_t group)
+static double weight(const struct sgroup *sg, size_t i)
 {
-	if (bs->nr == bs->alloc) {
-		size_t n = bs->alloc ? bs->alloc * 2 : 16;
-		struct batch *b = realloc(bs->b, n * sizeof(*b));
+	return (sg->informed ? sg->in[i].est : sg->unit) + TEST_SECS;
+}
 
-		if (!b)
-			return OFFLOAD_ENOMEM;
-		bs->b = b;
-		bs->alloc = n;
+/* The smallest batch worth its start-up, and never so large that a
+ * sandbox is left without work. */
+static double floor_of(const struct sched *s, const struct sgroup *sg)
+{
+	double total = sg->informed ? sg->total :
+		(double)sg->nin * (sg->unit + TEST_SECS);
+	double f = sg->informed ? total / ((double)GRAIN * s->parallel) : 0;
+
+	if (f < STARTUPS * sg->start)
+		f = STARTUPS * sg->start;
+	if (f > total / s->parallel)
+		f = total / s->parallel;
+	return f;
+}
+
+static double target_of(const struct sched *s, const struct sgroup *sg,
+			double left)
+{
+	double t = left / ((double)(sg->informed ? GUIDE : GUIDE_NONE) * s->parallel);
+	double f = floor_of(s, sg);
+
+	if (s->parallel == 1)	/* nothing to balance: one runner start-up */
+		return INFINITY;
+	return t < f ? f : t;
+}
+
+/*
+ * Cut one batch from the list at *head (links next[]) into s->pick:
+ * instances from the front until the weight reaches the target, skipping
+ * one whose test the batch holds already (left for a later batch) and
+ * dropping one whose test is decided.  The batch closes early when its
+ * IDs would pass id_cap.  Returns the number picked; *left and *left_nr
+ * follow.
+ */
+static size_t cut(struct sched *s, const struct sgroup *sg, size_t *head,
+		  size_t *next, double *left, size_t *left_nr,
+		  sched_skip_fn *skip, void *data, double *est, size_t *bytes)
+{
+	double target = target_of(s, sg, *left), w = 0;
+	size_t *link = head, n = 0;
+
+	*est = 0;
+	*bytes = 0;
+	if (!++s->serial) {	/* wrapped: forget every mark */
+		memset(s->mark, 0, s->tests->nr * sizeof(*s->mark));
+		s->serial = 1;
 	}
-	memset(&bs->b[bs->nr], 0, sizeof(bs->b[0]));
-	bs->b[bs->nr].group = group;
-	bs->nr++;
-	return 0;
-}
+	while (*link < sg->nin) {
+		size_t i = *link, t = sg->in[i].test, b;
 
-static int batch_add(struct batch *b, size_t test, double est, size_t bytes)
-{
-	if (!(b->nr & (b->nr - 1)) || !b->tests) {
-		size_t n = b->nr ? b->nr * 2 : 4;
-		size_t *t = realloc(b->tests, n * sizeof(*t));
-
-		if (!t)
-			return OFFLOAD_ENOMEM;
-		b->tests = t;
+		if (s->mark[t] == s->serial) {
+			link = &next[i];
+			continue;
+		}
+		if (skip && skip(data, t)) {
+			*link = next[i];
+			*left -= weight(sg, i);
+			--*left_nr;
+			continue;
+		}
+		b = strlen(s->tests->ids[t]) + 1;
+		if (n && *bytes + b > s->id_cap)
+			break;
+		s->mark[t] = s->serial;
+		s->pick[n++] = i;
+		*link = next[i];
+		w += weight(sg, i);
+		*est += weight(sg, i) - TEST_SECS;
+		*bytes += b;
+		*left -= weight(sg, i);
+		--*left_nr;
+		if (sg->individual || w >= target)
+			break;
 	}
-	b->tests[b->nr++] = test;
-	b->est += est;
-	b->id_bytes += bytes;
-	return 0;
+	if (!*left_nr)
+		*left = 0;
+	return n;
 }
 
-/* Whether bin `bin` already holds an instance of `test`: O(copies). */
-static int bin_has(const struct bins *bs, size_t bin, size_t test)
+static struct batch *batch_new(const struct sched *s, size_t n)
 {
-	const size_t *w = bs->where + test * bs->copies;
+	const size_t a = alignof(max_align_t);
+	size_t hdr = (sizeof(struct batch) + a - 1) / a * a;
+	size_t tests = (n * sizeof(size_t) + a - 1) / a * a;
+	struct batch *b = calloc(1, hdr + tests + s->user_fixed + s->user_per_test * n);
 
-	for (size_t c = 0; c < bs->copies && w[c] != (size_t)-1; c++)
-		if (w[c] == bin)
-			return 1;
-	return 0;
-}
-
-static int bin_add(struct bins *bs, size_t bin, const struct inst *in,
-		   size_t bytes)
-{
-	size_t *w = bs->where + in->test * bs->copies;
-
-	while (*w != (size_t)-1)
-		w++;
-	*w = bin;
-	return batch_add(&bs->b[bin], in->test, in->est, bytes);
+	if (!b)
+		return NULL;
+	b->tests = (size_t *)(void *)((char *)b + hdr);
+	b->user = (char *)b + hdr + tests;
+	return b;
 }
 
 static int cmp_inst(const void *pa, const void *pb)
@@ -105,130 +182,44 @@ static int cmp_inst(const void *pa, const void *pb)
 	return a->test < b->test ? -1 : a->test > b->test;
 }
 
-/*
- * Guided batches for one group's instances, in[] in the order to run
- * them: each new batch takes instances from the front until its weight
- * (estimates plus TEST_SECS each) reaches target = what is left /
- * (GUIDE * parallel), but at least total / (GRAIN * parallel) and
- * STARTUPS times the start-up of a batch (framework_ops.batch_secs, more
- * on a remote sandbox), and at most total / parallel.  The first batches
- * are large (a runner's start-up is paid once per batch) and they shrink
- * toward the end, so that when workers take the next batch as they free
- * up, no sandbox is left holding a long batch while the others idle,
- * however wrong the estimates were.  An instance whose test the batch
- * already holds is left for a later batch; a batch whose IDs would pass
- * id_cap is closed.  (tests/unit/test-scheduler.c simulates the result
- * on a heavy-tailed suite.)
- */
-#define GUIDE 2
-/* the same without any recorded duration in the group: the estimates
- * say nothing, a large batch may hold the longest tests, so batches stay
- * small from the start (a plain queue's behaviour, in discovery order) */
-#define GUIDE_NONE 32
-#define GRAIN 64
-/* seconds a test costs besides its own time (a process, a line of
- * output): instant tests still weigh something */
-#define TEST_SECS 0.01
-/* a batch is kept at least this many times the start-up of a batch */
-#define STARTUPS 20
-/* what starting a batch costs on a remote sandbox (one more step, its
- * marker and result block: 0.1-0.3 s measured over ssh) */
-#define REMOTE_BATCH_SECS 0.25
-
-static int guided(struct bins *bs, const struct offload_config *cfg,
-		  const struct offload_test_list *tests, const struct inst *in,
-		  size_t nin, int informed, unsigned parallel, size_t id_cap)
+int sched_init(struct sched *s, const struct offload_config *cfg,
+	       const struct offload_test_list *tests, const double *durations,
+	       unsigned parallel, size_t id_cap, size_t user_fixed,
+	       size_t user_per_test, struct offload_error *err)
 {
-	size_t *next = malloc((nin + 1) * sizeof(*next)), head = 0;
-	double total = 0, left, floor_est, start = 0;
-	size_t group = tests->group[in[0].test];
+	const size_t a = alignof(max_align_t);
+	double start = 0;
+	size_t most = 0;
 
-	if (!next)
-		return OFFLOAD_ENOMEM;
-	for (size_t i = 0; i < nin; i++) {
-		next[i] = i + 1;
-		total += in[i].est + TEST_SECS;
-	}
+	memset(s, 0, sizeof(*s));
+	s->front_tail = &s->front;
+	s->back_tail = &s->back;
+	if (!parallel)
+		return err_set(err, OFFLOAD_EUSAGE, "parallelism must be at least 1");
+	s->cfg = cfg;
+	s->tests = tests;
+	s->parallel = parallel;
+	s->id_cap = id_cap;
+	s->user_fixed = (user_fixed + a - 1) / a * a;
+	s->user_per_test = user_per_test;
 	if (cfg->framework)
 		start = cfg->framework->batch_secs;
 	if (cfg->provider_type && strcmp(cfg->provider_type, "local"))
 		start += REMOTE_BATCH_SECS;
-	left = total;
-	floor_est = informed ? total / ((double)GRAIN * parallel) : 0;
-	if (floor_est < STARTUPS * start)
-		floor_est = STARTUPS * start;
-	/* but never so large that a sandbox is left without work */
-	if (floor_est > total / parallel)
-		floor_est = total / parallel;
-	while (head < nin) {
-		double target = left / ((double)(informed ? GUIDE : GUIDE_NONE) * parallel);
-		size_t *link = &head;
-		struct batch *b;
-		double weight = 0;
-
-		if (target < floor_est)
-			target = floor_est;
-		if (parallel == 1)	/* nothing to balance: one runner start-up */
-			target = total;
-		if (bins_open(bs, group)) {
-			free(next);
-			return OFFLOAD_ENOMEM;
-		}
-		b = &bs->b[bs->nr - 1];
-		while (*link < nin) {
-			size_t i = *link, bytes = strlen(tests->ids[in[i].test]) + 1;
-
-			if (bin_has(bs, bs->nr - 1, in[i].test)) {
-				link = &next[i];
-				continue;
-			}
-			if (b->nr && b->id_bytes + bytes > id_cap)
-				break;
-			if (bin_add(bs, bs->nr - 1, &in[i], bytes)) {
-				free(next);
-				return OFFLOAD_ENOMEM;
-			}
-			*link = next[i];
-			weight += in[i].est + TEST_SECS;
-			if (weight >= target)
-				break;
-		}
-		left -= weight;
-	}
-	free(next);
-	return 0;
-}
-
-static int cmp_batch_est(const void *pa, const void *pb)
-{
-	const struct batch *a = pa, *b = pb;
-
-	if (a->est != b->est)
-		return a->est < b->est ? 1 : -1;
-	return a->no < b->no ? -1 : a->no > b->no;
-}
-
-int sched_plan(struct plan *plan, const struct offload_config *cfg,
-	       const struct offload_test_list *tests, const double *durations,
-	       unsigned parallel, size_t id_cap, struct offload_error *err)
-{
-	struct bins bs = { 0 };
-	struct inst *in = NULL;
-	int ret = OFFLOAD_ENOMEM, by_history = 0;
-
-	memset(plan, 0, sizeof(*plan));
-	if (!parallel)
-		return err_set(err, OFFLOAD_EUSAGE, "parallelism must be at least 1");
+	s->gnr = cfg->groups_nr;
+	s->g = calloc(s->gnr + 1, sizeof(*s->g));
+	s->mark = calloc(tests->nr + 1, sizeof(*s->mark));
+	if (!s->g || !s->mark)
+		goto nomem;
 	for (size_t i = 0; durations && i < tests->nr; i++)
 		if (durations[i] >= 0)
-			by_history = 1;
+			s->by_history = 1;
 
-	for (size_t g = 0; g < cfg->groups_nr; g++) {
-		const struct offload_group *grp = &cfg->groups[g];
-		size_t copies = (size_t)grp->retry_count + 1, nin = 0;
-		double known = 0;
+	for (size_t g = 0; g < s->gnr; g++) {
+		struct sgroup *sg = &s->g[g];
+		size_t copies = (size_t)cfg->groups[g].retry_count + 1, n = 0;
 		size_t known_nr = 0;
-		double fallback;
+		double known = 0, fallback;
 
 		for (size_t i = 0; i < tests->nr; i++) {
 			if (tests->group[i] != g)
@@ -237,83 +228,318 @@ int sched_plan(struct plan *plan, const struct offload_config *cfg,
 				known += durations[i];
 				known_nr++;
 			}
-			nin += copies;
+			n += copies;
 		}
-		if (!nin)
+		if (!n)
 			continue;
-		fallback = known_nr ? known / (double)known_nr : cfg->default_duration_secs;
-		free(in);
-		in = malloc(nin * sizeof(*in));
-		if (!in)
-			goto out;
-		nin = 0;
+		fallback = known_nr ? known / (double)known_nr :
+			cfg->default_duration_secs;
+		sg->in = malloc(n * sizeof(*sg->in));
+		sg->next = malloc(n * sizeof(*sg->next));
+		if (!sg->in || !sg->next)
+			goto nomem;
+		sg->nin = n;
+		n = 0;
 		/* Copy-major order: every test's first instance before any retry. */
 		for (unsigned c = 0; c < copies; c++)
 			for (size_t i = 0; i < tests->nr; i++) {
 				if (tests->group[i] != g)
 					continue;
-				in[nin].test = i;
-				in[nin].copy = c;
-				in[nin].est = durations && durations[i] >= 0 ?
+				sg->in[n].test = i;
+				sg->in[n].copy = c;
+				sg->in[n].est = durations && durations[i] >= 0 ?
 					durations[i] : fallback;
-				nin++;
+				n++;
 			}
-		if (known_nr)
-			qsort(in, nin, sizeof(*in), cmp_inst);
+		sg->informed = known_nr > 0;
+		if (sg->informed)
+			qsort(sg->in, sg->nin, sizeof(*sg->in), cmp_inst);
+		for (size_t i = 0; i < sg->nin; i++) {
+			sg->next[i] = i + 1;
+			sg->total += sg->in[i].est + TEST_SECS;
+		}
+		sg->unit = fallback;
+		sg->left = sg->total;
+		sg->left_nr = sg->nin;
+		sg->start = start;
+		sg->individual = cfg->groups[g].schedule_individual;
+		if (sg->nin > most)
+			most = sg->nin;
+	}
+	s->pick = malloc((most + 1) * sizeof(*s->pick));
+	if (!s->pick)
+		goto nomem;
+	return 0;
+nomem:
+	sched_release(s);
+	return err_set(err, OFFLOAD_ENOMEM, "cannot plan batches: out of memory");
+}
 
-		bs.first = bs.nr;
-		bs.copies = copies;
-		free(bs.where);
-		bs.where = malloc(tests->nr * copies * sizeof(*bs.where));
-		if (!bs.where)
-			goto out;
-		memset(bs.where, 0xff, tests->nr * copies * sizeof(*bs.where));
-		if (!grp->schedule_individual) {
-			if (guided(&bs, cfg, tests, in, nin, known_nr > 0,
-				   parallel, id_cap))
-				goto out;
+void sched_release(struct sched *s)
+{
+	for (size_t g = 0; s->g && g < s->gnr; g++) {
+		free(s->g[g].in);
+		free(s->g[g].next);
+	}
+	free(s->g);
+	free(s->mark);
+	free(s->pick);
+	for (struct batch *b = s->front, *n; b; b = n) {
+		n = b->next;
+		free(b);
+	}
+	for (struct batch *b = s->back, *n; b; b = n) {
+		n = b->next;
+		free(b);
+	}
+	memset(s, 0, sizeof(*s));
+	s->front_tail = &s->front;
+	s->back_tail = &s->back;
+}
+
+/* The group whose next batch would weigh the most: the groups' batches
+ * interleave, longest first. */
+static struct sgroup *choose(struct sched *s)
+{
+	struct sgroup *best = NULL;
+	double bw = -1;
+
+	for (size_t g = 0; g < s->gnr; g++) {
+		struct sgroup *sg = &s->g[g];
+		double w;
+
+		if (sg->head >= sg->nin)
+			continue;
+		if (sg->individual) {
+			w = weight(sg, sg->head);
+		} else {
+			w = target_of(s, sg, sg->left);
+			if (w > sg->left)
+				w = sg->left;
+		}
+		if (w > bw) {
+			bw = w;
+			best = sg;
+		}
+	}
+	return best;
+}
+
+static struct batch *pop(struct batch **head, struct batch ***tail)
+{
+	struct batch *b = *head;
+
+	if (b && !(*head = b->next))
+		*tail = head;
+	return b;
+}
+
+static struct batch *handed(struct sched *s, struct batch *b)
+{
+	b->next = NULL;
+	s->outstanding++;
+	s->handed++;
+	return b;
+}
+
+int sched_next(struct sched *s, sched_skip_fn *skip, void *data,
+	       struct batch **out)
+{
+	struct sgroup *sg;
+	struct batch *b;
+
+	*out = NULL;
+	if ((b = pop(&s->front, &s->front_tail))) {
+		s->queued--;
+		*out = handed(s, b);
+		return 0;
+	}
+	while ((sg = choose(s))) {
+		double est;
+		size_t bytes, n = cut(s, sg, &sg->head, sg->next, &sg->left,
+				      &sg->left_nr, skip, data, &est, &bytes);
+
+		if (!n)
+			continue;	/* every one left was decided */
+		if (!(b = batch_new(s, n))) {
+			/* put them back in front, in their order */
+			for (size_t k = n; k-- > 0;) {
+				sg->next[s->pick[k]] = sg->head;
+				sg->head = s->pick[k];
+				sg->left += weight(sg, s->pick[k]);
+				sg->left_nr++;
+			}
+			return OFFLOAD_ENOMEM;
+		}
+		for (size_t k = 0; k < n; k++)
+			b->tests[k] = sg->in[s->pick[k]].test;
+		b->nr = n;
+		b->group = (size_t)(sg - s->g);
+		b->est = est;
+		b->id_bytes = bytes;
+		b->no = ++s->next_no;
+		*out = handed(s, b);
+		return 0;
+	}
+	if ((b = pop(&s->back, &s->back_tail))) {
+		s->queued--;
+		*out = handed(s, b);
+	}
+	return 0;
+}
+
+int sched_pending(const struct sched *s)
+{
+	if (s->queued)
+		return 1;
+	for (size_t g = 0; g < s->gnr; g++)
+		if (s->g[g].head < s->g[g].nin)
+			return 1;
+	return 0;
+}
+
+int sched_settle(struct sched *s, sched_skip_fn *skip, void *data)
+{
+	for (size_t g = 0; g < s->gnr; g++) {
+		struct sgroup *sg = &s->g[g];
+		size_t *link = &sg->head;
+
+		while (*link < sg->nin) {
+			size_t i = *link;
+
+			if (skip(data, sg->in[i].test)) {
+				*link = sg->next[i];
+				sg->left -= weight(sg, i);
+				if (!--sg->left_nr)
+					sg->left = 0;
+			} else {
+				link = &sg->next[i];
+			}
+		}
+	}
+	return sched_pending(s);
+}
+
+int sched_push(struct sched *s, const struct batch *from, const size_t *tests,
+	       size_t n, unsigned hedge)
+{
+	struct batch *b = batch_new(s, n);
+
+	if (!b)
+		return OFFLOAD_ENOMEM;
+	memcpy(b->tests, tests, n * sizeof(*tests));
+	b->nr = n;
+	b->group = from->group;
+	b->est = from->est * (double)n / (double)(from->nr ? from->nr : 1);
+	for (size_t k = 0; k < n; k++)
+		b->id_bytes += strlen(s->tests->ids[tests[k]]) + 1;
+	b->hedge = hedge;
+	b->requeued = !hedge;
+	b->no = ++s->next_no;
+	if (hedge) {
+		*s->back_tail = b;
+		s->back_tail = &b->next;
+	} else {
+		*s->front_tail = b;
+		s->front_tail = &b->next;
+	}
+	s->queued++;
+	s->pushed++;
+	return 0;
+}
+
+void sched_observe(struct sched *s, size_t t, double secs)
+{
+	struct sgroup *sg;
+
+	if (t >= s->tests->nr || s->tests->group[t] >= s->gnr)
+		return;
+	sg = &s->g[s->tests->group[t]];
+	if (sg->informed || !(secs >= 0))
+		return;
+	sg->obs_sum += secs;
+	sg->obs_nr++;
+	sg->unit = sg->obs_sum / (double)sg->obs_nr;
+	sg->left = (double)sg->left_nr * (sg->unit + TEST_SECS);
+}
+
+void sched_finish(struct sched *s, struct batch *b)
+{
+	if (!b)
+		return;
+	s->outstanding--;
+	free(b);
+}
+
+size_t sched_projected(struct sched *s, size_t upto)
+{
+	size_t nr = s->handed + s->queued;
+
+	for (size_t g = 0; g < s->gnr && nr < upto; g++) {
+		struct sgroup *sg = &s->g[g];
+		size_t *next, head = sg->head, left_nr = sg->left_nr, bytes;
+		double left = sg->left, est;
+
+		if (head >= sg->nin)
+			continue;
+		if (!(next = malloc(sg->nin * sizeof(*next)))) {
+			/* a bound instead: a batch holds one instance at least */
+			nr += sg->left_nr;
 			continue;
 		}
-		for (size_t k = 0; k < nin; k++)
-			if (bins_open(&bs, g) ||
-			    batch_add(&bs.b[bs.nr - 1], in[k].test, in[k].est,
-				      strlen(tests->ids[in[k].test]) + 1))
-				goto out;
+		memcpy(next, sg->next, sg->nin * sizeof(*next));
+		while (head < sg->nin && nr < upto &&
+		       cut(s, sg, &head, next, &left, &left_nr, NULL, NULL,
+			   &est, &bytes))
+			nr++;
+		free(next);
 	}
-	/* Drop bins left empty (possible when a group is smaller than parallel
-	 * is already avoided above; keep the check cheap and safe). */
-	{
-		size_t w = 0;
+	return nr < upto ? nr : upto;
+}
 
-		for (size_t i = 0; i < bs.nr; i++) {
-			if (bs.b[i].nr)
-				bs.b[w++] = bs.b[i];
-			else
-				free(bs.b[i].tests);
+int sched_plan(struct plan *plan, const struct offload_config *cfg,
+	       const struct offload_test_list *tests, const double *durations,
+	       unsigned parallel, size_t id_cap, struct offload_error *err)
+{
+	struct sched s;
+	struct batch *b;
+	size_t alloc = 0;
+	int ret;
+
+	memset(plan, 0, sizeof(*plan));
+	if ((ret = sched_init(&s, cfg, tests, durations, parallel, id_cap,
+			      0, 0, err)))
+		return ret;
+	plan->by_history = s.by_history;
+	while (!(ret = sched_next(&s, NULL, NULL, &b)) && b) {
+		struct batch *v = plan->batches;
+
+		if (plan->nr == alloc &&
+		    !(v = realloc(plan->batches, (alloc = alloc ? 2 * alloc : 16) *
+				  sizeof(*v)))) {
+			sched_finish(&s, b);
+			ret = OFFLOAD_ENOMEM;
+			break;
 		}
-		bs.nr = w;
+		plan->batches = v;
+		v[plan->nr] = *b;
+		v[plan->nr].user = NULL;
+		v[plan->nr].next = NULL;
+		if (!(v[plan->nr].tests = malloc((b->nr + 1) * sizeof(size_t)))) {
+			sched_finish(&s, b);
+			ret = OFFLOAD_ENOMEM;
+			break;
+		}
+		memcpy(v[plan->nr++].tests, b->tests, b->nr * sizeof(size_t));
+		sched_finish(&s, b);
 	}
-	for (size_t i = 0; i < bs.nr; i++)
-		bs.b[i].no = (unsigned)i + 1;
-	/* Longest batches first, so the tail is made of short ones (every
-	 * group's batches shrink; this interleaves the groups). */
-	if (bs.nr > 1)	/* qsort(NULL, 0, ...) is undefined */
-		qsort(bs.b, bs.nr, sizeof(*bs.b), cmp_batch_est);
-	plan->batches = bs.b;
-	plan->nr = bs.nr;
-	plan->by_history = by_history;
-	bs.b = NULL;
-	bs.nr = 0;
-	ret = 0;
-out:
-	for (size_t i = 0; i < bs.nr; i++)
-		free(bs.b[i].tests);
-	free(bs.b);
-	free(bs.where);
-	free(in);
-	if (ret)
-		err_set(err, ret, "cannot plan batches: %s", offload_strerror(ret));
-	return ret;
+	sched_release(&s);
+	if (ret) {
+		plan_release(plan);
+		return err_set(err, ret, "cannot plan batches: %s",
+			       offload_strerror(ret));
+	}
+	return 0;
 }
 
 void plan_release(struct plan *plan)
@@ -322,108 +548,4 @@ void plan_release(struct plan *plan)
 		free(plan->batches[i].tests);
 	free(plan->batches);
 	memset(plan, 0, sizeof(*plan));
-}
-
-int queue_init(struct queue *q)
-{
-	int r;
-
-	memset(q, 0, sizeof(*q));
-	if ((r = pthread_mutex_init(&q->mu, NULL)))
-		return -r;
-	if ((r = pthread_cond_init(&q->cv, NULL))) {
-		pthread_mutex_destroy(&q->mu);
-		return -r;
-	}
-	return 0;
-}
-
-void queue_destroy(struct queue *q)
-{
-	pthread_cond_destroy(&q->cv);
-	pthread_mutex_destroy(&q->mu);
-	free(q->items);
-	q->items = NULL;
-}
-
-int queue_push(struct queue *q, struct batch *b)
-{
-	int ret = 0;
-
-	pthread_mutex_lock(&q->mu);
-	if (q->head + q->nr == q->alloc) {
-		if (q->head) {
-			memmove(q->items, q->items + q->head, q->nr * sizeof(*q->items));
-			q->head = 0;
-		} else {
-			size_t n = q->alloc ? q->alloc * 2 : 16;
-			struct batch **it = realloc(q->items, n * sizeof(*it));
-
-			if (!it) {
-				ret = OFFLOAD_ENOMEM;
-				goto out;
-			}
-			q->items = it;
-			q->alloc = n;
-		}
-	}
-	q->items[q->head + q->nr++] = b;
-	/* Everyone: a waiter in queue_wait() may need a jobserver token
-	 * first, while one in queue_pop() runs on its own slot. */
-	pthread_cond_broadcast(&q->cv);
-out:
-	pthread_mutex_unlock(&q->mu);
-	return ret;
-}
-
-struct batch *queue_pop(struct queue *q)
-{
-	struct batch *b = NULL;
-
-	pthread_mutex_lock(&q->mu);
-	while (!q->nr && !q->closed)
-		pthread_cond_wait(&q->cv, &q->mu);
-	if (q->nr) {
-		b = q->items[q->head++];
-		q->nr--;
-	}
-	pthread_mutex_unlock(&q->mu);
-	return b;
-}
-
-int queue_wait(struct queue *q)
-{
-	int any;
-
-	pthread_mutex_lock(&q->mu);
-	while (!q->nr && !q->closed)
-		pthread_cond_wait(&q->cv, &q->mu);
-	any = q->nr != 0;
-	pthread_mutex_unlock(&q->mu);
-	return any;
-}
-
-struct batch *queue_trypop(struct queue *q)
-{
-	struct batch *b = NULL;
-
-	pthread_mutex_lock(&q->mu);
-	if (q->nr) {
-		b = q->items[q->head++];
-		q->nr--;
-	}
-	pthread_mutex_unlock(&q->mu);
-	return b;
-}
-
-void queue_close(struct queue *q, int drop)
-{
-	pthread_mutex_lock(&q->mu);
-	q->closed = 1;
-	if (drop) {
-		q->head = 0;
-		q->nr = 0;
-	}
-	pthread_cond_broadcast(&q->cv);
-	pthread_mutex_unlock(&q->mu);
 }

@@ -3,7 +3,9 @@
  * test-scheduler.c - unit tests for scheduler.c: expanding retries into
  * instances, cutting them into guided batches (longest first with
  * history, discovery order without), the ID byte cap, the makespan when
- * workers pull the batches, and the batch queue the workers share.
+ * workers pull the batches, and the pull model itself: decided tests
+ * dropped, lost batches first and hedged copies last, estimates that
+ * follow results.
  *
  * The plan tests check invariants a user relies on over many shapes rather
  * than one layout: R retries give R+1 instances of every test, never two in
@@ -24,6 +26,7 @@
 #include <cmocka.h>
 #include "offload.h"
 #include "config.h"
+#include "framework.h"
 #include "scheduler.h"
 
 /* A configuration and a test list built by hand: only what sched_plan reads. */
@@ -183,10 +186,28 @@ static const char *check_plan(const struct plan *p, const struct fix *f,
 				  bt->no, bt->est, est);
 			goto out;
 		}
-		if (b && bt->est > p->batches[b - 1].est) {
-			ret = bad("batch at %zu (est %g) after a shorter one (%g)",
-				  b, bt->est, p->batches[b - 1].est);
-			goto out;
+		/* Batches shrink as what is left does: a group's next batch
+		 * is cut to a smaller target, so it can outgrow the one
+		 * before only by the instance that crossed its target, or
+		 * where that one closed early (the ID cap, or instances of
+		 * tests it held already) */
+		for (size_t a = b; a-- > 0;) {
+			const struct batch *pb = &p->batches[a];
+			double most = 0;
+
+			if (pb->group != bt->group)
+				continue;
+			for (size_t i = 0; i < bt->nr; i++)
+				if (expected_est(f, bt->tests[i]) > most)
+					most = expected_est(f, bt->tests[i]);
+			if (id_cap == SIZE_MAX &&
+			    !f->groups[bt->group].retry_count &&
+			    bt->est > pb->est + most + 1e-9) {
+				ret = bad("batch at %zu (est %g) after a shorter one (%g)",
+					  b, bt->est, pb->est);
+				goto out;
+			}
+			break;
 		}
 	}
 	for (size_t t = 0; t < n; t++) {
@@ -656,132 +677,205 @@ static void test_plan_parallel_zero(void **state)
 	fix_release(&f);
 }
 
-/* ---- queue ------------------------------------------------------------ */
+/* ---- the pull model ------------------------------------------------- */
 
-static void test_queue_fifo(void **state)
+static int skip_marked(void *data, size_t t)
 {
-	struct queue q;
-	struct batch b[100];
-	unsigned next_push = 0, next_pop = 0;
-
-	assert_int_equal(queue_init(&q), 0);
-	for (unsigned i = 0; i < 100; i++)
-		b[i].no = i;
-	/* Interleave pushes and pops so the array both grows and compacts. */
-	for (unsigned round = 0; round < 10; round++) {
-		for (unsigned k = 0; k < 7 && next_push < 100; k++)
-			assert_int_equal(queue_push(&q, &b[next_push++]), 0);
-		for (unsigned k = 0; k < 3 && next_pop < next_push; k++)
-			assert_ptr_equal(queue_pop(&q), &b[next_pop++]);
-	}
-	while (next_push < 100)
-		assert_int_equal(queue_push(&q, &b[next_push++]), 0);
-	while (next_pop < 100)
-		assert_ptr_equal(queue_pop(&q), &b[next_pop++]);
-	queue_close(&q, 0);
-	assert_null(queue_pop(&q));
-	queue_destroy(&q);
+	return ((const unsigned char *)data)[t];
 }
 
-/* Closing without drop lets workers finish what is queued. */
-static void test_queue_close_keeps_items(void **state)
+/*
+ * Sandboxes take batches while results come back: tests decided after
+ * their first batch lose their other instances (never handed out), the
+ * rest get every instance exactly once, none twice in a batch, and once
+ * everything is finished nothing is pending or out.
+ */
+static void test_sched_drops_decided(void **state)
 {
-	struct queue q;
-	struct batch b[3];
-
-	assert_int_equal(queue_init(&q), 0);
-	for (int i = 0; i < 3; i++)
-		assert_int_equal(queue_push(&q, &b[i]), 0);
-	queue_close(&q, 0);
-	for (int i = 0; i < 3; i++)
-		assert_ptr_equal(queue_pop(&q), &b[i]);
-	assert_null(queue_pop(&q));
-	assert_null(queue_pop(&q));
-	queue_destroy(&q);
-}
-
-static void test_queue_close_drop(void **state)
-{
-	struct queue q;
-	struct batch b[3];
-
-	assert_int_equal(queue_init(&q), 0);
-	for (int i = 0; i < 3; i++)
-		assert_int_equal(queue_push(&q, &b[i]), 0);
-	queue_close(&q, 1);
-	assert_null(queue_pop(&q));
-	queue_destroy(&q);
-}
-
-#define ITEMS 10000
-#define WORKERS 4
-
-struct pc {
-	struct queue q;
-	atomic_uint seen[ITEMS];
-	atomic_uint popped;
-};
-
-static void *consumer(void *arg)
-{
-	struct pc *pc = arg;
+	enum { N = 40 };
+	struct fix f;
+	struct sched s;
+	struct offload_error err = { 0 };
+	unsigned char dec[N] = { 0 };
+	unsigned handed[N] = { 0 };
 	struct batch *b;
 
-	while ((b = queue_pop(&pc->q))) {
-		atomic_fetch_add(&pc->seen[b->no], 1);
-		atomic_fetch_add(&pc->popped, 1);
+	fix_init(&f, N, 1, 2, 4);	/* 3 instances each */
+	assert_int_equal(sched_init(&s, &f.cfg, &f.list, NULL, 2, SIZE_MAX,
+				    16, 8, &err), 0);
+	while (!sched_next(&s, skip_marked, dec, &b) && b) {
+		for (size_t i = 0; i < b->nr; i++) {
+			for (size_t j = i + 1; j < b->nr; j++)
+				assert_true(b->tests[i] != b->tests[j]);
+			assert_false(dec[b->tests[i]]);
+			handed[b->tests[i]]++;
+		}
+		/* even tests pass at their first instance */
+		for (size_t i = 0; i < b->nr; i++)
+			if (b->tests[i] % 2 == 0)
+				dec[b->tests[i]] = 1;
+		assert_int_equal(s.outstanding, 1);
+		sched_finish(&s, b);
 	}
-	return NULL;
+	for (size_t t = 0; t < N; t++)
+		assert_int_equal(handed[t], t % 2 ? 3 : 1);
+	assert_int_equal(s.outstanding, 0);
+	assert_false(sched_settle(&s, skip_marked, dec));
+	sched_release(&s);
+	fix_release(&f);
 }
 
-/* Every pushed item popped exactly once; close wakes every blocked worker. */
-static void test_queue_producer_consumer(void **state)
+/* A lost batch runs before anything else, a hedged copy after every
+ * planned batch; each is numbered once, when queued. */
+static void test_sched_requeue_first_hedge_last(void **state)
 {
-	struct pc *pc = calloc(1, sizeof(*pc));
-	struct batch *items = calloc(ITEMS, sizeof(*items));
-	pthread_t th[WORKERS];
+	struct fix f;
+	struct sched s;
+	struct offload_error err = { 0 };
+	struct batch *b, *first;
+	size_t lost[2], copy[1];
+	unsigned nos[64] = { 0 }, seen = 0, lost_no, copy_no;
 
-	assert_non_null(pc);
-	assert_non_null(items);
-	assert_int_equal(queue_init(&pc->q), 0);
-	for (unsigned i = 0; i < ITEMS; i++) {
-		items[i].no = i;
-		atomic_init(&pc->seen[i], 0);
+	fix_init(&f, 12, 1, 0, 4);
+	f.dur = malloc(12 * sizeof(*f.dur));
+	assert_non_null(f.dur);
+	for (size_t i = 0; i < 12; i++)
+		f.dur[i] = 1;	/* informed: a quarter of the work a batch */
+	assert_int_equal(sched_init(&s, &f.cfg, &f.list, f.dur, 2, SIZE_MAX,
+				    0, 0, &err), 0);
+	assert_int_equal(sched_next(&s, NULL, NULL, &first), 0);
+	assert_non_null(first);
+	assert_true(first->nr >= 2);
+	lost[0] = first->tests[0];
+	lost[1] = first->tests[1];
+	copy[0] = first->tests[0];
+	assert_int_equal(sched_push(&s, first, copy, 1, 1), 0);
+	assert_int_equal(sched_push(&s, first, lost, 2, 0), 0);
+	copy_no = first->no + 1;
+	lost_no = first->no + 2;
+	nos[seen++] = first->no;
+	sched_finish(&s, first);
+
+	assert_int_equal(sched_next(&s, NULL, NULL, &b), 0);
+	assert_non_null(b);
+	assert_int_equal(b->requeued, 1);
+	assert_int_equal(b->hedge, 0);
+	assert_int_equal(b->no, lost_no);
+	assert_int_equal(b->nr, 2);
+	assert_int_equal(b->tests[0], lost[0]);
+	nos[seen++] = b->no;
+	sched_finish(&s, b);
+	for (;;) {
+		assert_int_equal(sched_next(&s, NULL, NULL, &b), 0);
+		assert_non_null(b);
+		assert_true(seen < 64);
+		for (unsigned k = 0; k < seen; k++)
+			assert_true(nos[k] != b->no);
+		nos[seen++] = b->no;
+		if (b->hedge) {
+			assert_int_equal(b->no, copy_no);
+			assert_false(sched_pending(&s));	/* it came last */
+			sched_finish(&s, b);
+			break;
+		}
+		sched_finish(&s, b);
 	}
-	atomic_init(&pc->popped, 0);
-	for (int t = 0; t < WORKERS; t++)
-		assert_int_equal(pthread_create(&th[t], NULL, consumer, pc), 0);
-	for (unsigned i = 0; i < ITEMS; i++)
-		assert_int_equal(queue_push(&pc->q, &items[i]), 0);
-	queue_close(&pc->q, 0);
-	for (int t = 0; t < WORKERS; t++)
-		assert_int_equal(pthread_join(th[t], NULL), 0);
-	assert_int_equal(atomic_load(&pc->popped), ITEMS);
-	for (unsigned i = 0; i < ITEMS; i++)
-		if (atomic_load(&pc->seen[i]) != 1)
-			fail_msg("item %u popped %u times", i, atomic_load(&pc->seen[i]));
-	queue_destroy(&pc->q);
-	free(items);
-	free(pc);
+	assert_int_equal(sched_next(&s, NULL, NULL, &b), 0);
+	assert_null(b);
+	assert_int_equal(s.outstanding, 0);
+	sched_release(&s);
+	fix_release(&f);
 }
 
-/* Workers waiting on an empty queue all return once it is closed. */
-static void test_queue_close_wakes_waiters(void **state)
+/* Queued copies not handed out are freed with the scheduler (valgrind and
+ * ASan check it), and an empty scheduler hands out nothing. */
+static void test_sched_release_queued(void **state)
 {
-	struct pc *pc = calloc(1, sizeof(*pc));
-	pthread_t th[WORKERS];
+	struct fix f;
+	struct sched s;
+	struct offload_error err = { 0 };
+	struct batch *b;
 
-	assert_non_null(pc);
-	assert_int_equal(queue_init(&pc->q), 0);
-	atomic_init(&pc->popped, 0);
-	for (int t = 0; t < WORKERS; t++)
-		assert_int_equal(pthread_create(&th[t], NULL, consumer, pc), 0);
-	queue_close(&pc->q, 1);
-	for (int t = 0; t < WORKERS; t++)
-		assert_int_equal(pthread_join(th[t], NULL), 0);
-	assert_int_equal(atomic_load(&pc->popped), 0);
-	queue_destroy(&pc->q);
-	free(pc);
+	fix_init(&f, 4, 1, 0, 4);
+	assert_int_equal(sched_init(&s, &f.cfg, &f.list, NULL, 2, SIZE_MAX,
+				    32, 8, &err), 0);
+	assert_int_equal(sched_next(&s, NULL, NULL, &b), 0);
+	assert_int_equal(sched_push(&s, b, b->tests, b->nr, 1), 0);
+	assert_int_equal(sched_push(&s, b, b->tests, 1, 0), 0);
+	sched_finish(&s, b);
+	sched_release(&s);
+	fix_release(&f);
+
+	fix_init(&f, 0, 1, 0, 4);
+	assert_int_equal(sched_init(&s, &f.cfg, &f.list, NULL, 2, SIZE_MAX,
+				    0, 0, &err), 0);
+	assert_false(sched_pending(&s));
+	assert_int_equal(sched_projected(&s, SIZE_MAX), 0);
+	assert_int_equal(sched_next(&s, NULL, NULL, &b), 0);
+	assert_null(b);
+	sched_release(&s);
+	fix_release(&f);
+}
+
+/*
+ * Without recorded durations a group starts from default_duration_secs;
+ * once results say its tests are quick, the next batches grow to keep
+ * the runner's start-up small against them (issue 10: a pytest suite of
+ * fast tests was cut into as many batches as a slow one).
+ */
+static void test_sched_observe_grows_batches(void **state)
+{
+	enum { N = 400 };
+	struct fix f;
+	struct sched s;
+	struct offload_error err = { 0 };
+	struct framework_ops fw = { .name = "slow-start", .batch_secs = 0.5 };
+	struct batch *b1, *b2, *b3;
+	size_t first;
+
+	fix_init(&f, N, 1, 0, 4);
+	f.cfg.framework = &fw;
+	assert_int_equal(sched_init(&s, &f.cfg, &f.list, NULL, 2, SIZE_MAX,
+				    0, 0, &err), 0);
+	assert_int_equal(sched_next(&s, NULL, NULL, &b1), 0);
+	assert_int_equal(sched_next(&s, NULL, NULL, &b2), 0);
+	first = b1->nr;
+	/* 1 s each by default: 20 start-ups of 0.5 s hold about 10 tests */
+	assert_true(first >= 9 && first <= 11);
+	assert_int_equal(b2->nr, first);
+	for (size_t i = 0; i < b1->nr; i++)
+		sched_observe(&s, b1->tests[i], 0.005);
+	sched_finish(&s, b1);
+	assert_int_equal(sched_next(&s, NULL, NULL, &b3), 0);
+	assert_true(b3->nr > 10 * first);
+	sched_finish(&s, b2);
+	sched_finish(&s, b3);
+	sched_release(&s);
+	fix_release(&f);
+}
+
+/* The projection the run sizes its pool by is the number of batches
+ * handed out when no result comes back. */
+static void test_sched_projected_matches(void **state)
+{
+	for (size_t n = 1; n < 60; n += 7)
+		for (unsigned par = 1; par <= 8; par *= 2) {
+			struct fix f;
+			struct sched s;
+			struct plan p;
+			struct offload_error err = { 0 };
+
+			fix_init(&f, n, 2, 1, 4);
+			assert_int_equal(sched_plan(&p, &f.cfg, &f.list, NULL, par,
+						    SIZE_MAX, &err), 0);
+			assert_int_equal(sched_init(&s, &f.cfg, &f.list, NULL, par,
+						    SIZE_MAX, 0, 0, &err), 0);
+			assert_int_equal(sched_projected(&s, SIZE_MAX), p.nr);
+			assert_int_equal(sched_projected(&s, 2), p.nr < 2 ? p.nr : 2);
+			sched_release(&s);
+			plan_release(&p);
+			fix_release(&f);
+		}
 }
 
 int main(void)
@@ -801,11 +895,11 @@ int main(void)
 		cmocka_unit_test(test_plan_two_groups),
 		cmocka_unit_test(test_plan_id_cap),
 		cmocka_unit_test(test_plan_parallel_zero),
-		cmocka_unit_test(test_queue_fifo),
-		cmocka_unit_test(test_queue_close_keeps_items),
-		cmocka_unit_test(test_queue_close_drop),
-		cmocka_unit_test(test_queue_producer_consumer),
-		cmocka_unit_test(test_queue_close_wakes_waiters),
+		cmocka_unit_test(test_sched_drops_decided),
+		cmocka_unit_test(test_sched_requeue_first_hedge_last),
+		cmocka_unit_test(test_sched_release_queued),
+		cmocka_unit_test(test_sched_observe_grows_batches),
+		cmocka_unit_test(test_sched_projected_matches),
 	};
 
 	return cmocka_run_group_tests_name("scheduler", tests, NULL, NULL);
