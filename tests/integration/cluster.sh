@@ -14,9 +14,24 @@ case $_up in
 esac
 
 # kill_host hN: every process of host hN (its sshd, sessions, slurmd and
-# job steps), as if the machine died.
+# job steps), as if the machine died: all at once.  Killed one by one, a
+# test could die before the runner above it, which would then report a
+# failed test and its end marker before dying itself: a lost host seen as
+# a failed test (t0071 failed so, once in 5 runs).  So every process is
+# stopped first (again for any forked meanwhile), then killed.
 kill_host() {
-	for _p in $(ip netns pids "ofc-$1"); do
+	_seen=
+	while :; do
+		_new=
+		for _p in $(ip netns pids "ofc-$1"); do
+			case " $_seen " in *" $_p "*) continue ;; esac
+			kill -STOP "$_p" 2>/dev/null
+			_new="$_new $_p"
+		done
+		[ -n "$_new" ] || break
+		_seen=$_seen$_new
+	done
+	for _p in $_seen; do
 		kill -9 "$_p" 2>/dev/null
 	done
 }
