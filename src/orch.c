@@ -455,32 +455,6 @@ static void hand_back(struct offload_run *run, struct completion *c)
 }
 
 /*
- * Queue hedged copies of a batch that is about to run `n` undecided tests
- * (c->tests): a planned multi-test batch as its two halves, a single-test
- * batch as one more copy, up to three generations.  Copies wait behind
- * every planned batch, so only idle sandboxes take them.  Hedging is an
- * optimisation: without memory it is skipped.  Called with mu held.
- */
-static void hedge(struct offload_run *run, const struct batch *b,
-		  const struct completion *c, size_t n)
-{
-	size_t parts = b->hedge == 0 && n > 1 ? 2 : 1;
-
-	if (n == 1 && b->hedge >= 3)
-		return;
-	if (n > 1 && b->hedge)
-		return;
-	for (size_t p = 0; p < parts; p++) {
-		size_t from = n * p / parts, to = n * (p + 1) / parts;
-
-		if (sched_push(&run->s, b, c->tests + from, to - from,
-			       b->hedge + 1))
-			return;
-	}
-	pthread_cond_broadcast(&run->cv);
-}
-
-/*
  * Queue the tests of completion `c` that got no attempt (their sandbox
  * was lost) as a new batch, for another sandbox, before anything else.
  * Called with mu held; OFFLOAD_ENOMEM when it could not.
@@ -613,8 +587,11 @@ static void run_batch(struct worker *w, struct batch *b)
 	c->ex.nr = n;
 	if (n) {
 		w->current = c;
-		if (cfg->impatiently_requeue_batches)
-			hedge(run, b, c, n);
+		/* hedging: copies for sandboxes with nothing else to do
+		 * (without memory, none: they only ever help) */
+		if (cfg->impatiently_requeue_batches &&
+		    sched_hedge(&run->s, b, c->tests, n) > 0)
+			pthread_cond_broadcast(&run->cv);
 	}
 	pthread_mutex_unlock(&run->mu);
 

@@ -448,6 +448,24 @@ int sched_push(struct sched *s, const struct batch *from, const size_t *tests,
 	return 0;
 }
 
+int sched_hedge(struct sched *s, const struct batch *b, const size_t *tests,
+		size_t n)
+{
+	size_t parts = b->hedge == 0 && n > 1 ? 2 : 1;
+	int made = 0;
+
+	if ((n == 1 && b->hedge >= 3) || (n > 1 && b->hedge) || !n)
+		return 0;
+	for (size_t p = 0; p < parts; p++) {
+		size_t from = n * p / parts, to = n * (p + 1) / parts;
+
+		if (sched_push(s, b, tests + from, to - from, b->hedge + 1))
+			return made ? made : OFFLOAD_ENOMEM;
+		made++;
+	}
+	return made;
+}
+
 void sched_observe(struct sched *s, size_t t, double secs)
 {
 	struct sgroup *sg;

@@ -91,6 +91,16 @@ int sched_settle(struct sched *s, sched_skip_fn *skip, void *data);
  * numbered now. */
 int sched_push(struct sched *s, const struct batch *from, const size_t *tests,
 	       size_t n, unsigned hedge);
+/*
+ * Hedging (impatiently_requeue_batches): batch `b` is about to run the
+ * `n` tests not yet decided (`tests`); queue its hedged copies, handed
+ * out only when nothing planned is left: a planned multi-test batch as
+ * its two halves, a single test as one more copy, up to three
+ * generations.  Returns the number of copies queued (0: none is due), or
+ * OFFLOAD_ENOMEM when none could be.
+ */
+int sched_hedge(struct sched *s, const struct batch *b, const size_t *tests,
+		size_t n);
 /* Test `t` of a planned batch took `secs`: feeds the estimate of its
  * group when that group has no recorded durations. */
 void sched_observe(struct sched *s, size_t t, double secs);

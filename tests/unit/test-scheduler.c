@@ -787,6 +787,69 @@ static void test_sched_requeue_first_hedge_last(void **state)
 	fix_release(&f);
 }
 
+/* Hedging's policy, in the scheduler: a planned batch of several tests
+ * is copied as its two halves (of the tests still undecided), a copy of
+ * several tests is not copied again, a single test is copied up to the
+ * third generation; copies come after every planned batch. */
+static void test_sched_hedge_policy(void **state)
+{
+	struct fix f;
+	struct sched s;
+	struct offload_error err = { 0 };
+	struct batch *b, *h1, *h2, *single;
+	size_t und[3];
+	unsigned gen = 0;
+
+	fix_init(&f, 8, 1, 0, 4);
+	f.dur = malloc(8 * sizeof(*f.dur));
+	assert_non_null(f.dur);
+	for (size_t i = 0; i < 8; i++)
+		f.dur[i] = 1;
+	assert_int_equal(sched_init(&s, &f.cfg, &f.list, f.dur, 1, SIZE_MAX,
+				    0, 0, &err), 0);
+	assert_int_equal(sched_next(&s, NULL, NULL, &b), 0);
+	assert_int_equal(b->nr, 8);	/* one sandbox: one batch */
+	und[0] = b->tests[1];
+	und[1] = b->tests[4];
+	und[2] = b->tests[6];
+	assert_int_equal(sched_hedge(&s, b, und, 3), 2);
+	assert_int_equal(sched_next(&s, NULL, NULL, &h1), 0);
+	assert_int_equal(sched_next(&s, NULL, NULL, &h2), 0);
+	assert_int_equal(h1->hedge, 1);
+	assert_int_equal(h2->hedge, 1);
+	assert_int_equal(h1->nr + h2->nr, 3);
+	assert_int_equal(h1->tests[0], und[0]);
+	assert_int_equal(h2->tests[h2->nr - 1], und[2]);
+	/* a copy of several tests is not copied again */
+	assert_int_equal(sched_hedge(&s, h2->nr > 1 ? h2 : h1,
+				     (h2->nr > 1 ? h2 : h1)->tests, 2), 0);
+	/* a single test: copies of copies, to the third generation */
+	single = h1->nr == 1 ? h1 : h2;
+	for (;;) {
+		struct batch *c;
+		int made = sched_hedge(&s, single, single->tests, 1);
+
+		if (!made)
+			break;
+		assert_int_equal(made, 1);
+		assert_int_equal(sched_next(&s, NULL, NULL, &c), 0);
+		assert_int_equal(c->hedge, single->hedge + 1);
+		if (single != h1 && single != h2)
+			sched_finish(&s, single);
+		single = c;
+		gen = c->hedge;
+	}
+	assert_int_equal(gen, 3);
+	if (single != h1 && single != h2)
+		sched_finish(&s, single);
+	sched_finish(&s, h1);
+	sched_finish(&s, h2);
+	sched_finish(&s, b);
+	assert_int_equal(s.outstanding, 0);
+	sched_release(&s);
+	fix_release(&f);
+}
+
 /* Queued copies not handed out are freed with the scheduler (valgrind and
  * ASan check it), and an empty scheduler hands out nothing. */
 static void test_sched_release_queued(void **state)
@@ -897,6 +960,7 @@ int main(void)
 		cmocka_unit_test(test_plan_parallel_zero),
 		cmocka_unit_test(test_sched_drops_decided),
 		cmocka_unit_test(test_sched_requeue_first_hedge_last),
+		cmocka_unit_test(test_sched_hedge_policy),
 		cmocka_unit_test(test_sched_release_queued),
 		cmocka_unit_test(test_sched_observe_grows_batches),
 		cmocka_unit_test(test_sched_projected_matches),
