@@ -252,8 +252,11 @@ check-make44-part: $(HELPER_BIN) all
 demo: deps all
 	@examples/demo/run-demo.sh $(abspath $(OFFLOAD))
 
+# Issue 10's peer benchmark (docs/benchmarks.md "Per-test overhead" and
+# "Scheduling"): offload beside xargs, make, parallel, ctest and pytest-xdist,
+# which the scripts install from Debian when missing (as root).  About 13 min.
 bench: all
-	@tests/bench/exec-vs-xargs.sh $(abspath $(OFFLOAD))
+	@tests/bench/overhead.sh $(abspath $(OFFLOAD))
 	@tests/bench/schedule.sh $(abspath $(OFFLOAD))
 	@tests/bench/make-concurrency.sh $(O)
 
