@@ -19,8 +19,9 @@
 # scheduling, the tests, reports.  A missing peer is installed from
 # Debian when run as root, else skipped.  Prints the median wall time of
 # each runner, per test, and offload's time over the peer's; no
-# assertion but that every run passes.  About 2-3 min with the defaults,
-# most of it GNU parallel's (about 12 ms a test here).
+# assertion but that every run passes.  A round takes about 2 min here
+# (load 3-5), half of it GNU parallel's (about 33 ms a test): `make bench`
+# runs one round, the default is 3.
 # Usage: overhead.sh OFFLOAD [N] [ROUNDS]
 set -eu
 PROG=${0##*/}
