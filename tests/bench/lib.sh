@@ -12,6 +12,7 @@
 #   rotate K WORD...    the WORDs rotated left by K (mod their count), so
 #                       that each round another runner goes first
 
+# shellcheck disable=SC2154 # $dir and $PROG: the caller's
 need() {
 	_pkg=$1
 	shift
