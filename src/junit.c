@@ -22,9 +22,10 @@
  * junit_escape(), since test IDs and test output are arbitrary bytes and
  * the file must stay well-formed XML 1.0.
  *
- * Merging (offload_junit_merge) joins finished reports: it parses each
- * one whole (through the same bounded input) and copies its <testsuite>
- * subtrees into a new document, written the same atomic way.
+ * Merging (offload_junit_merge) joins finished reports: it streams each
+ * one twice through the same bounded input, once to check and count it,
+ * once to copy its <testsuite> elements into the new report, written
+ * the same atomic way; its memory does not grow with its inputs.
  *
  * This module does not decide verdicts (report.c, orch.c do) nor match
  * cases to test IDs (framework.c does).
@@ -2074,7 +2075,9 @@ static int make_parents(const char *path)
  * closes it, whatever happens), into PATH.tmp.PID beside `path`, which is
  * synced and renamed over `path`; on any failure the temporary file is
  * removed and an existing `path` is left as it was.  emit returns 0,
- * OFFLOAD_ENOMEM, or -1 with errno set when a write failed.
+ * OFFLOAD_ENOMEM, -1 with errno set when a write failed, or another
+ * negative code after setting its own message in `err` (a merge whose
+ * input changed while it was being copied).
  */
 typedef int emit_fn(xmlOutputBufferPtr out, void *data);
 
@@ -2110,6 +2113,8 @@ static int save_atomically(const char *path, emit_fn *emit, void *data,
 	}
 	errno = 0;
 	rc = emit(out, data);	/* closes `out`, not fd */
+	if (rc < -1 && rc != OFFLOAD_ENOMEM)
+		goto cleanup;	/* emit said why in `err` */
 	if (rc == OFFLOAD_ENOMEM) {
 		rc = err_set(err, rc, "cannot write junit '%s': %s", path,
 			     "out of memory");
@@ -2187,12 +2192,41 @@ int junit_write_run(const char *path, const struct offload_config *cfg,
 /* Merging                                                             */
 
 /*
- * offload_junit_merge() moves whole <testsuite> subtrees, so it parses
- * each input into a tree (xmlCtxtReadIO) rather than streaming it.  The
- * default parser limits stay on (no XML_PARSE_HUGE): a tree costs memory
- * in proportion to the file, and the limits bound what a hostile file
- * can make us allocate.  The output tree is complete in memory before a
- * byte is written, so an unreadable input leaves the old report alone.
+ * offload_junit_merge() streams: its memory does not grow with its
+ * inputs (a report of 100,000 cases once cost 127 MB as a tree).  The
+ * merged report's root carries the totals, which are only known at the
+ * end of the last input, so every input is read twice, with libxml2's
+ * SAX parser through the same bounded input (xin_read) and the same
+ * limits as the reader's:
+ *
+ *   1. merge_check() parses each input, refuses what is not a report
+ *      (malformed XML with file and line, a DTD, a namespace URI holding
+ *      '<', a root that is not testsuites or testsuite) and counts each
+ *      top-level suite the way it will be written (below).  Nothing is
+ *      written until every input has passed.
+ *   2. merge_emit(), inside save_atomically(), writes the root with the
+ *      totals, then parses each input again and copies its top-level
+ *      <testsuite> elements node by node (elements with their attributes
+ *      and namespace declarations, text, CDATA, comments, processing
+ *      instructions; what lies outside the suites is dropped).
+ *
+ * A suite's own counts are believed (they may count tests that are not
+ * in the file any more); a missing or unusable one is computed from its
+ * testcases, because the schema requires it, and so is written into its
+ * start tag, before its testcases are read.  Those counts come from a
+ * third reading of the input, a push parser (merge_counter) kept just
+ * ahead of the copy: it is fed until the suite that needs counting has
+ * ended, so it too holds no more than one piece of input at a time.
+ * An input that changed between the readings (other suites, other
+ * counts, now malformed) fails the merge rather than give totals that
+ * do not add up.
+ *
+ * The output is what the former tree-based merge wrote with
+ * xmlSaveFormatFileTo(), byte for byte: the same escaping (xmlsave's),
+ * "<x/>" for an element without children, adjacent CDATA sections
+ * joined (as libxml2's tree builder joins them), a namespace that a
+ * suite used from its input's root declared where xmlDOMWrapAdoptNode()
+ * declared it (merge_ns_*).  docs/junit.md lists what differs.
  */
 
 struct merge_totals {
@@ -2200,103 +2234,930 @@ struct merge_totals {
 	double secs;
 };
 
+/* What pass 1 found in one input, checked again by pass 2. */
+struct merge_input {
+	unsigned long long suites;
+	struct merge_totals t;
+};
+
+enum merge_root { ROOT_NONE, ROOT_SUITES, ROOT_SUITE, ROOT_OTHER };
+
+static const char *const merge_counts[4] = {
+	"tests", "failures", "errors", "skipped",
+};
+
+/* The testcases of the top-level suite being read, counted. */
+struct merge_suite {
+	long long attr[4];        /* its own counts; -1: absent or unusable */
+	int has_time, has_name;
+	double secs;              /* its own time, with has_time */
+	struct merge_totals own;  /* computed from its testcases */
+};
+
+/*
+ * The events of one parse that every pass follows: where the top-level
+ * suites start and end, and what they count.  Counting follows junit
+ * reading: a <testcase> anywhere below a suite (not inside another
+ * testcase) is one test; its first <failure> or <error> child decides
+ * it, a <skipped> child before that makes it skipped.
+ */
+struct merge_scan {
+	const char *path;
+	int depth;                /* elements open */
+	enum merge_root root;
+	char root_name[128];      /* with ROOT_OTHER */
+	long root_line;
+	int suite_depth;          /* depth of the open top-level suite, or 0 */
+	struct merge_suite suite;
+	int case_depth;           /* depth of the open testcase, or 0 */
+	int failed, errored, skipped;
+	double case_secs;
+	unsigned long long suites;        /* top-level suites ended */
+	struct merge_totals t;
+	int dtd;                  /* a document type declaration */
+	int bad_ns;               /* bad_href holds a namespace URI with '<' */
+	char bad_href[61];
+	int rc;                   /* an error of ours stopped the parse */
+};
+
+/* A name as libxml2's tree holds it: "p:x" when p is not declared. */
+static int merge_name_is(const xmlChar *localname, const xmlChar *prefix,
+			 const xmlChar *uri, const char *name)
+{
+	return (!prefix || uri) && !strcmp((const char *)localname, name);
+}
+
+/* The value of the first attribute called `name` (in any namespace, as
+ * xmlGetProp finds it), or NULL. */
+static const xmlChar *merge_attr(const xmlChar **attrs, int n,
+				 const char *name, const xmlChar **end)
+{
+	int i;
+
+	for (i = 0; i < n; i++, attrs += 5)
+		if (merge_name_is(attrs[0], attrs[1], attrs[2], name)) {
+			*end = attrs[4];
+			return attrs[3];
+		}
+	return NULL;
+}
+
+/*
+ * A count attribute: its value, or -1 when absent or not a number.  The
+ * value ends at `end` (libxml2 passes attribute values in place).
+ */
+static long long merge_count_attr(const xmlChar *v, const xmlChar *end)
+{
+	const xmlChar *p;
+	long long c = 0;
+
+	if (!v)
+		return -1;
+	for (p = v; p < end && *p >= '0' && *p <= '9' &&
+	     c < LLONG_MAX / 10 - 10; p++)
+		c = c * 10 + (*p - '0');
+	return p == v || p < end ? -1 : c;
+}
+
+/*
+ * Seconds in a time attribute.  parse_secs() stops at the first byte
+ * that cannot be part of a number, and the byte after a value in place
+ * is its closing quote or a NUL.
+ */
+static double merge_secs_attr(const xmlChar **attrs, int n, int *present)
+{
+	const xmlChar *end, *v = merge_attr(attrs, n, "time", &end);
+
+	*present = v != NULL;
+	return parse_secs((const char *)v);
+}
+
+static void merge_suite_start(struct merge_scan *s, const xmlChar **attrs,
+			      int n)
+{
+	const xmlChar *v, *end;
+	size_t i;
+
+	memset(&s->suite, 0, sizeof(s->suite));
+	for (i = 0; i < 4; i++) {
+		v = merge_attr(attrs, n, merge_counts[i], &end);
+		s->suite.attr[i] = merge_count_attr(v, end);
+	}
+	s->suite.secs = merge_secs_attr(attrs, n, &s->suite.has_time);
+	s->suite.has_name = merge_attr(attrs, n, "name", &end) != NULL;
+	s->suite_depth = s->depth;
+}
+
+/* The counts a suite is written with: its own, else the computed ones. */
+static unsigned long long merge_suite_count(const struct merge_suite *su,
+					    size_t i)
+{
+	const unsigned long long own[4] = {
+		su->own.tests, su->own.failures, su->own.errors,
+		su->own.skipped,
+	};
+
+	return su->attr[i] >= 0 ? (unsigned long long)su->attr[i] : own[i];
+}
+
+static void merge_suite_end(struct merge_scan *s)
+{
+	const struct merge_suite *su = &s->suite;
+
+	s->t.tests += merge_suite_count(su, 0);
+	s->t.failures += merge_suite_count(su, 1);
+	s->t.errors += merge_suite_count(su, 2);
+	s->t.skipped += merge_suite_count(su, 3);
+	s->t.secs += su->has_time ? su->secs : su->own.secs;
+	s->suites++;
+	s->suite_depth = 0;
+}
+
+/* An element starts: depth, root, suites, testcases and their verdicts. */
+static void merge_scan_start(struct merge_scan *s, xmlParserCtxtPtr ctxt,
+			     const xmlChar *localname, const xmlChar *prefix,
+			     const xmlChar *uri, int nb_ns,
+			     const xmlChar **ns, int nb_attrs,
+			     const xmlChar **attrs)
+{
+	int i, present, suite;
+
+	s->depth++;
+	for (i = 0; i < nb_ns && !s->bad_ns; i++)
+		if (ns[2 * i + 1] && strchr((const char *)ns[2 * i + 1], '<')) {
+			snprintf(s->bad_href, sizeof(s->bad_href), "%s",
+				 (const char *)ns[2 * i + 1]);
+			s->bad_ns = 1;
+		}
+	suite = merge_name_is(localname, prefix, uri, "testsuite");
+	if (s->depth == 1) {
+		if (suite) {
+			s->root = ROOT_SUITE;
+		} else if (merge_name_is(localname, prefix, uri, "testsuites")) {
+			s->root = ROOT_SUITES;
+		} else {
+			s->root = ROOT_OTHER;
+			snprintf(s->root_name, sizeof(s->root_name), "%s%s%s",
+				 prefix && !uri ? (const char *)prefix : "",
+				 prefix && !uri ? ":" : "",
+				 (const char *)localname);
+			s->root_line = ctxt->input ? ctxt->input->line : 0;
+		}
+	}
+	if ((s->depth == 1 && s->root == ROOT_SUITE) ||
+	    (s->depth == 2 && s->root == ROOT_SUITES && suite)) {
+		merge_suite_start(s, attrs, nb_attrs);
+		return;
+	}
+	if (!s->suite_depth)
+		return;
+	if (!s->case_depth &&
+	    merge_name_is(localname, prefix, uri, "testcase")) {
+		s->case_depth = s->depth;
+		s->failed = s->errored = s->skipped = 0;
+		s->case_secs = merge_secs_attr(attrs, nb_attrs, &present);
+	} else if (s->case_depth && s->depth == s->case_depth + 1 &&
+		   !s->failed && !s->errored) {
+		s->failed = merge_name_is(localname, prefix, uri, "failure");
+		s->errored = merge_name_is(localname, prefix, uri, "error");
+		s->skipped |= merge_name_is(localname, prefix, uri, "skipped");
+	}
+}
+
+/* An element ends; 1 when it was a top-level suite (s->suite is whole). */
+static int merge_scan_end(struct merge_scan *s)
+{
+	struct merge_totals *own = &s->suite.own;
+	int was_suite = 0;
+
+	if (s->case_depth == s->depth) {
+		own->tests++;
+		own->failures += s->failed;
+		own->errors += s->errored;
+		own->skipped += !s->failed && !s->errored && s->skipped;
+		own->secs += s->case_secs;
+		s->case_depth = 0;
+	}
+	if (s->suite_depth == s->depth) {
+		merge_suite_end(s);
+		was_suite = 1;
+	}
+	s->depth--;
+	return was_suite;
+}
+
+/* ------------------------------------------------------------------ */
+/* Merging: the copy                                                   */
+
+/*
+ * Namespaces.  A suite's elements and attributes may use namespaces
+ * declared on its input's root, which is not copied.  The tree-based
+ * merge moved each suite with xmlDOMWrapAdoptNode(), which declares
+ * them again inside the suite; merge_ns_* do the same, in the same
+ * places, with the same names: a reference is resolved to the input's
+ * declaration (innermost by prefix), looked up in the map of the
+ * declarations in scope in the output, else by namespace name among
+ * them, else declared on the element that uses it (after its own
+ * declarations, under a fresh prefix if its own use that one).
+ */
+struct merge_in_ns {              /* a declaration in scope in the input */
+	const xmlChar *prefix;    /* parser's dictionary; NULL: default */
+	unsigned long id;
+	int depth;
+};
+
+struct merge_out_ns {             /* one in scope in the output */
+	unsigned long old;        /* the input's declaration it stands for */
+	const xmlChar *prefix, *href;
+	char *owned;              /* a made-up prefix ("p_1"), or NULL */
+	int depth, shadow;        /* shadow: -1, or depth of the shadowing */
+};
+
+struct merge_decl {               /* a declaration on the element written */
+	const xmlChar *prefix, *href;
+};
+
+struct merge_writer {
+	xmlOutputBufferPtr out;
+	const char *path;
+	char *name;               /* path made safe for an attribute, or NULL */
+	int failed;               /* a write failed: its errno */
+	int open_tag;             /* a start tag waits for ">" or "/>" */
+	int open_cdata;           /* a CDATA section waits for "]]>" */
+	int cdata_brackets;       /* ']' that ended the CDATA's content */
+
+	struct merge_in_ns *in;
+	size_t in_nr, in_alloc;
+	unsigned long next_id;
+	struct merge_out_ns *map;
+	size_t map_nr, map_alloc;
+	struct merge_decl *decls;
+	size_t decls_nr, decls_alloc;
+	/* output prefix of each open element of the suite, by depth */
+	const xmlChar *oprefix[XIN_DEPTH_MAX + 2];
+
+	struct merge_counter *counter;    /* started at the first need */
+	struct merge_input *expect;       /* pass 1's findings */
+};
+
+static int merge_grow(void **v, size_t *alloc, size_t nr, size_t size)
+{
+	size_t n = *alloc ? *alloc * 2 : 16;
+	void *p;
+
+	if (nr < *alloc)
+		return 0;
+	if (!(p = reallocarray(*v, n, size)))
+		return OFFLOAD_ENOMEM;
+	*v = p;
+	*alloc = n;
+	return 0;
+}
+
+static int prefix_eq(const xmlChar *a, const xmlChar *b)
+{
+	return a == b || (a && b && !strcmp((const char *)a, (const char *)b));
+}
+
+/* The input's declaration a prefix refers to, innermost first; 0: none. */
+static unsigned long merge_ns_resolve(const struct merge_writer *w,
+				      const xmlChar *prefix)
+{
+	size_t i = w->in_nr;
+
+	while (i-- > 0)
+		if (prefix_eq(w->in[i].prefix, prefix))
+			return w->in[i].id;
+	return 0;
+}
+
+static int merge_ns_push(struct merge_writer *w, const xmlChar *prefix,
+			 const xmlChar *href, unsigned long old,
+			 char *owned, int depth)
+{
+	struct merge_out_ns *m;
+
+	if (merge_grow((void **)&w->map, &w->map_alloc, w->map_nr,
+		       sizeof(*w->map)))
+		return OFFLOAD_ENOMEM;
+	m = &w->map[w->map_nr++];
+	m->old = old;
+	m->prefix = owned ? BAD_CAST owned : prefix;
+	m->href = href;
+	m->owned = owned;
+	m->depth = depth;
+	m->shadow = -1;
+	return 0;
+}
+
+static int merge_decl_add(struct merge_writer *w, const xmlChar *prefix,
+			  const xmlChar *href)
+{
+	if (merge_grow((void **)&w->decls, &w->decls_alloc, w->decls_nr,
+		       sizeof(*w->decls)))
+		return OFFLOAD_ENOMEM;
+	w->decls[w->decls_nr].prefix = prefix;
+	w->decls[w->decls_nr++].href = href;
+	return 0;
+}
+
+/*
+ * The output prefix for a reference from an element (attr 0) or an
+ * attribute (attr 1) at `depth` to namespace `uri` under `prefix`;
+ * declares it on the element when needed.  *out is NULL for none.
+ */
+static int merge_ns_use(struct merge_writer *w, const xmlChar *prefix,
+			const xmlChar *uri, int attr, int depth,
+			const xmlChar **out)
+{
+	unsigned long old;
+	struct merge_out_ns *m;
+	char buf[50], *owned = NULL;
+	const xmlChar *p = prefix;
+	size_t i, k;
+	int counter = 0;
+
+	*out = prefix;
+	if (prefix && !strcmp((const char *)prefix, "xml"))
+		return 0;       /* predeclared, never written */
+	old = merge_ns_resolve(w, prefix);
+	for (i = 0; i < w->map_nr; i++)
+		if (w->map[i].shadow == -1 && w->map[i].old == old) {
+			*out = w->map[i].prefix;
+			return 0;
+		}
+	/* An in-scope declaration of the same namespace name will do. */
+	for (i = 0; i < w->map_nr; i++) {
+		m = &w->map[i];
+		if (m->shadow == -1 && m->href[0] && (!attr || m->prefix) &&
+		    !strcmp((const char *)m->href, (const char *)uri)) {
+			m->old = old;
+			*out = m->prefix;
+			return 0;
+		}
+	}
+	/* Declared here, under a prefix the element does not declare. */
+	for (k = 0; k < w->decls_nr; k++) {
+		if (!prefix_eq(w->decls[k].prefix, p))
+			continue;
+		if (++counter > 1000)
+			return OFFLOAD_EPARSE;
+		if (prefix)
+			snprintf(buf, sizeof(buf), "%.30s_%d",
+				 (const char *)prefix, counter);
+		else
+			snprintf(buf, sizeof(buf), "ns_%d", counter);
+		p = BAD_CAST buf;
+		k = (size_t)-1;         /* check the new one from the start */
+	}
+	if (p != prefix && !(owned = strdup(buf)))
+		return OFFLOAD_ENOMEM;
+	for (i = 0; i < w->map_nr; i++)
+		if (w->map[i].depth < depth && w->map[i].shadow == -1 &&
+		    prefix_eq(prefix, w->map[i].prefix)) {
+			w->map[i].shadow = depth;
+			break;
+		}
+	if (merge_ns_push(w, prefix, uri, old, owned, depth)) {
+		free(owned);
+		return OFFLOAD_ENOMEM;
+	}
+	m = &w->map[w->map_nr - 1];
+	if (merge_decl_add(w, m->prefix, uri))
+		return OFFLOAD_ENOMEM;
+	*out = m->prefix;
+	return 0;
+}
+
+/* The element at `depth` ends: its declarations go out of scope. */
+static void merge_ns_pop(struct merge_writer *w, int depth)
+{
+	size_t i;
+
+	while (w->in_nr && w->in[w->in_nr - 1].depth >= depth)
+		w->in_nr--;
+	while (w->map_nr && w->map[w->map_nr - 1].depth >= depth)
+		free(w->map[--w->map_nr].owned);
+	for (i = 0; i < w->map_nr; i++)
+		if (w->map[i].shadow >= depth)
+			w->map[i].shadow = -1;
+}
+
+static void mw_write(struct merge_writer *w, const void *s, size_t n)
+{
+	if (!w->failed && n && xmlOutputBufferWrite(w->out, (int)n, s) < 0)
+		w->failed = errno ? errno : EIO;
+}
+
+static void mw_writes(struct merge_writer *w, const char *s)
+{
+	mw_write(w, s, strlen(s));
+}
+
+/*
+ * Escaped as xmlsave escapes: text (attr 0) or an attribute value
+ * (attr 1).  A value from the parser (parsed 1) holds "&#38;" for each
+ * '&' (libxml2 keeps entity references apart that way).
+ */
+static void mw_escaped(struct merge_writer *w, const xmlChar *s, size_t n,
+		       int attr, int parsed)
+{
+	size_t i, start = 0, skip;
+	const char *rep;
+
+	for (i = 0; i < n; i++) {
+		skip = 1;
+		switch (s[i]) {
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '\r': rep = "&#13;"; break;
+		case '&':
+			rep = "&amp;";
+			if (parsed && n - i >= 5 && !memcmp(s + i, "&#38;", 5))
+				skip = 5;
+			break;
+		case '"': rep = attr ? "&quot;" : NULL; break;
+		case '\n': rep = attr ? "&#10;" : NULL; break;
+		case '\t': rep = attr ? "&#9;" : NULL; break;
+		default: rep = NULL; break;
+		}
+		if (!rep)
+			continue;
+		mw_write(w, s + start, i - start);
+		mw_writes(w, rep);
+		i += skip - 1;
+		start = i + 1;
+	}
+	mw_write(w, s + start, n - start);
+}
+
+/* A namespace URI, quoted as xmlsave quotes it (not escaped). */
+static void mw_quoted(struct merge_writer *w, const xmlChar *s)
+{
+	const char *q = strchr((const char *)s, '"') ?
+			(strchr((const char *)s, '\'') ? NULL : "'") : "\"";
+	const xmlChar *p;
+
+	if (q) {
+		mw_writes(w, q);
+		mw_writes(w, (const char *)s);
+		mw_writes(w, q);
+		return;
+	}
+	mw_writes(w, "\"");
+	for (p = s; *p; p++)
+		if (*p == '"')
+			mw_writes(w, "&quot;");
+		else
+			mw_write(w, p, 1);
+	mw_writes(w, "\"");
+}
+
+static void mw_qname(struct merge_writer *w, const xmlChar *prefix,
+		     const xmlChar *name)
+{
+	if (prefix) {
+		mw_writes(w, (const char *)prefix);
+		mw_writes(w, ":");
+	}
+	mw_writes(w, (const char *)name);
+}
+
+/* Something comes inside the open element: its start tag is whole. */
+static void mw_content(struct merge_writer *w, int cdata)
+{
+	if (w->open_tag)
+		mw_writes(w, ">");
+	w->open_tag = 0;
+	if (w->open_cdata && !cdata) {
+		mw_writes(w, "]]>");
+		w->open_cdata = 0;
+	}
+}
+
+/*
+ * CDATA content.  Adjacent sections are one node in libxml2's tree, and
+ * xmlsave splits a node whose content holds "]]>": so does this.
+ */
+static void mw_cdata(struct merge_writer *w, const xmlChar *s, size_t n)
+{
+	size_t i, start = 0;
+
+	mw_content(w, 1);
+	if (!w->open_cdata)
+		mw_writes(w, "<![CDATA[");
+	w->open_cdata = 1;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '>' && w->cdata_brackets >= 2) {
+			mw_write(w, s + start, i - start);
+			mw_writes(w, "]]><![CDATA[");
+			start = i;
+		}
+		w->cdata_brackets = s[i] == ']' ? w->cdata_brackets + 1 : 0;
+	}
+	mw_write(w, s + start, n - start);
+}
+
+/* A decimal count as an attribute. */
+static void mw_count(struct merge_writer *w, const char *name,
+		     unsigned long long v)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%llu", v);
+	mw_writes(w, " ");
+	mw_writes(w, name);
+	mw_writes(w, "=\"");
+	mw_writes(w, num);
+	mw_writes(w, "\"");
+}
+
+/*
+ * Counting ahead (see "Merging" above): a push parser over its own
+ * reading of the input, fed until the top-level suite asked for has
+ * ended.  Suites ended meanwhile wait in `done` (at most one piece's
+ * worth: the copy asks in order).
+ */
+struct merge_done {
+	unsigned long long index;
+	struct merge_totals own;
+};
+
+struct merge_parse;
+
+struct merge_counter {
+	struct xin x;
+	xmlParserCtxtPtr ctxt;
+	struct merge_parse *mp;
+	size_t have, pos;         /* x.out[pos..have) not yet parsed */
+	int ended;
+	struct merge_done *done;
+	size_t done_nr, done_alloc, done_first;
+};
+
+/* One parse of one input: its scan, and in pass 2 its copy. */
+struct merge_parse {
+	struct reader rd;         /* path and libxml2's first error */
+	struct merge_scan s;
+	struct merge_writer *w;   /* pass 2 only */
+	struct merge_counter *c;  /* the counter's own parse */
+	xmlParserCtxtPtr ctxt;
+};
+
 /* libxml2 passes ctxt->userData, which is the context itself. */
 static void merge_parser_error(void *data, xmlErrorPtr e)
 {
 	xmlParserCtxtPtr ctxt = data;
+	struct merge_parse *mp = ctxt ? ctxt->_private : NULL;
 
-	reader_error(ctxt->_private, e);
+	if (mp)
+		reader_error(&mp->rd, e);
+	else
+		note_nomem(e);  /* while the push parser is being made */
 }
 
-/*
- * The first namespace URI in `doc` that holds a '<', or NULL.  libxml2
- * 2.9 writes a namespace declaration's URI as it is, '<' included, which
- * makes the merged report not well-formed; such a URI is no URI anyway
- * (RFC 3986), so the input is refused.  The walk is iterative: the tree
- * may be deep.
- */
-static char *bad_ns_href(xmlDocPtr doc)
+static void merge_stop(struct merge_parse *mp, int rc)
 {
-	xmlNodePtr n = xmlDocGetRootElement(doc);
-	xmlNsPtr ns;
+	if (!mp->s.rc)
+		mp->s.rc = rc;
+	xmlStopParser(mp->ctxt);
+}
 
-	while (n) {
-		if (n->type == XML_ELEMENT_NODE)
-			for (ns = n->nsDef; ns; ns = ns->next)
-				if (ns->href && strchr((const char *)ns->href, '<'))
-					return (char *)ns->href;
-		if (n->type == XML_ELEMENT_NODE && n->children) {
-			n = n->children;
+static int merge_counter_next(struct merge_counter *c);
+
+/* The counts computed for top-level suite `index`, or an error. */
+static int merge_counter_get(struct merge_counter *c,
+			     unsigned long long index,
+			     struct merge_totals *own)
+{
+	struct merge_done *d;
+	int rc;
+
+	for (;;) {
+		while (c->done_first < c->done_nr &&
+		       c->done[c->done_first].index < index)
+			c->done_first++;
+		if (c->done_first < c->done_nr) {
+			d = &c->done[c->done_first];
+			if (d->index != index)
+				return OFFLOAD_EPARSE;
+			*own = d->own;
+			return 0;
+		}
+		c->done_first = c->done_nr = 0;
+		if ((rc = merge_counter_next(c)))
+			return rc;
+	}
+}
+
+/* Pass 2's copy: an element starts. */
+static int merge_copy_start(struct merge_parse *mp, const xmlChar *localname,
+			    const xmlChar *prefix, const xmlChar *uri,
+			    int nb_ns, const xmlChar **ns, int nb_attrs,
+			    const xmlChar **attrs)
+{
+	struct merge_writer *w = mp->w;
+	struct merge_scan *s = &mp->s;
+	struct merge_totals own = { 0, 0, 0, 0, 0 };
+	const xmlChar *eprefix = NULL, **aprefix = NULL, *v, *end;
+	int i, k, rc, depth = s->depth, is_suite = depth == s->suite_depth;
+	int replace[4] = { -1, -1, -1, -1 }, need = 0;
+	unsigned long long computed[4];
+	size_t j;
+
+	for (i = 0; i < nb_ns; i++) {
+		if (merge_grow((void **)&w->in, &w->in_alloc, w->in_nr,
+			       sizeof(*w->in)))
+			return OFFLOAD_ENOMEM;
+		w->in[w->in_nr].prefix = ns[2 * i];
+		w->in[w->in_nr].id = ++w->next_id;
+		w->in[w->in_nr++].depth = depth;
+	}
+	if (!s->suite_depth)
+		return 0;       /* outside the suites: not copied */
+	if (depth > XIN_DEPTH_MAX + 1)
+		return OFFLOAD_EPARSE;
+	if (is_suite) {
+		mw_writes(w, "\n  ");
+		for (k = 0; k < 4; k++)
+			need |= s->suite.attr[k] < 0;
+		if (need) {
+			if ((rc = merge_counter_get(w->counter, s->suites, &own)))
+				return rc;
+		}
+		computed[0] = own.tests;
+		computed[1] = own.failures;
+		computed[2] = own.errors;
+		computed[3] = own.skipped;
+		/* xmlSetProp would change the attribute in no namespace */
+		for (k = 0; k < 4; k++)
+			for (i = 0; i < nb_attrs && s->suite.attr[k] < 0; i++)
+				if (!attrs[5 * i + 1] &&
+				    !strcmp((const char *)attrs[5 * i],
+					    merge_counts[k])) {
+					replace[k] = i;
+					break;
+				}
+	} else {
+		mw_content(w, 0);
+	}
+
+	/* Namespaces, as xmlDOMWrapAdoptNode() handles them. */
+	w->decls_nr = 0;
+	for (i = 0; i < nb_ns; i++) {
+		for (j = 0; j < w->map_nr; j++)
+			if (w->map[j].shadow == -1 &&
+			    prefix_eq(ns[2 * i], w->map[j].prefix))
+				w->map[j].shadow = depth;
+		if (merge_ns_push(w, ns[2 * i], ns[2 * i + 1],
+				  w->in[w->in_nr - nb_ns + i].id, NULL, depth) ||
+		    merge_decl_add(w, ns[2 * i], ns[2 * i + 1]))
+			return OFFLOAD_ENOMEM;
+	}
+	if (uri && (rc = merge_ns_use(w, prefix, uri, 0, depth, &eprefix)))
+		return rc;
+	if (nb_attrs && !(aprefix = calloc((size_t)nb_attrs, sizeof(*aprefix))))
+		return OFFLOAD_ENOMEM;
+	for (i = 0; i < nb_attrs; i++)
+		if (attrs[5 * i + 2] &&
+		    (rc = merge_ns_use(w, attrs[5 * i + 1], attrs[5 * i + 2], 1,
+				       depth, &aprefix[i]))) {
+			free(aprefix);
+			return rc;
+		}
+
+	/* The start tag, as xmlsave writes it. */
+	mw_writes(w, "<");
+	if (uri)
+		mw_qname(w, eprefix, localname);
+	else
+		mw_qname(w, prefix, localname);
+	for (j = 0; j < w->decls_nr; j++) {
+		mw_writes(w, w->decls[j].prefix ? " xmlns:" : " xmlns");
+		if (w->decls[j].prefix)
+			mw_writes(w, (const char *)w->decls[j].prefix);
+		mw_writes(w, "=");
+		mw_quoted(w, w->decls[j].href);
+	}
+	for (i = 0; i < nb_attrs; i++) {
+		for (k = 0; k < 4 && replace[k] != i; k++)
+			;
+		if (k < 4) {
+			mw_count(w, merge_counts[k], computed[k]);
 			continue;
 		}
-		while (n && !n->next)
-			n = n->parent && n->parent->type == XML_ELEMENT_NODE ?
-				n->parent : NULL;
-		if (n)
-			n = n->next;
+		mw_writes(w, " ");
+		mw_qname(w, attrs[5 * i + 2] ? aprefix[i] : attrs[5 * i + 1],
+			 attrs[5 * i]);
+		mw_writes(w, "=\"");
+		v = attrs[5 * i + 3];
+		end = attrs[5 * i + 4];
+		mw_escaped(w, v, (size_t)(end - v), 1, 1);
+		mw_writes(w, "\"");
 	}
-	return NULL;
+	free(aprefix);
+	if (is_suite) {
+		for (k = 0; k < 4; k++)
+			if (s->suite.attr[k] < 0 && replace[k] < 0)
+				mw_count(w, merge_counts[k], computed[k]);
+		if (!s->suite.has_name) {
+			mw_writes(w, " name=\"");
+			v = BAD_CAST (w->name ? w->name : w->path);
+			mw_escaped(w, v, strlen((const char *)v), 1, 0);
+			mw_writes(w, "\"");
+		}
+	}
+	w->oprefix[depth] = uri ? eprefix : NULL;
+	w->open_tag = 1;
+	return 0;
 }
 
-static int merge_parse(const char *path, xmlDocPtr *docp,
-		       struct offload_error *err)
+/* Pass 2's copy: an element ends (before the scan sees it end). */
+static void merge_copy_end(struct merge_parse *mp, const xmlChar *localname,
+			   const xmlChar *prefix, const xmlChar *uri)
 {
-	xmlParserCtxtPtr ctxt;
-	struct xml_quiet q;
-	struct reader rd;
-	struct xin x;
-	xmlDocPtr doc;
-	char *p;
-	int rc, nomem;
+	struct merge_writer *w = mp->w;
+	int depth = mp->s.depth;
 
-	*docp = NULL;
-	memset(&rd, 0, sizeof(rd));
-	rd.path = path;
-	if ((rc = xin_open(&x, path, -1, err)))
-		return rc;
-	xml_quiet_on(&q);
-	ctxt = xmlNewParserCtxt();
-	if (!ctxt) {
-		xml_quiet_off(&q);
-		xin_release(&x);
+	if (mp->s.suite_depth && depth >= mp->s.suite_depth) {
+		if (w->open_tag) {
+			mw_writes(w, "/>");
+			w->open_tag = 0;
+		} else {
+			mw_content(w, 0);
+			mw_writes(w, "</");
+			mw_qname(w, uri ? w->oprefix[depth] : prefix, localname);
+			mw_writes(w, ">");
+		}
+	}
+	merge_ns_pop(w, depth);
+}
+
+/* Inside a suite being copied. */
+static int merge_copying(const struct merge_parse *mp)
+{
+	return mp->w && mp->s.suite_depth && !mp->s.rc && !mp->w->failed;
+}
+
+static void merge_sax_start(void *ctx, const xmlChar *localname,
+			    const xmlChar *prefix, const xmlChar *uri,
+			    int nb_ns, const xmlChar **ns, int nb_attrs,
+			    int nb_defaulted, const xmlChar **attrs)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct merge_parse *mp = ctxt->_private;
+	int rc;
+
+	if (mp->s.rc)
+		return;
+	/* Only DTDs default attributes, and a DTD is refused. */
+	nb_attrs -= nb_defaulted;
+	merge_scan_start(&mp->s, ctxt, localname, prefix, uri, nb_ns, ns,
+			 nb_attrs, attrs);
+	if (mp->w && !mp->w->failed && (rc = merge_copy_start(mp, localname, prefix, uri, nb_ns,
+					    ns, nb_attrs, attrs)))
+		merge_stop(mp, rc);
+}
+
+static void merge_sax_end(void *ctx, const xmlChar *localname,
+			  const xmlChar *prefix, const xmlChar *uri)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct merge_parse *mp = ctxt->_private;
+	struct merge_counter *c = mp->c;
+	struct merge_done *d;
+
+	if (mp->s.rc)
+		return;
+	if (mp->w)
+		merge_copy_end(mp, localname, prefix, uri);
+	if (!merge_scan_end(&mp->s) || !c)
+		return;
+	if (merge_grow((void **)&c->done, &c->done_alloc, c->done_nr,
+		       sizeof(*c->done))) {
+		merge_stop(mp, OFFLOAD_ENOMEM);
+		return;
+	}
+	d = &c->done[c->done_nr++];
+	d->index = mp->s.suites - 1;
+	d->own = mp->s.suite.own;
+}
+
+static void merge_sax_text(void *ctx, const xmlChar *ch, int len)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct merge_parse *mp = ctxt->_private;
+
+	if (!merge_copying(mp))
+		return;
+	mw_content(mp->w, 0);
+	mw_escaped(mp->w, ch, (size_t)len, 0, 0);
+}
+
+static void merge_sax_cdata(void *ctx, const xmlChar *ch, int len)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct merge_parse *mp = ctxt->_private;
+
+	if (merge_copying(mp))
+		mw_cdata(mp->w, ch, (size_t)len);
+}
+
+static void merge_sax_comment(void *ctx, const xmlChar *value)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct merge_parse *mp = ctxt->_private;
+
+	if (!merge_copying(mp) || !value)
+		return;
+	mw_content(mp->w, 0);
+	mw_writes(mp->w, "<!--");
+	mw_writes(mp->w, (const char *)value);
+	mw_writes(mp->w, "-->");
+}
+
+static void merge_sax_pi(void *ctx, const xmlChar *target,
+			 const xmlChar *data)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct merge_parse *mp = ctxt->_private;
+
+	if (!merge_copying(mp))
+		return;
+	mw_content(mp->w, 0);
+	mw_writes(mp->w, "<?");
+	mw_writes(mp->w, (const char *)target);
+	if (data) {
+		mw_writes(mp->w, " ");
+		mw_writes(mp->w, (const char *)data);
+	}
+	mw_writes(mp->w, "?>");
+}
+
+static void merge_sax_dtd(void *ctx, const xmlChar *name,
+			  const xmlChar *external_id, const xmlChar *system_id)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct merge_parse *mp = ctxt->_private;
+
+	(void)name;
+	(void)external_id;
+	(void)system_id;
+	mp->s.dtd = 1;
+	/* Pass 1 reads on, so that a malformed file is called that. */
+	if (mp->w || mp->c)
+		merge_stop(mp, OFFLOAD_EPARSE);
+}
+
+static void merge_sax_init(xmlSAXHandler *sax)
+{
+	memset(sax, 0, sizeof(*sax));
+	sax->initialized = XML_SAX2_MAGIC;
+	sax->startElementNs = merge_sax_start;
+	sax->endElementNs = merge_sax_end;
+	sax->characters = merge_sax_text;
+	sax->ignorableWhitespace = merge_sax_text;
+	sax->cdataBlock = merge_sax_cdata;
+	sax->comment = merge_sax_comment;
+	sax->processingInstruction = merge_sax_pi;
+	sax->internalSubset = merge_sax_dtd;
+	sax->serror = merge_parser_error;
+}
+
+#define MERGE_PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOWARNING | \
+			     XML_PARSE_NOERROR | XML_PARSE_NODICT)
+
+/*
+ * The verdict on one parse of `path`, in the order the tree-based merge
+ * gave it: the input's own refusals, out of memory, malformed XML, a
+ * DTD, a namespace URI holding '<', a root that is not a report's.
+ */
+static int merge_verdict(struct merge_parse *mp, const struct xin *x,
+			 int well_formed, int nomem, struct offload_error *err)
+{
+	const char *path = mp->s.path;
+	struct reader *rd = &mp->rd;
+	char *p;
+
+	if (x->err)
+		return err_set(err, x->err, "%s", x->msg);
+	if (nomem || mp->s.rc == OFFLOAD_ENOMEM)
 		return err_set(err, OFFLOAD_ENOMEM, "cannot read junit '%s': %s",
 			       path, "out of memory");
-	}
-	/* Errors go to our handler, per context: nothing reaches stderr. */
-	ctxt->_private = &rd;
-	ctxt->sax->serror = merge_parser_error;
-	/*
-	 * The input is cut and bounded by xin_read() as the reader's is.
-	 * Names as for the reader; NODICT keeps short texts (names of
-	 * tests in attributes) out of the dictionary.
-	 */
-	xmlDictSetLimit(ctxt->dict, XIN_NAMES_CAP);
-	doc = xmlCtxtReadIO(ctxt, xin_read, xin_close, &x, path, NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOWARNING |
-			    XML_PARSE_NOERROR | XML_PARSE_NODICT);
-	xmlFreeParserCtxt(ctxt);
-	nomem = xml_nomem;
-	xml_quiet_off(&q);
-	xin_release(&x);
-	if (x.err || nomem) {
-		if (doc)
-			xmlFreeDoc(doc);
-		if (nomem && !x.err)
-			return err_set(err, OFFLOAD_ENOMEM,
-				       "cannot read junit '%s': %s", path,
-				       "out of memory");
-		return err_set(err, x.err, "%s", x.msg);
-	}
-	if (!doc) {
+	/* Pass 2 stops at a DTD, and where its input no longer agrees. */
+	if (mp->s.rc && !mp->s.dtd)
+		return err_set(err, mp->s.rc, "junit '%s': changed while being "
+			       "merged (other suites or counts)", path);
+	if (!well_formed) {
 		/* Some libxml2 messages end in their own " line N". */
-		p = strrchr(rd.err_msg, ' ');
-		if (p && p - rd.err_msg >= 5 && !strncmp(p - 5, " line", 5) &&
+		p = strrchr(rd->err_msg, ' ');
+		if (p && p - rd->err_msg >= 5 && !strncmp(p - 5, " line", 5) &&
 		    p[1] && strspn(p + 1, "0123456789") == strlen(p + 1))
 			p[-5] = '\0';
-		if (rd.err_msg[0])
+		if (rd->err_msg[0])
 			return err_set(err, OFFLOAD_EPARSE,
 				       "junit '%s' line %d: %s", path,
-				       rd.err_line, rd.err_msg);
+				       rd->err_line, rd->err_msg);
 		return err_set(err, OFFLOAD_EPARSE, "junit '%s': malformed XML",
 			       path);
 	}
@@ -2305,274 +3166,284 @@ static int merge_parse(const char *path, xmlDocPtr *docp,
 	 * would be copied as a reference the merged file does not declare.
 	 * Reports never need a DTD: refuse one rather than expand it.
 	 */
-	if (doc->intSubset || doc->extSubset) {
-		xmlFreeDoc(doc);
+	if (mp->s.dtd)
 		return err_set(err, OFFLOAD_EPARSE,
 			       "junit '%s': has a document type declaration "
 			       "(not supported in a report)", path);
-	}
-	if ((p = bad_ns_href(doc))) {
-		rc = err_set(err, OFFLOAD_EPARSE,
-			     "junit '%s': namespace URI '%.60s' holds a '<' "
-			     "(not supported in a report)", path, p);
-		xmlFreeDoc(doc);
-		return rc;
-	}
-	*docp = doc;
+	/*
+	 * libxml2 2.9 writes a namespace declaration's URI as it is, '<'
+	 * included, which would make the merged report not well-formed;
+	 * such a URI is no URI anyway (RFC 3986).
+	 */
+	if (mp->s.bad_ns)
+		return err_set(err, OFFLOAD_EPARSE,
+			       "junit '%s': namespace URI '%.60s' holds a '<' "
+			       "(not supported in a report)", path,
+			       mp->s.bad_href);
+	if (mp->s.root == ROOT_NONE)
+		return err_set(err, OFFLOAD_EPARSE,
+			       "junit '%s': no root element", path);
+	if (mp->s.root == ROOT_OTHER)
+		return err_set(err, OFFLOAD_EPARSE,
+			       "junit '%s' line %ld: root element '%s' is not "
+			       "testsuites or testsuite", path, mp->s.root_line,
+			       mp->s.root_name);
 	return 0;
 }
 
-static int is_element(xmlNodePtr n, const char *name)
+/*
+ * Parse `path` once with the SAX handlers above (pass 1 when mp->w is
+ * NULL, the copy of pass 2 otherwise), as the tree-based merge parsed
+ * it: the pull parser reading through xin_read, libxml2's default
+ * limits on (no XML_PARSE_HUGE), no network, no DTD loaded.
+ */
+static int merge_parse_file(struct merge_parse *mp, struct offload_error *err)
 {
-	return n->type == XML_ELEMENT_NODE && xmlStrEqual(n->name, BAD_CAST name);
+	xmlParserCtxtPtr ctxt;
+	struct xml_quiet q;
+	struct xin x;
+	int rc, nomem, well_formed;
+
+	if ((rc = xin_open(&x, mp->s.path, -1, err)))
+		return rc;
+	xml_quiet_on(&q);
+	ctxt = xmlNewParserCtxt();
+	if (!ctxt) {
+		xml_quiet_off(&q);
+		xin_release(&x);
+		return err_set(err, OFFLOAD_ENOMEM, "cannot read junit '%s': %s",
+			       mp->s.path, "out of memory");
+	}
+	merge_sax_init(ctxt->sax);
+	ctxt->_private = mp;
+	mp->ctxt = ctxt;
+	xmlDictSetLimit(ctxt->dict, XIN_NAMES_CAP);
+	xmlCtxtReadIO(ctxt, xin_read, xin_close, &x, mp->s.path, NULL,
+		      MERGE_PARSE_OPTIONS);
+	well_formed = ctxt->wellFormed;
+	if (ctxt->myDoc)
+		xmlFreeDoc(ctxt->myDoc);
+	ctxt->myDoc = NULL;
+	xmlFreeParserCtxt(ctxt);
+	mp->ctxt = NULL;
+	nomem = xml_nomem;
+	xml_quiet_off(&q);
+	rc = merge_verdict(mp, &x, well_formed, nomem, err);
+	xin_release(&x);
+	return rc;
 }
 
-/* A count attribute of `n`: its value, or -1 when absent or not a number. */
-static long long count_attr(xmlNodePtr n, const char *name)
+/* Pass 1 over one input: refusals and counts, nothing written. */
+static int merge_check(const char *path, struct merge_input *in,
+		       struct offload_error *err)
 {
-	xmlChar *v = xmlGetProp(n, BAD_CAST name);
-	long long c = 0;
-	const xmlChar *p;
+	struct merge_parse mp;
+	int rc;
 
-	if (!v)
-		return -1;
-	for (p = v; *p >= '0' && *p <= '9' && c < LLONG_MAX / 10 - 10; p++)
-		c = c * 10 + (*p - '0');
-	if (p == v || *p)
-		c = -1;
-	xmlFree(v);
+	memset(&mp, 0, sizeof(mp));
+	mp.rd.path = mp.s.path = path;
+	if ((rc = merge_parse_file(&mp, err)))
+		return rc;
+	in->suites = mp.s.suites;
+	in->t = mp.s.t;
+	return 0;
+}
+
+static void merge_counter_free(struct merge_counter *c)
+{
+	if (!c)
+		return;
+	if (c->ctxt) {
+		if (c->ctxt->myDoc)
+			xmlFreeDoc(c->ctxt->myDoc);
+		xmlFreeParserCtxt(c->ctxt);
+	}
+	xin_release(&c->x);
+	free(c->done);
+	free(c->mp);
+	free(c);
+}
+
+static struct merge_counter *merge_counter_new(const char *path, int *rc,
+					       struct offload_error *err)
+{
+	struct merge_counter *c = calloc(1, sizeof(*c));
+	xmlSAXHandler sax;
+
+	*rc = OFFLOAD_ENOMEM;
+	if (!c)
+		return NULL;
+	c->x.fd = -1;
+	if (!(c->mp = calloc(1, sizeof(*c->mp))))
+		goto fail;
+	c->mp->rd.path = c->mp->s.path = path;
+	c->mp->c = c;
+	if ((*rc = xin_open(&c->x, path, -1, err)))
+		goto fail;
+	*rc = OFFLOAD_ENOMEM;
+	merge_sax_init(&sax);
+	/* Begun as read_file() begins, for the same encoding detection. */
+	c->have = xin_fill(&c->x);
+	c->pos = c->have >= 4 ? 4 : 0;
+	c->ctxt = xmlCreatePushParserCtxt(&sax, NULL, c->pos ? c->x.out : NULL,
+					  (int)c->pos, path);
+	if (!c->ctxt ||
+	    xmlCtxtUseOptions(c->ctxt, MERGE_PARSE_OPTIONS) < 0)
+		goto fail;
+	c->ctxt->_private = c->mp;
+	c->mp->ctxt = c->ctxt;
+	xmlDictSetLimit(c->ctxt->dict, XIN_NAMES_CAP);
+	*rc = 0;
 	return c;
+fail:
+	merge_counter_free(c);
+	return NULL;
 }
 
-static double secs_attr(xmlNodePtr n, int *present)
+/* Feed the counter one more piece; an error when there is none left. */
+static int merge_counter_next(struct merge_counter *c)
 {
-	xmlChar *v = xmlGetProp(n, BAD_CAST "time");
-	double secs;
+	xmlParserCtxtPtr ctxt = c->ctxt;
+	size_t k;
 
-	*present = v != NULL;
-	secs = parse_secs((const char *)v);
-	xmlFree(v);
-	return secs;
-}
-
-/* Count the testcases below `n` the way junit_read() judges them. */
-static void count_cases(xmlNodePtr n, struct merge_totals *t)
-{
-	xmlNodePtr c, k;
-	int failed, errored, skipped, present;
-
-	for (c = n->children; c; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
-		if (!is_element(c, "testcase")) {
-			count_cases(c, t);
-			continue;
-		}
-		failed = errored = skipped = 0;
-		for (k = c->children; k; k = k->next) {
-			if (failed || errored)
-				break;
-			failed = is_element(k, "failure");
-			errored = is_element(k, "error");
-			skipped |= is_element(k, "skipped");
-		}
-		t->tests++;
-		t->failures += failed;
-		t->errors += errored;
-		t->skipped += !failed && !errored && skipped;
-		t->secs += secs_attr(c, &present);
+	if (c->ended || c->mp->s.rc || !ctxt->wellFormed ||
+	    ctxt->instate == XML_PARSER_EOF)
+		return c->mp->s.rc == OFFLOAD_ENOMEM || xml_nomem ?
+			OFFLOAD_ENOMEM : OFFLOAD_EPARSE;
+	if (c->pos == c->have) {
+		c->pos = 0;
+		c->have = xin_fill(&c->x);
 	}
-}
-
-static int set_count(xmlNodePtr n, const char *name, unsigned long long v)
-{
-	char num[32];
-
-	snprintf(num, sizeof(num), "%llu", v);
-	return xmlSetProp(n, BAD_CAST name, BAD_CAST num) ? 0 : OFFLOAD_ENOMEM;
-}
-
-/*
- * Add the counts of the copied suite `s` to `t`.  A suite's own
- * attributes are believed (they may count tests that are not in the file
- * any more); a missing or unusable one is computed from its testcases and
- * written onto the copy, because the schema requires it.
- */
-static int merge_count_suite(xmlNodePtr s, const char *path,
-			     struct merge_totals *t)
-{
-	static const char *const names[] = {
-		"tests", "failures", "errors", "skipped",
-	};
-	struct merge_totals own = { 0, 0, 0, 0, 0 };
-	unsigned long long computed[4], v;
-	long long attr;
-	int present, rc = 0;
-	size_t i;
-	double secs;
-
-	count_cases(s, &own);
-	computed[0] = own.tests;
-	computed[1] = own.failures;
-	computed[2] = own.errors;
-	computed[3] = own.skipped;
-	for (i = 0; i < 4 && !rc; i++) {
-		attr = count_attr(s, names[i]);
-		v = attr >= 0 ? (unsigned long long)attr : computed[i];
-		if (attr < 0)
-			rc = set_count(s, names[i], v);
-		if (i == 0)
-			t->tests += v;
-		else if (i == 1)
-			t->failures += v;
-		else if (i == 2)
-			t->errors += v;
-		else
-			t->skipped += v;
+	if (!c->have) {
+		c->ended = 1;
+		xmlParseChunk(ctxt, NULL, 0, 1);
+		return 0;
 	}
-	secs = secs_attr(s, &present);
-	t->secs += present ? secs : own.secs;
-	if (!rc && !xmlHasProp(s, BAD_CAST "name") &&
-	    !xmlSetProp(s, BAD_CAST "name", BAD_CAST path))
-		rc = OFFLOAD_ENOMEM;
-	return rc;
-}
-
-/* Indentation between the copied suites, for a reader of the file. */
-static int merge_add_text(xmlNodePtr root, const char *text)
-{
-	xmlNodePtr t = xmlNewDocText(root->doc, BAD_CAST text);
-
-	if (!t)
-		return OFFLOAD_ENOMEM;
-	xmlAddChild(root, t);
+	k = c->have - c->pos < 4096 ? c->have - c->pos : 4096;
+	xmlParseChunk(ctxt, c->x.out + c->pos, (int)k, 0);
+	c->pos += k;
 	return 0;
 }
 
-/*
- * Move `suite` out of its input's tree under `root` (not a copy: a copy
- * would hold every input twice, 250 MB for a report of 100,000 cases).
- * The adoption declares on the suite the namespaces it used from its
- * old ancestors.
- */
-static int merge_move_suite(xmlNodePtr root, xmlNodePtr suite,
-			    const char *path, struct merge_totals *t)
-{
-	xmlDocPtr from = suite->doc;
-	int rc;
-
-	if ((rc = merge_add_text(root, "\n  ")))
-		return rc;
-	xmlUnlinkNode(suite);
-	if (xmlDOMWrapAdoptNode(NULL, from, suite, root->doc, root, 0)) {
-		xmlFreeNode(suite);
-		return xml_nomem ? OFFLOAD_ENOMEM : OFFLOAD_EPARSE;
-	}
-	if (!xmlAddChild(root, suite)) {
-		xmlFreeNode(suite);
-		return OFFLOAD_ENOMEM;
-	}
-	return merge_count_suite(suite, path, t);
-}
-
-/* Move the suites of the input at `path` under `root`. */
-static int merge_one(xmlNodePtr root, const char *path,
-		     struct merge_totals *t, struct offload_error *err)
-{
-	xmlDocPtr doc;
-	xmlNodePtr top, c, next;
-	int rc;
-
-	if ((rc = merge_parse(path, &doc, err)))
-		return rc;
-	top = xmlDocGetRootElement(doc);
-	if (!top) {
-		rc = err_set(err, OFFLOAD_EPARSE, "junit '%s': no root element",
-			     path);
-	} else if (is_element(top, "testsuite")) {
-		rc = merge_move_suite(root, top, path, t);
-	} else if (is_element(top, "testsuites")) {
-		for (c = top->children; c && !rc; c = next) {
-			next = c->next;
-			if (is_element(c, "testsuite"))
-				rc = merge_move_suite(root, c, path, t);
-		}
-	} else {
-		rc = err_set(err, OFFLOAD_EPARSE,
-			     "junit '%s' line %ld: root element '%s' is not "
-			     "testsuites or testsuite", path,
-			     xmlGetLineNo(top), (const char *)top->name);
-	}
-	if (rc == OFFLOAD_ENOMEM)
-		rc = err_set(err, rc, "cannot merge junit '%s': %s", path,
-			     "out of memory");
-	xmlFreeDoc(doc);
-	return rc;
-}
-
-/* Write `doc` to `path` through a temporary file, as junit_write does. */
-static int emit_doc(xmlOutputBufferPtr out, void *doc)
-{
-	/* Closes `out`; negative when a write failed. */
-	int r = xmlSaveFormatFileTo(out, doc, "UTF-8", 0) < 0 ? -1 : 0;
-
-	return xml_nomem ? OFFLOAD_ENOMEM : r;
-}
-
-static int merge_save(const char *path, xmlDocPtr doc,
+/* Pass 2 over one input: its suites copied into w->out. */
+static int merge_copy(struct merge_writer *w, const char *path,
 		      struct offload_error *err)
 {
-	return save_atomically(path, emit_doc, doc, err);
+	struct merge_parse mp;
+	int rc;
+
+	memset(&mp, 0, sizeof(mp));
+	mp.rd.path = mp.s.path = path;
+	mp.w = w;
+	w->path = path;
+	w->in_nr = w->map_nr = 0;
+	w->open_tag = w->open_cdata = w->cdata_brackets = 0;
+	free(w->name);
+	if (!(w->name = junit_escape(path)))
+		return err_set(err, OFFLOAD_ENOMEM, "cannot merge junit '%s': %s",
+			       path, "out of memory");
+	w->counter = merge_counter_new(path, &rc, err);
+	if (!w->counter)
+		return rc == OFFLOAD_ENOMEM ?
+			err_set(err, rc, "cannot merge junit '%s': %s", path,
+				"out of memory") : rc;
+	rc = merge_parse_file(&mp, err);
+	merge_counter_free(w->counter);
+	w->counter = NULL;
+	while (w->map_nr)
+		free(w->map[--w->map_nr].owned);
+	if (w->failed)
+		return -1;
+	if (!rc && (mp.s.suites != w->expect->suites ||
+		    mp.s.t.tests != w->expect->t.tests ||
+		    mp.s.t.failures != w->expect->t.failures ||
+		    mp.s.t.errors != w->expect->t.errors ||
+		    mp.s.t.skipped != w->expect->t.skipped ||
+		    mp.s.t.secs != w->expect->t.secs))
+		rc = err_set(err, OFFLOAD_EPARSE, "junit '%s': changed while "
+			     "being merged (other suites or counts)", path);
+	return rc;
+}
+
+struct merge_emit {
+	const char *const *inputs;
+	size_t n;
+	struct merge_input *in;
+	struct offload_error *err;
+};
+
+/*
+ * Pass 2, writing into the temporary file of save_atomically().  The
+ * root's attributes are pass 1's totals; the schema allows no "skipped"
+ * on <testsuites>: that count stays on each suite.
+ */
+static int merge_emit(xmlOutputBufferPtr out, void *data)
+{
+	struct merge_emit *me = data;
+	struct merge_totals t = { 0, 0, 0, 0, 0 };
+	struct merge_writer w;
+	char head[256], num[48];
+	size_t i;
+	int rc = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.out = out;
+	for (i = 0; i < me->n; i++) {
+		t.tests += me->in[i].t.tests;
+		t.failures += me->in[i].t.failures;
+		t.errors += me->in[i].t.errors;
+		t.secs += me->in[i].t.secs;
+	}
+	format_secs(num, sizeof(num), t.secs);
+	snprintf(head, sizeof(head), "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		 "<testsuites name=\"offload\" tests=\"%llu\" failures=\"%llu\" "
+		 "errors=\"%llu\" time=\"%s\">", t.tests, t.failures, t.errors,
+		 num);
+	mw_writes(&w, head);
+	for (i = 0; i < me->n && !rc && !w.failed; i++) {
+		w.expect = &me->in[i];
+		rc = merge_copy(&w, me->inputs[i], me->err);
+	}
+	mw_writes(&w, "\n</testsuites>\n");
+	if (!w.failed && (xmlOutputBufferFlush(out) < 0 || out->error))
+		w.failed = errno ? errno : EIO;
+	free(w.in);
+	free(w.map);
+	free(w.decls);
+	free(w.name);
+	xmlOutputBufferClose(out);      /* not the fd: save_atomically's */
+	if (rc)
+		return rc;
+	if (xml_nomem)
+		return OFFLOAD_ENOMEM;
+	if (w.failed) {
+		errno = w.failed;
+		return -1;
+	}
+	return 0;
 }
 
 int offload_junit_merge(const char *out, const char *const *inputs, size_t n,
 			struct offload_error *err)
 {
-	struct merge_totals t = { 0, 0, 0, 0, 0 };
+	struct merge_emit me = { inputs, n, NULL, err };
 	struct xml_quiet q;
-	xmlDocPtr doc;
-	xmlNodePtr root = NULL;
-	char num[48];
 	size_t i;
 	int rc = 0;
 
 	if (!out || (n && !inputs))
 		return err_set(err, OFFLOAD_EUSAGE,
 			       "merge needs an output and inputs");
+	if (n && !(me.in = calloc(n, sizeof(*me.in))))
+		return err_set(err, OFFLOAD_ENOMEM, "cannot merge into '%s': %s",
+			       out, "out of memory");
 	xml_quiet_on(&q);
-	doc = xmlNewDoc(BAD_CAST "1.0");
-	if (doc)
-		root = xmlNewDocNode(doc, NULL, BAD_CAST "testsuites", NULL);
-	if (!root)
-		goto nomem;
-	xmlDocSetRootElement(doc, root);
-	if (!xmlSetProp(root, BAD_CAST "name", BAD_CAST "offload"))
-		goto nomem;
 	for (i = 0; i < n && !rc; i++)
-		rc = merge_one(root, inputs[i], &t, err);
-	if (rc)
-		goto cleanup;
-	/*
-	 * The schema allows no "skipped" on <testsuites>: that count stays
-	 * on each suite.
-	 */
-	format_secs(num, sizeof(num), t.secs);
-	if (set_count(root, "tests", t.tests) ||
-	    set_count(root, "failures", t.failures) ||
-	    set_count(root, "errors", t.errors) ||
-	    !xmlSetProp(root, BAD_CAST "time", BAD_CAST num) ||
-	    merge_add_text(root, "\n") || xml_nomem)
-		goto nomem;	/* xml_nomem: a partial copy somewhere */
-	rc = merge_save(out, doc, err);
-	goto cleanup;
-
-nomem:
-	rc = err_set(err, OFFLOAD_ENOMEM, "cannot merge into '%s': %s", out,
-		     "out of memory");
-cleanup:
-	if (doc)
-		xmlFreeDoc(doc);
+		rc = merge_check(inputs[i], &me.in[i], err);
+	if (!rc)
+		rc = save_atomically(out, merge_emit, &me, err);
 	xml_quiet_off(&q);
+	free(me.in);
 	return rc;
 }
 
