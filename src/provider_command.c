@@ -547,23 +547,25 @@ static int add_export(struct buf *s, const char *entry, const struct sandbox *sb
 
 /*
  * After the batch: those of cmd->fetch that exist, as a tar archive in
- * base64 on stderr after a line "FETCH_MARKER RUN", when it is small
- * (take_fetched).  Anything missing there (mktemp, tar, base64) only
- * leaves the block out, and download_command brings the files.
+ * base64 on stderr after a line "FETCH_MARKER RUN", cut after
+ * FETCH_INBAND_MAX + 1 bytes (take_fetched).  Three processes and no
+ * temporary file: on a small machine running many sandboxes, every
+ * process of a batch counts.  A block that is too long, does not decode
+ * or does not unpack (no tar or base64 there) brings nothing, and
+ * download_command brings the files.
  */
 static int add_fetch(struct buf *s, const struct cmd_provider *p,
 		     const struct sandbox_cmd *cmd)
 {
-	if (buf_adds(s, "f=$(mktemp 2>/dev/null) && { set --; for p in"))
+	if (buf_adds(s, "set --; for p in"))
 		return OFFLOAD_ENOMEM;
 	for (size_t i = 0; i < cmd->nfetch; i++)
 		if (buf_addch(s, ' ') || sq_quote_buf(s, cmd->fetch[i]))
 			return OFFLOAD_ENOMEM;
 	if (buf_addf(s, "; do if [ -e \"$p\" ]; then set -- \"$@\" \"$p\"; fi; done; "
-		     "if tar -cf \"$f\" -T /dev/null \"$@\" 2>/dev/null && "
-		     "[ \"$(wc -c <\"$f\")\" -le %d ]; then "
-		     "printf '\\n%s%s\\n' >&2; base64 <\"$f\" >&2; fi; "
-		     "rm -f \"$f\"; }; ", FETCH_INBAND_MAX, FETCH_MARKER, p->run_id))
+		     "printf '\\n%s%s\\n' >&2; "
+		     "{ tar -cf - -T /dev/null \"$@\" | head -c %d | base64; } "
+		     ">&2 2>/dev/null; ", FETCH_MARKER, p->run_id, FETCH_INBAND_MAX + 1))
 		return OFFLOAD_ENOMEM;
 	return 0;
 }
@@ -579,18 +581,22 @@ static int batch_command(struct buf *s, const struct sandbox *sb,
 	const struct cmd_provider *p = sb->pool->priv;
 	int r = add_cd(s, sb);
 
-	if (!r && (buf_adds(s, "rm -rf ") || sq_quote_buf(s, sb->tmpdir) ||
-		   buf_adds(s, " && mkdir -p ") || sq_quote_buf(s, sb->tmpdir) ||
+	/* rm only when there is something to remove: a process less in a
+	 * sandbox's first batch */
+	if (!r && (buf_adds(s, "{ [ ! -e ") || sq_quote_buf(s, sb->tmpdir) ||
+		   buf_adds(s, " ] || rm -rf ") || sq_quote_buf(s, sb->tmpdir) ||
+		   buf_adds(s, "; } && mkdir -p ") || sq_quote_buf(s, sb->tmpdir) ||
 		   buf_adds(s, " && : >" BATCH_START " && ")))
 		r = OFFLOAD_ENOMEM;
 	for (char *const *e = cmd->envp; !r && e && *e; e++)
 		r = add_export(s, *e, sb);
-	if (!r && cmd->timeout_secs > 0 &&
+	if (!r && cmd->timeout_secs > 0 && !cmd->self_bounded &&
 	    buf_addf(s, "if command -v timeout >/dev/null 2>&1; then "
 		     "set -- timeout -k 5 %.0f; else set --; fi; ",
 		     cmd->timeout_secs + 10))
 		r = OFFLOAD_ENOMEM;
-	if (!r && cmd->timeout_secs <= 0 && buf_adds(s, "set --; "))
+	if (!r && (cmd->timeout_secs <= 0 || cmd->self_bounded) &&
+	    buf_adds(s, "set --; "))
 		r = OFFLOAD_ENOMEM;
 	if (!r && buf_adds(s, "\"$@\""))
 		r = OFFLOAD_ENOMEM;
@@ -602,8 +608,10 @@ static int batch_command(struct buf *s, const struct sandbox *sb,
 	/* only when the block fits in what the capture keeps of the end */
 	if (!r && cmd->nfetch && cmd->cap - cmd->cap / 2 >= FETCH_TAIL)
 		r = add_fetch(s, p, cmd);
-	if (!r && buf_addf(s, "printf '\\n%s%s %%d %%s\\n' "
-			   "\"$s\" \"$(uname -n)\" >&2; exit \"$s\"",
+	/* the host's name without a process where Linux's /proc has it */
+	if (!r && buf_addf(s, "h=; { read h </proc/sys/kernel/hostname; } 2>/dev/null; "
+			   "[ -n \"$h\" ] || h=$(uname -n); "
+			   "printf '\\n%s%s %%d %%s\\n' \"$s\" \"$h\" >&2; exit \"$s\"",
 			   MARKER, p->run_id))
 		r = OFFLOAD_ENOMEM;
 	return r;
@@ -680,6 +688,135 @@ static int b64_decode(const char *s, size_t n, struct buf *out)
 	return pad > 2 ? -1 : 0;
 }
 
+/* Octal field of a tar header; -1 when it is not one. */
+static long long tar_octal(const unsigned char *f, size_t n)
+{
+	long long v = 0;
+	size_t i = 0;
+
+	while (i < n && f[i] == ' ')
+		i++;
+	if (i == n || f[i] < '0' || f[i] > '7')
+		return -1;
+	for (; i < n && f[i] >= '0' && f[i] <= '7'; i++) {
+		if (v > (1LL << 40))
+			return -1;
+		v = v * 8 + (f[i] - '0');
+	}
+	for (; i < n; i++)
+		if (f[i] != ' ' && f[i] != '\0')
+			return -1;
+	return v;
+}
+
+/* A relative name without ".." or empty components ("./" allowed). */
+static int tar_name_ok(const char *name)
+{
+	const char *c = name;
+
+	if (*name == '/' || !*name)
+		return 0;
+	while (*c) {
+		size_t n = strcspn(c, "/");
+
+		if ((n == 2 && !memcmp(c, "..", 2)))
+			return 0;
+		c += n;
+		c += *c == '/';
+	}
+	return 1;
+}
+
+/*
+ * Unpack tar archive `a` (`n` bytes, in memory) into `dir`, without a
+ * process: what add_fetch's block holds is a batch's result files,
+ * regular files and directories with short relative names.  1 when the
+ * archive holds anything else (links, long names, pax headers, an odd
+ * name, a bad checksum): the caller then runs tar(1).  0, -errno or
+ * OFFLOAD_ENOMEM.
+ */
+static int untar_mem(const char *dir, const unsigned char *a, size_t n)
+{
+	struct buf path = BUF_INIT;
+	size_t off = 0;
+	int r = 0;
+
+	while (!r) {
+		const unsigned char *h = a + off;
+		char name[256 + 2];
+		long long size, sum, want = 0;
+		size_t len;
+		int fd;
+
+		if (off + 512 > n) {
+			r = 1;	/* no end-of-archive block */
+			break;
+		}
+		for (len = 0; len < 512 && !h[len]; len++)
+			;
+		if (len == 512)
+			break;	/* the end */
+		sum = tar_octal(h + 148, 8);
+		for (int i = 0; i < 512; i++)
+			want += (i >= 148 && i < 156) ? ' ' : h[i];
+		size = tar_octal(h + 124, 12);
+		if (sum != want || size < 0 || memcmp(h + 257, "ustar", 5) ||
+		    (h[156] != '0' && h[156] != '\0' && h[156] != '5') ||
+		    off + 512 + (size_t)size > n) {
+			r = 1;
+			break;
+		}
+		/* POSIX ustar's prefix; GNU's header uses the field otherwise */
+		name[0] = '\0';
+		if (!memcmp(h + 257, "ustar\0", 6) && h[345])
+			snprintf(name, sizeof(name), "%.155s/", (const char *)h + 345);
+		len = strlen(name);
+		snprintf(name + len, sizeof(name) - len, "%.100s", (const char *)h);
+		len = strlen(name);
+		while (len > 1 && name[len - 1] == '/')
+			name[--len] = '\0';
+		if (!tar_name_ok(name)) {
+			r = 1;
+			break;
+		}
+		buf_reset(&path);
+		if (buf_addf(&path, "%s/%s", dir, name)) {
+			r = OFFLOAD_ENOMEM;
+			break;
+		}
+		if (h[156] == '5') {
+			r = mkdir_p(path.buf);
+		} else {
+			char *slash = strrchr(path.buf, '/');
+
+			*slash = '\0';
+			r = mkdir_p(path.buf);
+			*slash = '/';
+			if (r)
+				break;
+			fd = open(path.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+				  O_NOFOLLOW, 0644);
+			if (fd < 0) {
+				r = -errno;
+				break;
+			}
+			for (size_t w = 0; !r && w < (size_t)size; ) {
+				ssize_t k = write(fd, h + 512 + w, (size_t)size - w);
+
+				if (k < 0 && errno != EINTR)
+					r = -errno;
+				else if (k > 0)
+					w += (size_t)k;
+			}
+			if (close(fd) && !r)
+				r = -errno;
+		}
+		off += 512 + ((size_t)size + 511) / 512 * 512;
+	}
+	buf_release(&path);
+	return r;
+}
+
 /*
  * After take_marker: the batch's fetch paths, when add_fetch's block
  * ends its stderr, are unpacked into sb->fetch_dir and the block is cut
@@ -712,14 +849,23 @@ static int take_fetched(struct sandbox *sb, struct spawn_res *res,
 		goto out;
 	}
 	r = b64_decode(at + wl, n - (size_t)(at - tail) - wl, &tar);
-	if (r == -1)
+	if (r == -1 || (!r && tar.len > FETCH_INBAND_MAX))	/* cut: too big */
 		r = 0;
-	else if (!r && tar.len) {
+	else if (!r && tar.len &&
+		 !(r = untar_mem(sb->fetch_dir, (const unsigned char *)tar.buf,
+				 tar.len))) {
+		sb->prefetched = cmd->nfetch;
+	} else if (r && r != 1) {
+		/* could not write them: download_command will */
+		r = r == OFFLOAD_ENOMEM || r == -ENOMEM ? OFFLOAD_ENOMEM : 0;
+	} else if (r == 1) {	/* more than untar_mem knows: tar(1) */
 		char *argv[] = { (char *)"tar", (char *)"-C", sb->fetch_dir,
 				 (char *)"-xf", NULL, NULL };
 		struct spawn_req req = { 0 };
 		struct spawn_res tr;
 		struct offload_error serr = { 0, "" };
+
+		r = 0;
 
 		if (buf_addf(&path, "%s/.offload-fetch.tar", sb->fetch_dir)) {
 			r = OFFLOAD_ENOMEM;
