@@ -15,6 +15,13 @@ struct provider_templates {
 	char *stop;               /* owned or NULL; after every destroy, once */
 	int stop_destroys;        /* stop removes every sandbox: destroy only
 				     runs for sandboxes retired mid-run */
+	/* Sandboxes made by one create (slurm: tasks of one allocation):
+	 * create runs once per group of at most `pack` sandboxes, with
+	 * {tasks} = the group's size, and every member gets its ID (tell
+	 * them apart by {index}).  0 or 1: one create per sandbox. */
+	unsigned pack;
+	char *release;            /* owned or NULL; after destroy of a group's
+				     last member, unless stop follows */
 	/* per host ({host}), for the whole run (ssh's master connections),
 	 * started before prepare; canceled after stop */
 	char *session;            /* owned or NULL */

@@ -10,7 +10,9 @@
  * many shells it crosses, as long as each layer is given a quoted word.
  *
  *   prepare_command   once; its last stdout line is {image_id}
- *   create_command    per sandbox ({index}, {host}); last line: {sandbox_id}
+ *   create_command    per sandbox ({index}, {host}), or per group of
+ *                     sandboxes sharing one ({tasks}: slurm packs them
+ *                     into one allocation); last line: {sandbox_id}
  *   exec_command      {command}: one sh command line that runs the batch
  *   download_command  {paths} into {dest}; {pack} writes them as a tar
  *   destroy_command   per created sandbox, on every path
@@ -22,6 +24,7 @@
  * Create, download and destroy are tried `retries` more times, after
  * 0.25 s, 0.5 s, 1 s... (at most 4 s), before they count as failed.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -56,8 +59,28 @@ struct session {
 	struct sandbox host;      /* only its index: {host} */
 };
 
+/*
+ * Sandboxes made by one create_command (provider_templates.pack): the
+ * first member to be opened runs it, the others wait for its outcome
+ * and share the ID; `live` members hold it, and the last one destroyed
+ * mid-run runs `release` (the run's end has stop for that).
+ */
+enum { GROUP_NONE, GROUP_CREATING, GROUP_OK, GROUP_FAILED };
+struct group {
+	int state;
+	char *id;                 /* owned; GROUP_OK */
+	unsigned members, live;
+	unsigned creator;         /* the sandbox that ran create */
+	int code;                 /* GROUP_FAILED: create's error */
+};
+
 struct cmd_provider {
 	struct provider_templates t;
+	pthread_mutex_t mu;       /* groups[], with cv */
+	pthread_cond_t cv;
+	int mu_ok;
+	struct group *groups;     /* owned; sandbox i is in i % ngroups */
+	unsigned ngroups;
 	struct session *sessions; /* one per host, when t.session is set */
 	int stop_pipe[2];         /* readable: the sessions end */
 	char *image_id;           /* prepare's last line, or "" */
@@ -82,6 +105,7 @@ struct vars {
 	const struct cmd_provider *p;
 	const struct sandbox *sb; /* NULL for prepare and stop */
 	char index[16];
+	char tasks[16];           /* {tasks}: create only */
 	const char *command, *paths, *dest, *pack;   /* quoted already */
 	int raw;                  /* look values up unquoted */
 	struct buf scratch;
@@ -107,6 +131,8 @@ static const char *lookup(const char *key, size_t len, void *data)
 		raw = v->p->run_id;
 	else if (IS("index") && v->sb)
 		raw = v->index;
+	else if (IS("tasks") && *v->tasks)
+		raw = v->tasks;
 	else if (IS("sandbox_id") && v->sb)
 		raw = v->sb->id;
 	else if (IS("host") && v->sb && v->p->hosts.nr)
@@ -381,6 +407,22 @@ static void stop_sessions(struct cmd_provider *p)
 	close(p->stop_pipe[1]);
 }
 
+/* Sandbox i in group i % ngroups: groups of at most t.pack, as even as
+ * can be. */
+static int make_groups(struct cmd_provider *p, unsigned nr)
+{
+	unsigned pack = p->t.pack ? p->t.pack : 1;
+
+	if (!nr)
+		return 0;
+	p->ngroups = (nr + pack - 1) / pack;
+	if (!(p->groups = calloc(p->ngroups, sizeof(*p->groups))))
+		return OFFLOAD_ENOMEM;
+	for (unsigned i = 0; i < nr; i++)
+		p->groups[i % p->ngroups].members++;
+	return 0;
+}
+
 static int cmd_start(struct sandbox_pool *pool, int cancel_fd,
 		     struct offload_error *err)
 {
@@ -395,6 +437,13 @@ static int cmd_start(struct sandbox_pool *pool, int cancel_fd,
 	pool->priv = p;
 	p->stop_pipe[0] = p->stop_pipe[1] = -1;
 	strvec_init(&p->hosts);
+	if (pthread_mutex_init(&p->mu, NULL))
+		return err_set(err, OFFLOAD_ENOMEM, "cannot create mutex");
+	if (pthread_cond_init(&p->cv, NULL)) {
+		pthread_mutex_destroy(&p->mu);
+		return err_set(err, OFFLOAD_ENOMEM, "cannot create condition variable");
+	}
+	p->mu_ok = 1;
 	new_run_id(p->run_id);
 	p->host_offset = (unsigned)strtoul(p->run_id + 12, NULL, 16);
 	if (split_hosts(cfg->hosts, &p->hosts) || build_step_env(p, cfg))
@@ -407,6 +456,8 @@ static int cmd_start(struct sandbox_pool *pool, int cancel_fd,
 		r = command_templates(cfg, &p->t, err);
 	if (r)
 		return r;
+	if ((r = make_groups(p, pool->nr)))
+		return err_set(err, r, "out of memory");
 	if ((r = start_sessions(pool, cancel_fd)))
 		return err_set(err, r, "cannot start the provider's sessions: %s",
 			       offload_strerror(r));
@@ -425,54 +476,127 @@ static int cmd_start(struct sandbox_pool *pool, int cancel_fd,
 	return r;
 }
 
-static int cmd_create(struct sandbox *sb, int cancel_fd,
-		      struct offload_error *err)
+/* Run create_command for sb's group; its ID into *id. */
+static int create_step(struct sandbox *sb, const struct group *g, int cancel_fd,
+		       char **id, struct offload_error *err)
 {
 	struct sandbox_pool *pool = sb->pool;
 	const struct cmd_provider *p = pool->priv;
 	struct buf out = BUF_INIT;
 	struct vars v;
-	char *id = NULL;
 	int r;
 
+	*id = NULL;
 	vars_init(&v, p, sb);
+	snprintf(v.tasks, sizeof(v.tasks), "%u", g->members);
 	r = step(pool, "create_command", p->t.create, &v,
 		 pool->cfg->create_timeout_secs, cancel_fd, &out, err);
-	if (!r && !(id = last_line(out.buf)))
+	if (!r && !(*id = last_line(out.buf)))
 		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
-	if (!r && !*id) {
+	if (!r && !**id) {
 		char who[128];
 
 		step_subject(who, sizeof(who), &v);
 		r = err_set(err, OFFLOAD_ESPAWN,
 			    "%s: create_command printed no sandbox ID", who);
 	}
-	if (r)
-		free(id);
-	else
-		sb->id = id;
-	if (!r && p->hosts.nr && !sb->host &&
-	    !(sb->host = strdup(host_of(p, sb))))
-		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	if (r) {
+		free(*id);
+		*id = NULL;
+	}
 	buf_release(&out);
 	buf_release(&v.scratch);
 	return r;
 }
 
+/*
+ * The first member of sb's group to come here runs create_command for
+ * the group; the others wait for it and share its ID, or its failure.
+ * A create canceled (Ctrl-C, or the run no longer needs sandboxes) is
+ * canceled for every member: they all share the run's cancel fd.
+ */
+static int cmd_create(struct sandbox *sb, int cancel_fd,
+		      struct offload_error *err)
+{
+	struct sandbox_pool *pool = sb->pool;
+	struct cmd_provider *p = pool->priv;
+	struct group *g;
+	char *id = NULL;
+	int r = 0;
+
+	assert(p->groups && sb->index < pool->nr);	/* cmd_start made them */
+	g = &p->groups[sb->index % p->ngroups];
+	pthread_mutex_lock(&p->mu);
+	while (g->state == GROUP_CREATING)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (g->state == GROUP_NONE) {
+		g->state = GROUP_CREATING;
+		g->creator = sb->index;
+		pthread_mutex_unlock(&p->mu);
+		r = create_step(sb, g, cancel_fd, &id, err);
+		pthread_mutex_lock(&p->mu);
+		g->state = r ? GROUP_FAILED : GROUP_OK;
+		g->code = r;
+		g->id = id;
+		pthread_cond_broadcast(&p->cv);
+	} else if (g->state == GROUP_FAILED) {
+		char who[128];
+		struct vars v;
+
+		vars_init(&v, p, sb);
+		step_subject(who, sizeof(who), &v);
+		r = err_set(err, g->code, "%s: its group's create_command (run "
+			    "for sandbox %u) failed", who, g->creator);
+	}
+	if (!r && !(sb->id = strdup(g->id)))
+		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	if (!r)
+		g->live++;
+	pthread_mutex_unlock(&p->mu);
+	if (!r && p->hosts.nr && !sb->host &&
+	    !(sb->host = strdup(host_of(p, sb))))
+		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	return r;
+}
+
+/*
+ * destroy_command for sb, unless stop follows and removes every sandbox
+ * anyway; then, when sb was its group's last live member, release in
+ * the same step (scancel: nobody uses the allocation any more).
+ */
 static void cmd_destroy(struct sandbox *sb, int ending)
 {
 	struct sandbox_pool *pool = sb->pool;
-	const struct cmd_provider *p = pool->priv;
+	struct cmd_provider *p = pool->priv;
 	struct offload_error err = { 0, "" };
+	struct buf tmpl = BUF_INIT;
 	struct vars v;
+	int last = 0, skip;
 
-	if (p && p->t.destroy && *p->t.destroy && !(ending && p->t.stop_destroys)) {
+	if (!p)
+		goto out;
+	if (p->groups && sb->index < pool->nr) {
+		struct group *g = &p->groups[sb->index % p->ngroups];
+
+		pthread_mutex_lock(&p->mu);
+		last = g->live && !--g->live;
+		pthread_mutex_unlock(&p->mu);
+	}
+	skip = ending && p->t.stop_destroys;
+	if (!skip && p->t.destroy && buf_adds(&tmpl, p->t.destroy))
+		goto out;
+	if (!skip && last && p->t.release && *p->t.release &&
+	    ((tmpl.len && buf_addch(&tmpl, '\n')) || buf_adds(&tmpl, p->t.release)))
+		goto out;
+	if (tmpl.len) {
 		vars_init(&v, p, sb);
 		/* not cancelable: it must run on Ctrl-C too */
-		step(pool, "destroy_command", p->t.destroy, &v,
+		step(pool, "destroy_command", tmpl.buf, &v,
 		     pool->cfg->destroy_timeout_secs, -1, NULL, &err);
 		buf_release(&v.scratch);
 	}
+out:
+	buf_release(&tmpl);
 	free(sb->id);
 	sb->id = NULL;
 }
@@ -492,6 +616,13 @@ static void cmd_stop(struct sandbox_pool *pool)
 		buf_release(&v.scratch);
 	}
 	stop_sessions(p);
+	for (unsigned i = 0; i < p->ngroups; i++)
+		free(p->groups[i].id);
+	free(p->groups);
+	if (p->mu_ok) {
+		pthread_mutex_destroy(&p->mu);
+		pthread_cond_destroy(&p->cv);
+	}
 	provider_templates_release(&p->t);
 	free(p->image_id);
 	strvec_clear(&p->hosts);
@@ -1123,5 +1254,6 @@ void provider_templates_release(struct provider_templates *t)
 	free(t->stop);
 	free(t->session);
 	free(t->session_ready);
+	free(t->release);
 	memset(t, 0, sizeof(*t));
 }
