@@ -22,6 +22,11 @@ struct provider_templates {
 	unsigned pack;
 	char *release;            /* owned or NULL; after destroy of a group's
 				     last member, unless stop follows */
+	/* create without a step (ssh: it only looks at a local file): when
+	 * `create` is empty and these are set, a sandbox is created when
+	 * the file named by value template `create_hosts` lists its {host}
+	 * on a line of its own, and its ID is value template `create_id` */
+	char *create_hosts, *create_id;   /* owned or NULL */
 	/* per host ({host}), for the whole run (ssh's master connections),
 	 * started before prepare; canceled after stop */
 	char *session;            /* owned or NULL */

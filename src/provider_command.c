@@ -476,6 +476,65 @@ static int cmd_start(struct sandbox_pool *pool, int cancel_fd,
 	return r;
 }
 
+/* Value template `tmpl` for sb, placeholders unquoted, as a new string
+ * (NULL: out of memory). */
+static char *expand_value(const struct cmd_provider *p, const struct sandbox *sb,
+			  const char *tmpl)
+{
+	struct buf b = BUF_INIT;
+	struct vars v;
+	int r;
+
+	vars_init(&v, p, sb);
+	v.raw = 1;
+	r = template_expand(&b, tmpl, lookup, &v);
+	buf_release(&v.scratch);
+	if (r) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+/* Whether file `path` has a line equal to `want`. */
+static int file_has_line(const char *path, const char *want)
+{
+	FILE *f = fopen(path, "re");
+	size_t wl = strlen(want);
+	char line[1024];
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, want, wl) &&
+			(line[wl] == '\n' || line[wl] == '\0');
+	fclose(f);
+	return found;
+}
+
+/* create_hosts and create_id: the sandbox's host got the workspace. */
+static int create_local(struct sandbox *sb, char **id, struct offload_error *err)
+{
+	const struct cmd_provider *p = sb->pool->priv;
+	char *hosts = expand_value(p, sb, p->t.create_hosts), who[128];
+	const char *host = p->hosts.nr ? host_of(p, sb) : "";
+	struct vars v;
+	int r = 0;
+
+	vars_init(&v, p, sb);
+	step_subject(who, sizeof(who), &v);
+	if (!hosts)
+		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	else if (!file_has_line(hosts, host))
+		r = err_set(err, OFFLOAD_ESPAWN, "%s: the workspace did not "
+			    "reach host '%s'", who, host);
+	else if (!(*id = expand_value(p, sb, p->t.create_id)))
+		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	free(hosts);
+	return r;
+}
+
 /* Run create_command for sb's group; its ID into *id. */
 static int create_step(struct sandbox *sb, const struct group *g, int cancel_fd,
 		       char **id, struct offload_error *err)
@@ -487,6 +546,8 @@ static int create_step(struct sandbox *sb, const struct group *g, int cancel_fd,
 	int r;
 
 	*id = NULL;
+	if (!*p->t.create && p->t.create_hosts && p->t.create_id)
+		return create_local(sb, id, err);
 	vars_init(&v, p, sb);
 	snprintf(v.tasks, sizeof(v.tasks), "%u", g->members);
 	r = step(pool, "create_command", p->t.create, &v,
@@ -1255,5 +1316,7 @@ void provider_templates_release(struct provider_templates *t)
 	free(t->session);
 	free(t->session_ready);
 	free(t->release);
+	free(t->create_hosts);
+	free(t->create_id);
 	memset(t, 0, sizeof(*t));
 }
