@@ -106,12 +106,16 @@ slurm_provider="type = slurm
 partition = test
 [provider.env]
 SLURM_CONF = $SLURM_CONF"
+slurm_packed="type = slurm
+partition = test
+sandboxes_per_allocation = 34
+[provider.env]
+SLURM_CONF = $SLURM_CONF"
 suite ssh600 600 0.05 "$ssh_provider" ""
 suite ssh30 30 0.5 "$ssh_provider" ""
 suite ssh30z 30 0 "$ssh_provider" ""
 suite slurm100 100 0 "$slurm_provider" "schedule_individual = true" 100
-suite slurm100p 100 0 "$slurm_provider
-sandboxes_per_allocation = 34" "schedule_individual = true" 100
+suite slurm100p 100 0 "$slurm_packed" "schedule_individual = true" 100
 
 now() { date +%s.%N; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -149,7 +153,7 @@ classify() {
 		else if (c ~ /exit 125/) k = "exec"
 		else if (c ~ /^set -e; run=/ || c ~ /^tar=/ || c ~ /^run=[^;]*; tar=/) k = "prepare"
 		else if (c ~ /^run=[^;]*; grep -qxF/ || c ~ /^out=\$\(salloc/) k = "create"
-		else if (c ~ /^d=/ || c ~ /rm -rf \/var\/tmp\/offload-\$run-/) k = "destroy"
+		else if (c ~ /^d=/ || c ~ /rm -rf \/var\/tmp\/offload-\$run-\$ix-\$id/) k = "destroy"
 		else if (c ~ /^run=[^;]*; for h in/ || c ~ /^run=[^;]*; squeue/) k = "stop"
 		else k = "exec"
 		print k, $1, $2, $3
