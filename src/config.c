@@ -159,6 +159,7 @@ static const struct keydef provider_keys[] = {
 	{ "destroy_timeout_secs", V_POSITIVE, CFG(destroy_timeout_secs) },
 	{ "retries", V_UINT0, CFG(retries) },
 	{ "cpus_per_sandbox", V_UINT1, CFG(cpus_per_sandbox) },
+	{ "sandboxes_per_allocation", V_UINT1, CFG(sandboxes_per_allocation) },
 	{ NULL, V_STR, 0 },
 };
 
@@ -1410,6 +1411,7 @@ int config_load(struct offload_config *cfg, const char *path,
 	cfg->destroy_timeout_secs = 60;
 	cfg->retries = 2;
 	cfg->cpus_per_sandbox = 1;
+	cfg->sandboxes_per_allocation = 1;
 	if (!(cfg->path = strdup(path))) {
 		nomem(&L);
 		goto cleanup;

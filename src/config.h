@@ -68,6 +68,8 @@ struct offload_config {
 	char *remote_dir;                 /* ssh: sandboxes' parent on hosts; default /tmp */
 	char *partition;                  /* slurm: salloc -p; default "" */
 	unsigned cpus_per_sandbox;        /* slurm: salloc -c; default 1 */
+	unsigned sandboxes_per_allocation; /* slurm: sandboxes sharing one
+					      allocation (salloc -n); default 1 */
 	char *salloc_args;                /* slurm: more salloc words */
 
 	/* [framework] */

@@ -255,14 +255,20 @@ static const char *judge(struct batch_exec *b, size_t i,
 /*
  * The batch's runner, sh, run in the sandbox as `sh -c RUNNER sh SECS
  * ID...`: each test in turn, under `timeout` when the host has it, its
- * output in .offload/tmp/exec/N.out and N.err, its status and start and
- * end times (ns; a test starts when the one before ended: one `date` per
- * test) appended to .offload/tmp/exec/status.  One exec and one
- * download per batch instead of one exec per test: over ssh or srun a
- * step costs tens of milliseconds.
+ * output in .offload/exec/N.out and N.err, its status and start and end
+ * times (ns; a test starts when the one before ended) appended to
+ * .offload/exec/status.  One exec and one download per batch instead of
+ * one exec per test: over ssh or srun a step costs tens of milliseconds.
+ * Few processes besides the tests' own (one `timeout` per test, no
+ * `date`, a mkdir only in a sandbox's first batch): on a small machine
+ * running many sandboxes, process start-up is most of a batch's cost.
+ * The directory outlives the batch (status is emptied, N.out and N.err
+ * overwritten): the framework reads only what this batch wrote.
  */
 static const char remote_runner[] =
-	"t=$1; shift; o=.offload/tmp/exec; mkdir -p \"$o\" || exit 1; n=0; "
+	"t=$1; shift; o=.offload/exec; "
+	"if [ ! -d \"$o\" ]; then mkdir -p \"$o\" || exit 1; fi; "
+	": >\"$o/status\" || exit 1; n=0; "
 	"if command -v timeout >/dev/null 2>&1; then w=\"timeout -k 1 $t\"; "
 	"else w=; fi; "
 	/* the clock without a process per reading where /proc/uptime is
@@ -277,7 +283,7 @@ static const char remote_runner[] =
 	"printf '%d %s %s\\n' \"$r\" \"$s\" \"$e\" >>\"$o/status\"; s=$e; "
 	"done";
 
-#define REMOTE_EXEC_DIR ".offload/tmp/exec"
+#define REMOTE_EXEC_DIR ".offload/exec"
 
 /* Read file `path` into `cb` (capped like a live capture); missing is
  * empty. */
@@ -323,6 +329,7 @@ static int exec_remote_batch(struct batch_exec *b, FILE *lo, FILE *le,
 	batch_cmd(&req, &res, b, argv.v, NULL);
 	req.fetch = dir;
 	req.nfetch = 1;
+	req.self_bounded = 1;	/* each test under timeout there */
 	/* each test has its own timeout there; this one bounds the batch */
 	req.timeout_secs = t * (double)b->nr + 30;
 	r = sandbox_exec(b->sb, &req, &res, &serr);

@@ -15,6 +15,18 @@ struct provider_templates {
 	char *stop;               /* owned or NULL; after every destroy, once */
 	int stop_destroys;        /* stop removes every sandbox: destroy only
 				     runs for sandboxes retired mid-run */
+	/* Sandboxes made by one create (slurm: tasks of one allocation):
+	 * create runs once per group of at most `pack` sandboxes, with
+	 * {tasks} = the group's size, and every member gets its ID (tell
+	 * them apart by {index}).  0 or 1: one create per sandbox. */
+	unsigned pack;
+	char *release;            /* owned or NULL; after destroy of a group's
+				     last member, unless stop follows */
+	/* create without a step (ssh: it only looks at a local file): when
+	 * `create` is empty and these are set, a sandbox is created when
+	 * the file named by value template `create_hosts` lists its {host}
+	 * on a line of its own, and its ID is value template `create_id` */
+	char *create_hosts, *create_id;   /* owned or NULL */
 	/* per host ({host}), for the whole run (ssh's master connections),
 	 * started before prepare; canceled after stop */
 	char *session;            /* owned or NULL */

@@ -10,7 +10,9 @@
  * many shells it crosses, as long as each layer is given a quoted word.
  *
  *   prepare_command   once; its last stdout line is {image_id}
- *   create_command    per sandbox ({index}, {host}); last line: {sandbox_id}
+ *   create_command    per sandbox ({index}, {host}), or per group of
+ *                     sandboxes sharing one ({tasks}: slurm packs them
+ *                     into one allocation); last line: {sandbox_id}
  *   exec_command      {command}: one sh command line that runs the batch
  *   download_command  {paths} into {dest}; {pack} writes them as a tar
  *   destroy_command   per created sandbox, on every path
@@ -22,6 +24,7 @@
  * Create, download and destroy are tried `retries` more times, after
  * 0.25 s, 0.5 s, 1 s... (at most 4 s), before they count as failed.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -56,8 +59,28 @@ struct session {
 	struct sandbox host;      /* only its index: {host} */
 };
 
+/*
+ * Sandboxes made by one create_command (provider_templates.pack): the
+ * first member to be opened runs it, the others wait for its outcome
+ * and share the ID; `live` members hold it, and the last one destroyed
+ * mid-run runs `release` (the run's end has stop for that).
+ */
+enum { GROUP_NONE, GROUP_CREATING, GROUP_OK, GROUP_FAILED };
+struct group {
+	int state;
+	char *id;                 /* owned; GROUP_OK */
+	unsigned members, live;
+	unsigned creator;         /* the sandbox that ran create */
+	int code;                 /* GROUP_FAILED: create's error */
+};
+
 struct cmd_provider {
 	struct provider_templates t;
+	pthread_mutex_t mu;       /* groups[], with cv */
+	pthread_cond_t cv;
+	int mu_ok;
+	struct group *groups;     /* owned; sandbox i is in i % ngroups */
+	unsigned ngroups;
 	struct session *sessions; /* one per host, when t.session is set */
 	int stop_pipe[2];         /* readable: the sessions end */
 	char *image_id;           /* prepare's last line, or "" */
@@ -82,6 +105,7 @@ struct vars {
 	const struct cmd_provider *p;
 	const struct sandbox *sb; /* NULL for prepare and stop */
 	char index[16];
+	char tasks[16];           /* {tasks}: create only */
 	const char *command, *paths, *dest, *pack;   /* quoted already */
 	int raw;                  /* look values up unquoted */
 	struct buf scratch;
@@ -107,6 +131,8 @@ static const char *lookup(const char *key, size_t len, void *data)
 		raw = v->p->run_id;
 	else if (IS("index") && v->sb)
 		raw = v->index;
+	else if (IS("tasks") && *v->tasks)
+		raw = v->tasks;
 	else if (IS("sandbox_id") && v->sb)
 		raw = v->sb->id;
 	else if (IS("host") && v->sb && v->p->hosts.nr)
@@ -381,6 +407,22 @@ static void stop_sessions(struct cmd_provider *p)
 	close(p->stop_pipe[1]);
 }
 
+/* Sandbox i in group i % ngroups: groups of at most t.pack, as even as
+ * can be. */
+static int make_groups(struct cmd_provider *p, unsigned nr)
+{
+	unsigned pack = p->t.pack ? p->t.pack : 1;
+
+	if (!nr)
+		return 0;
+	p->ngroups = (nr + pack - 1) / pack;
+	if (!(p->groups = calloc(p->ngroups, sizeof(*p->groups))))
+		return OFFLOAD_ENOMEM;
+	for (unsigned i = 0; i < nr; i++)
+		p->groups[i % p->ngroups].members++;
+	return 0;
+}
+
 static int cmd_start(struct sandbox_pool *pool, int cancel_fd,
 		     struct offload_error *err)
 {
@@ -395,6 +437,13 @@ static int cmd_start(struct sandbox_pool *pool, int cancel_fd,
 	pool->priv = p;
 	p->stop_pipe[0] = p->stop_pipe[1] = -1;
 	strvec_init(&p->hosts);
+	if (pthread_mutex_init(&p->mu, NULL))
+		return err_set(err, OFFLOAD_ENOMEM, "cannot create mutex");
+	if (pthread_cond_init(&p->cv, NULL)) {
+		pthread_mutex_destroy(&p->mu);
+		return err_set(err, OFFLOAD_ENOMEM, "cannot create condition variable");
+	}
+	p->mu_ok = 1;
 	new_run_id(p->run_id);
 	p->host_offset = (unsigned)strtoul(p->run_id + 12, NULL, 16);
 	if (split_hosts(cfg->hosts, &p->hosts) || build_step_env(p, cfg))
@@ -407,6 +456,8 @@ static int cmd_start(struct sandbox_pool *pool, int cancel_fd,
 		r = command_templates(cfg, &p->t, err);
 	if (r)
 		return r;
+	if ((r = make_groups(p, pool->nr)))
+		return err_set(err, r, "out of memory");
 	if ((r = start_sessions(pool, cancel_fd)))
 		return err_set(err, r, "cannot start the provider's sessions: %s",
 			       offload_strerror(r));
@@ -425,54 +476,188 @@ static int cmd_start(struct sandbox_pool *pool, int cancel_fd,
 	return r;
 }
 
-static int cmd_create(struct sandbox *sb, int cancel_fd,
-		      struct offload_error *err)
+/* Value template `tmpl` for sb, placeholders unquoted, as a new string
+ * (NULL: out of memory). */
+static char *expand_value(const struct cmd_provider *p, const struct sandbox *sb,
+			  const char *tmpl)
+{
+	struct buf b = BUF_INIT;
+	struct vars v;
+	int r;
+
+	vars_init(&v, p, sb);
+	v.raw = 1;
+	r = template_expand(&b, tmpl, lookup, &v);
+	buf_release(&v.scratch);
+	if (r) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+/* Whether file `path` has a line equal to `want`. */
+static int file_has_line(const char *path, const char *want)
+{
+	FILE *f = fopen(path, "re");
+	size_t wl = strlen(want);
+	char line[1024];
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, want, wl) &&
+			(line[wl] == '\n' || line[wl] == '\0');
+	fclose(f);
+	return found;
+}
+
+/* create_hosts and create_id: the sandbox's host got the workspace. */
+static int create_local(struct sandbox *sb, char **id, struct offload_error *err)
+{
+	const struct cmd_provider *p = sb->pool->priv;
+	char *hosts = expand_value(p, sb, p->t.create_hosts), who[128];
+	const char *host = p->hosts.nr ? host_of(p, sb) : "";
+	struct vars v;
+	int r = 0;
+
+	vars_init(&v, p, sb);
+	step_subject(who, sizeof(who), &v);
+	if (!hosts)
+		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	else if (!file_has_line(hosts, host))
+		r = err_set(err, OFFLOAD_ESPAWN, "%s: the workspace did not "
+			    "reach host '%s'", who, host);
+	else if (!(*id = expand_value(p, sb, p->t.create_id)))
+		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	free(hosts);
+	return r;
+}
+
+/* Run create_command for sb's group; its ID into *id. */
+static int create_step(struct sandbox *sb, const struct group *g, int cancel_fd,
+		       char **id, struct offload_error *err)
 {
 	struct sandbox_pool *pool = sb->pool;
 	const struct cmd_provider *p = pool->priv;
 	struct buf out = BUF_INIT;
 	struct vars v;
-	char *id = NULL;
 	int r;
 
+	*id = NULL;
+	if (!*p->t.create && p->t.create_hosts && p->t.create_id)
+		return create_local(sb, id, err);
 	vars_init(&v, p, sb);
+	snprintf(v.tasks, sizeof(v.tasks), "%u", g->members);
 	r = step(pool, "create_command", p->t.create, &v,
 		 pool->cfg->create_timeout_secs, cancel_fd, &out, err);
-	if (!r && !(id = last_line(out.buf)))
+	if (!r && !(*id = last_line(out.buf)))
 		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
-	if (!r && !*id) {
+	if (!r && !**id) {
 		char who[128];
 
 		step_subject(who, sizeof(who), &v);
 		r = err_set(err, OFFLOAD_ESPAWN,
 			    "%s: create_command printed no sandbox ID", who);
 	}
-	if (r)
-		free(id);
-	else
-		sb->id = id;
-	if (!r && p->hosts.nr && !sb->host &&
-	    !(sb->host = strdup(host_of(p, sb))))
-		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	if (r) {
+		free(*id);
+		*id = NULL;
+	}
 	buf_release(&out);
 	buf_release(&v.scratch);
 	return r;
 }
 
+/*
+ * The first member of sb's group to come here runs create_command for
+ * the group; the others wait for it and share its ID, or its failure.
+ * A create canceled (Ctrl-C, or the run no longer needs sandboxes) is
+ * canceled for every member: they all share the run's cancel fd.
+ */
+static int cmd_create(struct sandbox *sb, int cancel_fd,
+		      struct offload_error *err)
+{
+	struct sandbox_pool *pool = sb->pool;
+	struct cmd_provider *p = pool->priv;
+	struct group *g;
+	char *id = NULL;
+	int r = 0;
+
+	assert(p->groups && sb->index < pool->nr);	/* cmd_start made them */
+	g = &p->groups[sb->index % p->ngroups];
+	pthread_mutex_lock(&p->mu);
+	while (g->state == GROUP_CREATING)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (g->state == GROUP_NONE) {
+		g->state = GROUP_CREATING;
+		g->creator = sb->index;
+		pthread_mutex_unlock(&p->mu);
+		r = create_step(sb, g, cancel_fd, &id, err);
+		pthread_mutex_lock(&p->mu);
+		g->state = r ? GROUP_FAILED : GROUP_OK;
+		g->code = r;
+		g->id = id;
+		pthread_cond_broadcast(&p->cv);
+	} else if (g->state == GROUP_FAILED) {
+		char who[128];
+		struct vars v;
+
+		vars_init(&v, p, sb);
+		step_subject(who, sizeof(who), &v);
+		r = err_set(err, g->code, "%s: its group's create_command (run "
+			    "for sandbox %u) failed", who, g->creator);
+	}
+	if (!r && !(sb->id = strdup(g->id)))
+		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	if (!r)
+		g->live++;
+	pthread_mutex_unlock(&p->mu);
+	if (!r && p->hosts.nr && !sb->host &&
+	    !(sb->host = strdup(host_of(p, sb))))
+		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
+	return r;
+}
+
+/*
+ * destroy_command for sb, unless stop follows and removes every sandbox
+ * anyway; then, when sb was its group's last live member, release in
+ * the same step (scancel: nobody uses the allocation any more).
+ */
 static void cmd_destroy(struct sandbox *sb, int ending)
 {
 	struct sandbox_pool *pool = sb->pool;
-	const struct cmd_provider *p = pool->priv;
+	struct cmd_provider *p = pool->priv;
 	struct offload_error err = { 0, "" };
+	struct buf tmpl = BUF_INIT;
 	struct vars v;
+	int last = 0, skip;
 
-	if (p && p->t.destroy && *p->t.destroy && !(ending && p->t.stop_destroys)) {
+	if (!p)
+		goto out;
+	if (p->groups && sb->index < pool->nr) {
+		struct group *g = &p->groups[sb->index % p->ngroups];
+
+		pthread_mutex_lock(&p->mu);
+		last = g->live && !--g->live;
+		pthread_mutex_unlock(&p->mu);
+	}
+	skip = ending && p->t.stop_destroys;
+	if (!skip && p->t.destroy && buf_adds(&tmpl, p->t.destroy))
+		goto out;
+	if (!skip && last && p->t.release && *p->t.release &&
+	    ((tmpl.len && buf_addch(&tmpl, '\n')) || buf_adds(&tmpl, p->t.release)))
+		goto out;
+	if (tmpl.len) {
 		vars_init(&v, p, sb);
 		/* not cancelable: it must run on Ctrl-C too */
-		step(pool, "destroy_command", p->t.destroy, &v,
+		step(pool, "destroy_command", tmpl.buf, &v,
 		     pool->cfg->destroy_timeout_secs, -1, NULL, &err);
 		buf_release(&v.scratch);
 	}
+out:
+	buf_release(&tmpl);
 	free(sb->id);
 	sb->id = NULL;
 }
@@ -492,6 +677,13 @@ static void cmd_stop(struct sandbox_pool *pool)
 		buf_release(&v.scratch);
 	}
 	stop_sessions(p);
+	for (unsigned i = 0; i < p->ngroups; i++)
+		free(p->groups[i].id);
+	free(p->groups);
+	if (p->mu_ok) {
+		pthread_mutex_destroy(&p->mu);
+		pthread_cond_destroy(&p->cv);
+	}
 	provider_templates_release(&p->t);
 	free(p->image_id);
 	strvec_clear(&p->hosts);
@@ -547,23 +739,25 @@ static int add_export(struct buf *s, const char *entry, const struct sandbox *sb
 
 /*
  * After the batch: those of cmd->fetch that exist, as a tar archive in
- * base64 on stderr after a line "FETCH_MARKER RUN", when it is small
- * (take_fetched).  Anything missing there (mktemp, tar, base64) only
- * leaves the block out, and download_command brings the files.
+ * base64 on stderr after a line "FETCH_MARKER RUN", cut after
+ * FETCH_INBAND_MAX + 1 bytes (take_fetched).  Three processes and no
+ * temporary file: on a small machine running many sandboxes, every
+ * process of a batch counts.  A block that is too long, does not decode
+ * or does not unpack (no tar or base64 there) brings nothing, and
+ * download_command brings the files.
  */
 static int add_fetch(struct buf *s, const struct cmd_provider *p,
 		     const struct sandbox_cmd *cmd)
 {
-	if (buf_adds(s, "f=$(mktemp 2>/dev/null) && { set --; for p in"))
+	if (buf_adds(s, "set --; for p in"))
 		return OFFLOAD_ENOMEM;
 	for (size_t i = 0; i < cmd->nfetch; i++)
 		if (buf_addch(s, ' ') || sq_quote_buf(s, cmd->fetch[i]))
 			return OFFLOAD_ENOMEM;
 	if (buf_addf(s, "; do if [ -e \"$p\" ]; then set -- \"$@\" \"$p\"; fi; done; "
-		     "if tar -cf \"$f\" -T /dev/null \"$@\" 2>/dev/null && "
-		     "[ \"$(wc -c <\"$f\")\" -le %d ]; then "
-		     "printf '\\n%s%s\\n' >&2; base64 <\"$f\" >&2; fi; "
-		     "rm -f \"$f\"; }; ", FETCH_INBAND_MAX, FETCH_MARKER, p->run_id))
+		     "printf '\\n%s%s\\n' >&2; "
+		     "{ tar -cf - -T /dev/null \"$@\" | head -c %d | base64; } "
+		     ">&2 2>/dev/null; ", FETCH_MARKER, p->run_id, FETCH_INBAND_MAX + 1))
 		return OFFLOAD_ENOMEM;
 	return 0;
 }
@@ -579,18 +773,22 @@ static int batch_command(struct buf *s, const struct sandbox *sb,
 	const struct cmd_provider *p = sb->pool->priv;
 	int r = add_cd(s, sb);
 
-	if (!r && (buf_adds(s, "rm -rf ") || sq_quote_buf(s, sb->tmpdir) ||
-		   buf_adds(s, " && mkdir -p ") || sq_quote_buf(s, sb->tmpdir) ||
+	/* rm only when there is something to remove: a process less in a
+	 * sandbox's first batch */
+	if (!r && (buf_adds(s, "{ [ ! -e ") || sq_quote_buf(s, sb->tmpdir) ||
+		   buf_adds(s, " ] || rm -rf ") || sq_quote_buf(s, sb->tmpdir) ||
+		   buf_adds(s, "; } && mkdir -p ") || sq_quote_buf(s, sb->tmpdir) ||
 		   buf_adds(s, " && : >" BATCH_START " && ")))
 		r = OFFLOAD_ENOMEM;
 	for (char *const *e = cmd->envp; !r && e && *e; e++)
 		r = add_export(s, *e, sb);
-	if (!r && cmd->timeout_secs > 0 &&
+	if (!r && cmd->timeout_secs > 0 && !cmd->self_bounded &&
 	    buf_addf(s, "if command -v timeout >/dev/null 2>&1; then "
 		     "set -- timeout -k 5 %.0f; else set --; fi; ",
 		     cmd->timeout_secs + 10))
 		r = OFFLOAD_ENOMEM;
-	if (!r && cmd->timeout_secs <= 0 && buf_adds(s, "set --; "))
+	if (!r && (cmd->timeout_secs <= 0 || cmd->self_bounded) &&
+	    buf_adds(s, "set --; "))
 		r = OFFLOAD_ENOMEM;
 	if (!r && buf_adds(s, "\"$@\""))
 		r = OFFLOAD_ENOMEM;
@@ -602,8 +800,10 @@ static int batch_command(struct buf *s, const struct sandbox *sb,
 	/* only when the block fits in what the capture keeps of the end */
 	if (!r && cmd->nfetch && cmd->cap - cmd->cap / 2 >= FETCH_TAIL)
 		r = add_fetch(s, p, cmd);
-	if (!r && buf_addf(s, "printf '\\n%s%s %%d %%s\\n' "
-			   "\"$s\" \"$(uname -n)\" >&2; exit \"$s\"",
+	/* the host's name without a process where Linux's /proc has it */
+	if (!r && buf_addf(s, "h=; { read h </proc/sys/kernel/hostname; } 2>/dev/null; "
+			   "[ -n \"$h\" ] || h=$(uname -n); "
+			   "printf '\\n%s%s %%d %%s\\n' \"$s\" \"$h\" >&2; exit \"$s\"",
 			   MARKER, p->run_id))
 		r = OFFLOAD_ENOMEM;
 	return r;
@@ -680,6 +880,135 @@ static int b64_decode(const char *s, size_t n, struct buf *out)
 	return pad > 2 ? -1 : 0;
 }
 
+/* Octal field of a tar header; -1 when it is not one. */
+static long long tar_octal(const unsigned char *f, size_t n)
+{
+	long long v = 0;
+	size_t i = 0;
+
+	while (i < n && f[i] == ' ')
+		i++;
+	if (i == n || f[i] < '0' || f[i] > '7')
+		return -1;
+	for (; i < n && f[i] >= '0' && f[i] <= '7'; i++) {
+		if (v > (1LL << 40))
+			return -1;
+		v = v * 8 + (f[i] - '0');
+	}
+	for (; i < n; i++)
+		if (f[i] != ' ' && f[i] != '\0')
+			return -1;
+	return v;
+}
+
+/* A relative name without ".." or empty components ("./" allowed). */
+static int tar_name_ok(const char *name)
+{
+	const char *c = name;
+
+	if (*name == '/' || !*name)
+		return 0;
+	while (*c) {
+		size_t n = strcspn(c, "/");
+
+		if ((n == 2 && !memcmp(c, "..", 2)))
+			return 0;
+		c += n;
+		c += *c == '/';
+	}
+	return 1;
+}
+
+/*
+ * Unpack tar archive `a` (`n` bytes, in memory) into `dir`, without a
+ * process: what add_fetch's block holds is a batch's result files,
+ * regular files and directories with short relative names.  1 when the
+ * archive holds anything else (links, long names, pax headers, an odd
+ * name, a bad checksum): the caller then runs tar(1).  0, -errno or
+ * OFFLOAD_ENOMEM.
+ */
+static int untar_mem(const char *dir, const unsigned char *a, size_t n)
+{
+	struct buf path = BUF_INIT;
+	size_t off = 0;
+	int r = 0;
+
+	while (!r) {
+		const unsigned char *h = a + off;
+		char name[256 + 2];
+		long long size, sum, want = 0;
+		size_t len;
+		int fd;
+
+		if (off + 512 > n) {
+			r = 1;	/* no end-of-archive block */
+			break;
+		}
+		for (len = 0; len < 512 && !h[len]; len++)
+			;
+		if (len == 512)
+			break;	/* the end */
+		sum = tar_octal(h + 148, 8);
+		for (int i = 0; i < 512; i++)
+			want += (i >= 148 && i < 156) ? ' ' : h[i];
+		size = tar_octal(h + 124, 12);
+		if (sum != want || size < 0 || memcmp(h + 257, "ustar", 5) ||
+		    (h[156] != '0' && h[156] != '\0' && h[156] != '5') ||
+		    off + 512 + (size_t)size > n) {
+			r = 1;
+			break;
+		}
+		/* POSIX ustar's prefix; GNU's header uses the field otherwise */
+		name[0] = '\0';
+		if (!memcmp(h + 257, "ustar\0", 6) && h[345])
+			snprintf(name, sizeof(name), "%.155s/", (const char *)h + 345);
+		len = strlen(name);
+		snprintf(name + len, sizeof(name) - len, "%.100s", (const char *)h);
+		len = strlen(name);
+		while (len > 1 && name[len - 1] == '/')
+			name[--len] = '\0';
+		if (!tar_name_ok(name)) {
+			r = 1;
+			break;
+		}
+		buf_reset(&path);
+		if (buf_addf(&path, "%s/%s", dir, name)) {
+			r = OFFLOAD_ENOMEM;
+			break;
+		}
+		if (h[156] == '5') {
+			r = mkdir_p(path.buf);
+		} else {
+			char *slash = strrchr(path.buf, '/');
+
+			*slash = '\0';
+			r = mkdir_p(path.buf);
+			*slash = '/';
+			if (r)
+				break;
+			fd = open(path.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+				  O_NOFOLLOW, 0644);
+			if (fd < 0) {
+				r = -errno;
+				break;
+			}
+			for (size_t w = 0; !r && w < (size_t)size; ) {
+				ssize_t k = write(fd, h + 512 + w, (size_t)size - w);
+
+				if (k < 0 && errno != EINTR)
+					r = -errno;
+				else if (k > 0)
+					w += (size_t)k;
+			}
+			if (close(fd) && !r)
+				r = -errno;
+		}
+		off += 512 + ((size_t)size + 511) / 512 * 512;
+	}
+	buf_release(&path);
+	return r;
+}
+
 /*
  * After take_marker: the batch's fetch paths, when add_fetch's block
  * ends its stderr, are unpacked into sb->fetch_dir and the block is cut
@@ -712,14 +1041,23 @@ static int take_fetched(struct sandbox *sb, struct spawn_res *res,
 		goto out;
 	}
 	r = b64_decode(at + wl, n - (size_t)(at - tail) - wl, &tar);
-	if (r == -1)
+	if (r == -1 || (!r && tar.len > FETCH_INBAND_MAX))	/* cut: too big */
 		r = 0;
-	else if (!r && tar.len) {
+	else if (!r && tar.len &&
+		 !(r = untar_mem(sb->fetch_dir, (const unsigned char *)tar.buf,
+				 tar.len))) {
+		sb->prefetched = cmd->nfetch;
+	} else if (r && r != 1) {
+		/* could not write them: download_command will */
+		r = r == OFFLOAD_ENOMEM || r == -ENOMEM ? OFFLOAD_ENOMEM : 0;
+	} else if (r == 1) {	/* more than untar_mem knows: tar(1) */
 		char *argv[] = { (char *)"tar", (char *)"-C", sb->fetch_dir,
 				 (char *)"-xf", NULL, NULL };
 		struct spawn_req req = { 0 };
 		struct spawn_res tr;
 		struct offload_error serr = { 0, "" };
+
+		r = 0;
 
 		if (buf_addf(&path, "%s/.offload-fetch.tar", sb->fetch_dir)) {
 			r = OFFLOAD_ENOMEM;
@@ -977,5 +1315,8 @@ void provider_templates_release(struct provider_templates *t)
 	free(t->stop);
 	free(t->session);
 	free(t->session_ready);
+	free(t->release);
+	free(t->create_hosts);
+	free(t->create_id);
 	memset(t, 0, sizeof(*t));
 }

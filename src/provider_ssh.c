@@ -9,8 +9,8 @@
  * packed once and unpacked once per host into
  * REMOTE_DIR/offload-RUN/ws; each sandbox is a copy of it made on the
  * host (cp -a) by the sandbox's first batch, REMOTE_DIR/offload-RUN/sbx-N,
- * and the sandbox ID is that path (create only checks that the
- * workspace reached the host: no round trip).  Sandbox N runs on host (N + k) mod the number of hosts, k drawn
+ * and the sandbox ID is that path (create only checks, here and without
+ * a process, that the workspace reached the host).  Sandbox N runs on host (N + k) mod the number of hosts, k drawn
  * per run.  The run's end kills whatever still runs under
  * REMOTE_DIR/offload-RUN on every host and removes it, sandboxes
  * included (stop_destroys); destroy only removes a sandbox retired
@@ -99,12 +99,11 @@ int ssh_templates(const struct offload_config *cfg, const struct strvec *hosts,
 		"echo %s/offload-$run",
 		excl.buf, qhosts.buf, ssh.buf, rd, rd, rd);
 	/* a sandbox is a copy of the host's workspace, made by its first
-	 * batch (exec below): creating one costs no round trip, only a
-	 * look at whether the workspace reached its host */
-	t->create = fmt(
-		"run={run_id}; grep -qxF {host} /tmp/.offload-ssh-$run.hosts || "
-		"{ echo \"the workspace did not reach host \"{host} >&2; exit 1; }; "
-		"echo %s/offload-$run/sbx-{index}", rd);
+	 * batch (exec below): creating one costs no round trip and no
+	 * process, only a look at whether the workspace reached its host */
+	t->create = strdup("");
+	t->create_hosts = strdup("/tmp/.offload-ssh-{run_id}.hosts");
+	t->create_id = fmt("%s/offload-{run_id}/sbx-{index}", rd);
 	t->sandbox_dir = strdup("{sandbox_id}");
 	t->exec = fmt("d={sandbox_id}; %s -o ControlMaster=no {host} "
 		      "\"[ -d $d ] || cp -a ${d%%/*}/ws $d || exit 125;\" {command}",
@@ -130,6 +129,7 @@ int ssh_templates(const struct offload_config *cfg, const struct strvec *hosts,
 		"rm -f /tmp/.offload-ssh-$run.hosts",
 		qhosts.buf, ssh.buf, rd, rd);
 	if (!t->session || !t->session_ready || !t->prepare || !t->create ||
+	    !t->create_hosts || !t->create_id ||
 	    !t->sandbox_dir || !t->exec || !t->download || !t->destroy || !t->stop)
 		goto nomem;
 	buf_release(&ssh);

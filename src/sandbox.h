@@ -71,6 +71,10 @@ struct sandbox_cmd {
 	 * batch's own output and save a round trip (none when NULL) */
 	char *const *fetch;
 	size_t nfetch;
+	/* remote: the command bounds its own time there (each test under
+	 * `timeout`), so no remote `timeout` is put around it: one process
+	 * less per batch.  timeout_secs still bounds the step here. */
+	int self_bounded;
 };
 
 /*

@@ -8,13 +8,18 @@
 #          ssh -F DIR/ssh/config): 600 jobs of `sleep 0.05`, then 30 jobs
 #          of `sleep 0.5`.  parallel pays one ssh connection per job.
 #   slurm  100 Slurm sandboxes, 12 at a time: each `salloc --no-shell`
-#          then `scancel`; timed until squeue is empty again.
+#          then `scancel`; timed until squeue is empty again.  Then the
+#          floor of any design that runs one job step per sandbox: 100
+#          `srun --jobid=J --overlap -n1 true` at once, in 3 allocations
+#          of 34 tasks (one per node, allocated and cancelled outside the
+#          timing).
 #
 # Prints one plain "name seconds" line per measurement, nothing else on
 # stdout, so a caller can paste it next to offload's own numbers:
 #   parallel-ssh-600x0.05s 21.43
 #   parallel-ssh-30x0.5s 3.61
 #   slurm-sandboxes-100 1.92
+#   slurm-srun-100 5.61
 # Exit 1 when a job or a sandbox failed (the numbers would be meaningless).
 
 set -eu
@@ -87,4 +92,25 @@ EOF
 	report slurm-sandboxes-100 "$t"
 	! grep -q FAIL "$WORK/sandbox.out" || die "$(grep -m3 FAIL "$WORK/sandbox.out")"
 	[ -z "$(squeue -h)" ] || die "allocations left in squeue: $(squeue -h | tr '\n' ';')"
+
+	# 100 job steps, all at once, in 3 allocations of 34 tasks
+	jobs=
+	for _ in 1 2 3; do
+		out=$(salloc --no-shell -N1 -n34 -J offload-remote-peer 2>&1)
+		id=$(printf '%s\n' "$out" | sed -n 's/.*Granted job allocation \([0-9][0-9]*\).*/\1/p')
+		[ -n "$id" ] || { scancel -n offload-remote-peer; die "salloc: $out"; }
+		jobs="$jobs $id"
+	done
+	set -- $jobs
+	t=$(now)
+	i=0
+	while [ "$i" -lt 100 ]; do
+		case $((i % 3)) in 0) j=$1 ;; 1) j=$2 ;; *) j=$3 ;; esac
+		{ srun --jobid="$j" --overlap -n1 -Q true </dev/null || echo FAIL; } >>"$WORK/srun.out" 2>&1 &
+		i=$((i + 1))
+	done
+	wait
+	report slurm-srun-100 "$t"
+	scancel -n offload-remote-peer
+	! grep -q FAIL "$WORK/srun.out" || die "srun: $(head -n 3 "$WORK/srun.out")"
 fi

@@ -17,8 +17,12 @@
 #          30 tests of 0 s are run too: offload's whole fixed cost.
 #   slurm  100 sandboxes created and destroyed (target < 5 s): offload's
 #          slurm provider running 100 trivial tests, max_parallel = 100,
-#          schedule_individual (one sandbox per test), against the raw
-#          salloc/scancel loop of remote-peer.sh (12 at a time).
+#          schedule_individual (one sandbox per test), one allocation per
+#          sandbox (the default) and 34 sandboxes per allocation
+#          (sandboxes_per_allocation = 34: 3 allocations), against the
+#          raw salloc/scancel loop of remote-peer.sh (12 at a time) and
+#          its 100 raw job steps (`srun ... true`, all at once, in 3
+#          allocations): the floor of one step per sandbox.
 #
 # The timing shell is bash (for $EPOCHREALTIME: no fork per timestamp);
 # it adds one exec per step, a few ms.  Prints the median of each case,
@@ -102,10 +106,16 @@ slurm_provider="type = slurm
 partition = test
 [provider.env]
 SLURM_CONF = $SLURM_CONF"
+slurm_packed="type = slurm
+partition = test
+sandboxes_per_allocation = 34
+[provider.env]
+SLURM_CONF = $SLURM_CONF"
 suite ssh600 600 0.05 "$ssh_provider" ""
 suite ssh30 30 0.5 "$ssh_provider" ""
 suite ssh30z 30 0 "$ssh_provider" ""
 suite slurm100 100 0 "$slurm_provider" "schedule_individual = true" 100
+suite slurm100p 100 0 "$slurm_packed" "schedule_individual = true" 100
 
 now() { date +%s.%N; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -143,7 +153,7 @@ classify() {
 		else if (c ~ /exit 125/) k = "exec"
 		else if (c ~ /^set -e; run=/ || c ~ /^tar=/ || c ~ /^run=[^;]*; tar=/) k = "prepare"
 		else if (c ~ /^run=[^;]*; grep -qxF/ || c ~ /^out=\$\(salloc/) k = "create"
-		else if (c ~ /^d=/ || c ~ /rm -rf \/var\/tmp\/offload-\$run-\$id/) k = "destroy"
+		else if (c ~ /^d=/ || c ~ /rm -rf \/var\/tmp\/offload-\$run-\$ix-\$id/) k = "destroy"
 		else if (c ~ /^run=[^;]*; for h in/ || c ~ /^run=[^;]*; squeue/) k = "stop"
 		else k = "exec"
 		print k, $1, $2, $3
@@ -234,11 +244,13 @@ while [ "$r" -le "$rounds" ]; do
 	measure offload_run ssh30
 	measure offload_run ssh30z
 	measure peer slurm
-	measure offload_run slurm100
-	# offload's own allocations only (other sessions use the cluster too)
-	rid=$(grep -o 'offload-[0-9a-f]*' "$dir/slurm100.steps" | head -n 1)
-	[ -z "$(squeue -h -t PD,R -n "$rid")" ] ||
-		die "allocations of $rid left in squeue: $(squeue -h -n "$rid" | tr '\n' ';')"
+	for s in slurm100 slurm100p; do
+		measure offload_run $s
+		# offload's own allocations only (other sessions use the cluster too)
+		rid=$(grep -o 'offload-[0-9a-f]*' "$dir/$s.steps" | head -n 1)
+		[ -z "$(squeue -h -t PD,R -n "$rid")" ] ||
+			die "allocations of $rid left in squeue: $(squeue -h -n "$rid" | tr '\n' ';')"
+	done
 	r=$((r + 1))
 done
 
@@ -249,7 +261,9 @@ o30=$(median "$dir/ssh30.times")
 c30=$(median "$dir/ssh30.create")
 z30=$(median "$dir/ssh30z.times")
 ps=$(median "$dir/slurm-sandboxes-100.times")
+pr=$(median "$dir/slurm-srun-100.times")
 os=$(median "$dir/slurm100.times")
+op=$(median "$dir/slurm100p.times")
 printf 'bench-remote: test cluster %s, %d rounds (parallel 600 jobs: %d), median wall time\n' \
 	"$cluster" "$rounds" "$rounds600"
 printf 'load average: %s at the start, %s at the end (2 cores)\n' "$load_start" "$(load)"
@@ -268,9 +282,15 @@ awk -v p="$p30" -v o="$o30" -v c="$c30" -v z="$z30" 'BEGIN {
 	printf "  ratio offload/(2.5 s + fixed cost): %.2f\n", o / (2.5 + z)
 	printf "  ratio offload/parallel: %.2f\n", o / p }'
 profile ssh30
-awk -v p="$ps" -v o="$os" 'BEGIN {
+awk -v p="$ps" -v r="$pr" -v o="$os" -v q="$op" 'BEGIN {
 	printf "slurm, 100 sandboxes created and destroyed (target < 5 s)\n"
 	printf "  salloc/scancel, 12 at a time (remote-peer.sh): %7.2f s\n", p
-	printf "  offload, 100 tests, max_parallel 100, one each: %7.2f s\n", o
-	printf "  ratio offload/salloc-loop: %.2f\n", o / p }'
+	printf "  100 raw steps (srun true, at once, 3 allocations): %5.2f s\n", r
+	printf "  offload, 100 tests, max_parallel 100, one each,\n"
+	printf "    one allocation per sandbox:                  %7.2f s\n", o
+	printf "    34 sandboxes per allocation:                 %7.2f s\n", q
+	printf "  ratio offload (packed)/salloc-loop: %.2f, /raw steps: %.2f\n", q / p, q / r }'
+echo "  one allocation per sandbox:"
 profile slurm100
+echo "  34 sandboxes per allocation:"
+profile slurm100p

@@ -13,8 +13,27 @@ case $_up in
 *) die "tests/cluster/up.sh failed: $(tail -n 20 "$TEST_DIR/cluster-up.log")" ;;
 esac
 
+# The scripts that use the cluster run at the same time (make check runs
+# four at once) and some kill a host on purpose: each holds a shared lock
+# on the cluster (fd 8) for its whole run, and takes it exclusively
+# (cluster_exclusive) before the part that kills a host, so that no other
+# script's run loses a node it did not kill; cluster_restore brings the
+# cluster back and shares it again.  Whatever outlives the script (the
+# daemons up.sh starts) must not hold fd 8.  The lock file is beside
+# the cluster's directory: restarting the cluster removes the directory.
+exec 8>>"$CLUSTER.tests.lock" || die "cannot open $CLUSTER.tests.lock"
+flock -s 8 || die "cannot lock the test cluster"
+cluster_exclusive() {
+	flock -x 8 || die "cannot lock the test cluster"
+}
+cluster_restore() {
+	"$OFFLOAD_SRC/tests/cluster/up.sh" "$CLUSTER" >/dev/null 2>&1 8>&- ||
+		fail "cluster did not come back"
+	flock -s 8 || die "cannot lock the test cluster"
+}
+
 # kill_host hN: every process of host hN (its sshd, sessions, slurmd and
-# job steps), as if the machine died: all at once.  Killed one by one, a
+# job steps), as if the machine died (after cluster_exclusive): all at once.  Killed one by one, a
 # test could die before the runner above it, which would then report a
 # failed test and its end marker before dying itself: a lost host seen as
 # a failed test (t0071 failed so, once in 5 runs).  So every process is

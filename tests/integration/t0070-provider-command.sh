@@ -255,6 +255,26 @@ grep -q 'destroyed 0' "$TEST_DIR/log" || fail "the retired sandbox was not destr
 	fail "created and destroyed differ: $(cat "$TEST_DIR/log")"
 say "lost sandbox: batch moved, counted once: ok"
 
+# A test that hangs in an exec batch times out in the sandbox, under the
+# batch runner's own `timeout` (nothing else is put around the batch
+# there), and the batch's later tests still run; nothing is left running.
+mkdir -p hang || die "mkdir"
+printf '#!/bin/sh\necho a ran\n' >hang/a
+printf '#!/bin/sh\nexec sleep 297\n' >hang/b
+printf '#!/bin/sh\necho c ran\n' >hang/c
+chmod +x hang/a hang/b hang/c
+provider_ini >provider.part
+{ printf '[offload]\nmax_parallel = 1\ntest_timeout_secs = 1\n\n'; cat provider.part
+  printf '\n[framework]\ntype = exec\npaths = hang/*\n\n[group.all]\n'; } >offload.ini
+run_offload run -c offload.ini
+expect_rc 1
+expect_count Passed 2
+expect_xpath 'count(//testcase[@name="hang/b"]/*[contains(@message, "timed out after 1 s")])' 1
+expect_grep 'c ran' test-results/logs/batch-1.stdout
+no_procs_left "sleep 297"
+rm -rf hang
+say "a hung test in a remote batch: timed out there, the batch goes on: ok"
+
 # Ctrl-C while tests run: every created sandbox is destroyed, nothing is
 # left, the report says interrupted.
 rm -f "$TEST_DIR/log"

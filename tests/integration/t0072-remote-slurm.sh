@@ -61,7 +61,7 @@ for h in h1 h2 h3; do
 done
 expect_xpath "sum(//testsuite[@hostname='h1' or @hostname='h2' or @hostname='h3']/@tests)" 61
 no_allocation_left
-dirs=$(grep -ho '/var/tmp/offload-[0-9a-f]*-[0-9]*' test-results/logs/*.stdout | sort -u)
+dirs=$(grep -ho '/var/tmp/offload-[0-9a-f]*-[0-9]*-[0-9]*' test-results/logs/*.stdout | sort -u)
 [ "$(echo "$dirs" | wc -l)" -ge 3 ] || fail "sandbox directories: '$dirs'"
 [ -z "$(on_hosts "ls -d $(echo $dirs) 2>/dev/null")" ] ||
 	fail "left on the nodes: $(on_hosts "ls -d $(echo $dirs) 2>/dev/null")"

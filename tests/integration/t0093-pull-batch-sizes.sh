@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# t0092-pull-batch-sizes.sh - batches are cut when a sandbox asks, from
+# t0093-pull-batch-sizes.sh - batches are cut when a sandbox asks, from
 # what results have said so far (issue 10's pull model).  A custom
 # runner costs a start-up per batch (batch_secs 0.2: a batch is kept
 # around 20 of them); with no history every test is assumed to take
