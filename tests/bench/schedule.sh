@@ -8,6 +8,9 @@
 # each round every runner runs each order, another runner first each
 # time, so that a drift in the machine's load hits them all:
 #   xargs          ls t/* | xargs -P2 (a plain dynamic queue)
+#   xargs-lpt      the same queue fed longest first from the exact times:
+#                  what exact history buys a runner that adds next to
+#                  nothing of its own (the floor for offload-exact here)
 #   make           make -j2, one target per test
 #   parallel       ls t/* | parallel -j2            (Debian's parallel)
 #   ctest-1st      ctest -j2 in a build directory configured afresh (cmake
@@ -53,7 +56,7 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # The rotation's units: ctest stands for its 1st and 2nd run, in a row.
-units="xargs make"
+units="xargs xargs-lpt make"
 need parallel parallel --version && units="$units parallel"
 need cmake ctest --version && units="$units ctest"
 need python3-pytest-xdist /usr/bin/python3 -c 'import pytest, xdist' &&
@@ -159,6 +162,8 @@ unit() {
 	# shellcheck disable=SC2016 # $0 is for the inner sh
 	case $1 in
 	xargs) timed xargs "$2" sh -c 'ls t/* | xargs -P2 -n1 sh -c "exec \"\$0\""' ;;
+	xargs-lpt) timed xargs-lpt "$2" sh -c 'sort -k2,2nr order | sed "s|^|t/|; s| .*||" |
+		xargs -P2 -n1 sh -c "exec \"\$0\""' ;;
 	make) timed make "$2" make -s -j2 ;;
 	parallel) timed parallel "$2" sh -c 'ls t/* | parallel -j2 "{}"' ;;
 	ctest)
