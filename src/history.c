@@ -397,6 +397,10 @@ static int samples_join(struct hist_entry *dst, const struct hist_entry *src)
 {
 	struct hist_sample *s;
 
+	/* seen first: a test discovered but not run (another shard's, or
+	 * one --fail-fast canceled) brings no sample, only that */
+	if (src->seen > dst->seen)
+		dst->seen = src->seen;
 	if (!src->nr)
 		return 0;
 	s = realloc(dst->s, (dst->nr + src->nr) * sizeof(*s));
@@ -405,8 +409,6 @@ static int samples_join(struct hist_entry *dst, const struct hist_entry *src)
 	memcpy(s + dst->nr, src->s, src->nr * sizeof(*s));
 	dst->s = s;
 	dst->nr += src->nr;
-	if (src->seen > dst->seen)
-		dst->seen = src->seen;
 	return 0;
 }
 

@@ -152,7 +152,7 @@ static const char history_usage[] =
 "  run bounds it (with -c, by that file's [history] samples and\n"
 "  forget_after_runs; else 5 and 20).  The order of the FILEs does not\n"
 "  matter.  OUT is written atomically, and only when every FILE could be\n"
-"  read.  As a git merge driver (docs/config.md):\n"
+"  read.  As a git merge driver (docs/history.md):\n"
 "    git config merge.offload-history.driver 'offload history merge %A %B'\n"
 "  -c, --config FILE  take the bounds from this configuration\n"
 "  -o, --output OUT   the merged history (parent directories are created)\n";

@@ -625,6 +625,44 @@ static void test_record_keeps_other_groups(void **state)
 	}
 }
 
+/*
+ * A run that discovered tests without running them (other shards' tests,
+ * tests --fail-fast canceled) still saw them: they must not be forgotten
+ * after forget_after_runs such runs.  The merge of a sample-less entry
+ * used to keep its older `seen` (found merging --shard histories).
+ */
+static void test_record_marks_unrun_seen(void **state)
+{
+	enum offload_outcome pass[] = { OFFLOAD_ATTEMPT_PASSED };
+	unsigned char all[] = { 1, 1 };
+	char *ids_other[] = { nasty[1] };
+	size_t group_other[] = { 0 };
+	struct offload_test_list others = { ids_other, group_other, 1 };
+	struct offload_error err = { 0, "" };
+	struct history h = HISTORY_INIT;
+	struct fake_report f;
+	const char *p = path_in("seen.tsv");
+
+	(void)state;
+	unlink(p);
+	fake_report(&f, nasty, 3, 0, 1, pass, 1);
+	assert_int_equal(history_record(p, &cfg, &f.rep, NULL, all, 10, &err), 0);
+	/* nasty[0] runs; nasty[1] is another shard's; nasty[2] was
+	 * discovered but not run (no attempt) */
+	fake_report(&f, nasty, 3, 0, 1, pass, 1);
+	f.res[1] = f.res[2];
+	f.res[1].attempts_nr = 0;
+	f.res[1].verdict = OFFLOAD_NOT_RUN;
+	f.rep.nr = 2;
+	assert_int_equal(history_record(p, &cfg, &f.rep, &others, all, 20, &err), 0);
+	assert_int_equal(history_read(&h, p, &err), 0);
+	assert_int_equal(find(&h, "unit", nasty[0])->seen, 20);
+	assert_int_equal(find(&h, "unit", nasty[1])->seen, 20);
+	assert_int_equal(find(&h, "unit", nasty[2])->seen, 20);
+	assert_int_equal(find(&h, "unit", nasty[1])->nr, 1);	/* kept */
+	history_release(&h);
+}
+
 static void test_estimates_sources(void **state)
 {
 	enum offload_outcome pass[] = { OFFLOAD_ATTEMPT_PASSED };
@@ -738,6 +776,7 @@ int main(void)
 		cmocka_unit_test(test_bound),
 		cmocka_unit_test(test_fill_unknown),
 		cmocka_unit_test(test_record_keeps_other_groups),
+		cmocka_unit_test(test_record_marks_unrun_seen),
 		cmocka_unit_test(test_estimates_sources),
 		cmocka_unit_test(test_public_merge),
 	};
