@@ -565,8 +565,9 @@ static void lost_batch(struct worker *w, struct batch *b, struct completion *c)
 }
 
 /*
- * Run one batch on worker `w`.  Everything it needs was allocated before
- * the batch was queued, so a worker never fails to hand a batch back.
+ * Run one batch on worker `w`.  Everything it needs was allocated with
+ * the batch when the scheduler handed it out (job_of), so a worker never
+ * fails to hand a batch back.
  */
 static void run_batch(struct worker *w, struct batch *b)
 {
