@@ -22,7 +22,14 @@
 #          (sandboxes_per_allocation = 34: 3 allocations), against the
 #          raw salloc/scancel loop of remote-peer.sh (12 at a time) and
 #          its 100 raw job steps (`srun ... true`, all at once, in 3
-#          allocations): the floor of one step per sandbox.
+#          allocations): the floor of one step per sandbox.  The sandboxes'
+#          own life (start to the last create step, plus destroy and stop)
+#          is printed apart from the whole run.
+#   floor  for the 30 x 0.5 s case, remote-peer.sh's floor: the same 30
+#          sleeps in 6 ssh sessions over open masters, bare and with the
+#          duties of a sandbox (copy of the workspace, per-test timeout,
+#          results back, clean-up); the ratio the target is measured by,
+#          computed for it.
 #
 # The timing shell is bash (for $EPOCHREALTIME: no fork per timestamp);
 # it adds one exec per step, a few ms.  Prints the median of each case,
@@ -178,6 +185,18 @@ profile() {
 	done
 }
 
+# lifecycle NAME: what creating and destroying NAME's sandboxes cost in
+# its last run, without the batches: the time from offload's start to the
+# end of its last create step, plus every destroy and stop step's own
+# time.  Appended to NAME.life.
+lifecycle() {
+	classify "$dir/$1.steps" | awk -v t0="$(cat "$dir/$1.t0")" '
+		$1 == "create" && $3 > c { c = $3 }
+		$1 == "destroy" || $1 == "stop" { d += $3 - $2 }
+		END { printf "%.3f\n", (c ? c - t0 : 0) + d }' >"$dir/v"
+	echo "$(cat "$dir/v")" >>"$dir/$1.life"
+}
+
 # record FILE VALUE: a measurement, kept only if measure() accepts it.
 record() {
 	printf '%s %s\n' "$1" "$2" >>"$dir/pending"
@@ -243,9 +262,11 @@ while [ "$r" -le "$rounds" ]; do
 	measure offload_run ssh600
 	measure offload_run ssh30
 	measure offload_run ssh30z
+	measure peer floor
 	measure peer slurm
 	for s in slurm100 slurm100p; do
 		measure offload_run $s
+		lifecycle $s
 		# offload's own allocations only (other sessions use the cluster too)
 		rid=$(grep -o 'offload-[0-9a-f]*' "$dir/$s.steps" | head -n 1)
 		[ -z "$(squeue -h -t PD,R -n "$rid")" ] ||
@@ -260,6 +281,10 @@ p30=$(median "$dir/parallel-ssh-30x0.5s.times")
 o30=$(median "$dir/ssh30.times")
 c30=$(median "$dir/ssh30.create")
 z30=$(median "$dir/ssh30z.times")
+fr=$(median "$dir/ssh-floor-30x0.5s-raw.times")
+fi=$(median "$dir/ssh-floor-30x0.5s-isolated.times")
+ls=$(median "$dir/slurm100.life")
+lp=$(median "$dir/slurm100p.life")
 ps=$(median "$dir/slurm-sandboxes-100.times")
 pr=$(median "$dir/slurm-srun-100.times")
 os=$(median "$dir/slurm100.times")
@@ -281,6 +306,12 @@ awk -v p="$p30" -v o="$o30" -v c="$c30" -v z="$z30" 'BEGIN {
 	printf "  ratio offload/(2.5 s + creation): %.2f (target <= 1.1)\n", o / (2.5 + c)
 	printf "  ratio offload/(2.5 s + fixed cost): %.2f\n", o / (2.5 + z)
 	printf "  ratio offload/parallel: %.2f\n", o / p }'
+awk -v r="$fr" -v i="$fi" -v c="$c30" 'BEGIN {
+	printf "  the floor (remote-peer.sh: masters open, workspace on the hosts, untimed):\n"
+	printf "    6 sessions running their 5 tests:          %5.2f s\n", r
+	printf "    the same in sandboxes (cp -a, timeout, results back, clean-up): %.2f s\n", i
+	printf "  ratio floor/(2.5 s + creation), offload'"'"'s creation added to both: %.2f\n", (c + i) / (2.5 + c)
+	printf "    (without the sandboxes: %.2f)\n", (c + r) / (2.5 + c) }'
 profile ssh30
 awk -v p="$ps" -v r="$pr" -v o="$os" -v q="$op" 'BEGIN {
 	printf "slurm, 100 sandboxes created and destroyed (target < 5 s)\n"
@@ -290,6 +321,11 @@ awk -v p="$ps" -v r="$pr" -v o="$os" -v q="$op" 'BEGIN {
 	printf "    one allocation per sandbox:                  %7.2f s\n", o
 	printf "    34 sandboxes per allocation:                 %7.2f s\n", q
 	printf "  ratio offload (packed)/salloc-loop: %.2f, /raw steps: %.2f\n", q / p, q / r }'
+awk -v s="$ls" -v p="$lp" 'BEGIN {
+	printf "  of which creating and destroying the sandboxes (start to the last create step,\n"
+	printf "  plus the destroy and stop steps; the batches not counted):\n"
+	printf "    one allocation per sandbox:                  %7.2f s\n", s
+	printf "    34 sandboxes per allocation:                 %7.2f s\n", p }'
 echo "  one allocation per sandbox:"
 profile slurm100
 echo "  34 sandboxes per allocation:"
