@@ -469,6 +469,29 @@ OFFLOAD_API int offload_junit_merge(const char *out,
 				    struct offload_error *err);
 
 /**
+ * offload_junit_merge(), which is this with `problems` NULL, and a check
+ * of the CI shards among the inputs: suites that carry the properties
+ * offload.shard ("K/N") and offload.shard_split (written by runs with
+ * offload_run_shard()) must all be of one N and one split, every shard
+ * 1..N must be in exactly one input, and no test (suite, classname and
+ * name) may be in two shards.  When something does not fit, the report
+ * is still written, with one more suite "offload merge" whose failed
+ * case "shards" says what, and *problems (when `problems` is not NULL)
+ * gets a malloc'ed text for a person, one problem a line with details
+ * on lines indented by two spaces, each line ending in '\n', at most
+ * ten names of a kind (then "and K more"), names quoted with control
+ * bytes as \xNN; the caller frees it.  *problems is NULL when nothing
+ * is wrong, or on error.  Inputs without the properties are not checked.
+ * Returns 0 when `out` was written, whatever the problems; errors as
+ * offload_junit_merge().  Memory grows with the test cases of the
+ * sharded inputs, 21 to 64 bytes each (docs/junit.md).  (1.1)
+ */
+OFFLOAD_API int offload_junit_merge_shards(const char *out,
+					   const char *const *inputs,
+					   size_t n, char **problems,
+					   struct offload_error *err);
+
+/**
  * Merge the history files `inputs[0..n-1]` ([history] path, written by
  * runs) into one at `out`: every sample of every input is kept once,
  * then the result is bounded as a run bounds it (`samples` per test and

@@ -25,7 +25,9 @@
  * Merging (offload_junit_merge) joins finished reports: it streams each
  * one twice through the same bounded input, once to check and count it,
  * once to copy its <testsuite> elements into the new report, written
- * the same atomic way; its memory does not grow with its inputs.
+ * the same atomic way; its memory does not grow with its inputs, but
+ * for a hash per testcase of CI shards' reports, whose split it checks
+ * (see "Merging: the shards check").
  *
  * This module does not decide verdicts (report.c, orch.c do) nor match
  * cases to test IDs (framework.c does).
@@ -38,6 +40,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1599,6 +1602,8 @@ struct writer {
 	int nomem;                /* an allocation of ours failed */
 	const struct timeline *tl;   /* batches and attempts to record, or NULL */
 	int batches_written;      /* the offload.batch properties are out */
+	const struct junit_shard *shard;  /* a --shard run's, or NULL */
+	size_t suites_written;
 };
 
 static void w_start(struct writer *jw, const char *name)
@@ -1954,9 +1959,11 @@ static void write_suite(struct writer *jw, const struct offload_report *rep,
 		secs += result_secs(res);
 	}
 	/* An empty suite only to say that the run was interrupted (during
-	 * discovery: no test at all). */
-	if (!tests && !interrupted)
+	 * discovery: no test at all), or which shard this was (one that got
+	 * no test: its first suite). */
+	if (!tests && !interrupted && !(jw->shard && !jw->suites_written))
 		return;
+	jw->suites_written++;
 	w_start(jw, "testsuite");
 	w_attr_esc(jw, "name", group);
 	w_attr_size(jw, "tests", tests);
@@ -1966,8 +1973,16 @@ static void write_suite(struct writer *jw, const struct offload_report *rep,
 	w_attr_secs(jw, "time", secs);
 	w_attr(jw, "timestamp", stamp);
 	w_attr_esc(jw, "hostname", on ? on : host);
-	if (interrupted || jw->tl) {
+	if (interrupted || jw->tl || jw->shard) {
 		w_start(jw, "properties");
+		if (jw->shard) {
+			char v[32];
+
+			snprintf(v, sizeof(v), "%u/%u", jw->shard->k,
+				 jw->shard->n);
+			w_property(jw, "offload.shard", v);
+			w_property(jw, "offload.shard_split", jw->shard->split);
+		}
 		if (interrupted) {
 			w_start(jw, "property");
 			w_attr(jw, "name", "offload.interrupted");
@@ -2151,12 +2166,13 @@ struct report_emit {
 	const struct offload_config *cfg;
 	const struct offload_report *rep;
 	const struct timeline *tl;
+	const struct junit_shard *shard;
 };
 
 static int emit_report(xmlOutputBufferPtr out, void *data)
 {
 	struct report_emit *re = data;
-	struct writer jw = { NULL, 0, 0, re->tl, 0 };
+	struct writer jw = { NULL, 0, 0, re->tl, 0, re->shard, 0 };
 
 	if (!(jw.w = xmlNewTextWriter(out))) {
 		xmlOutputBufferClose(out);
@@ -2176,14 +2192,14 @@ static int emit_report(xmlOutputBufferPtr out, void *data)
 int junit_write(const char *path, const struct offload_config *cfg,
 		const struct offload_report *rep, struct offload_error *err)
 {
-	return junit_write_run(path, cfg, rep, NULL, err);
+	return junit_write_run(path, cfg, rep, NULL, NULL, err);
 }
 
 int junit_write_run(const char *path, const struct offload_config *cfg,
 		    const struct offload_report *rep, const struct timeline *tl,
-		    struct offload_error *err)
+		    const struct junit_shard *shard, struct offload_error *err)
 {
-	struct report_emit re = { cfg, rep, tl };
+	struct report_emit re = { cfg, rep, tl, shard };
 
 	return save_atomically(path, emit_report, &re, err);
 }
@@ -2202,7 +2218,8 @@ int junit_write_run(const char *path, const struct offload_config *cfg,
  *   1. merge_check() parses each input, refuses what is not a report
  *      (malformed XML with file and line, a DTD, a namespace URI holding
  *      '<', a root that is not testsuites or testsuite) and counts each
- *      top-level suite the way it will be written (below).  Nothing is
+ *      top-level suite the way it will be written (below), and collects
+ *      the shard properties and IDs of CI shards' suites.  Nothing is
  *      written until every input has passed.
  *   2. merge_emit(), inside save_atomically(), writes the root with the
  *      totals, then parses each input again and copies its top-level
@@ -2233,6 +2250,11 @@ struct merge_totals {
 	unsigned long long tests, failures, errors, skipped;
 	double secs;
 };
+
+struct merge_shards;
+
+#define MERGE_SPLIT_MAX 64        /* hex digits of an offload.shard_split */
+#define MERGE_SHOW_MAX 200        /* bytes of a name shown in a message */
 
 /* What pass 1 found in one input, checked again by pass 2. */
 struct merge_input {
@@ -2278,6 +2300,18 @@ struct merge_scan {
 	int bad_ns;               /* bad_href holds a namespace URI with '<' */
 	char bad_href[61];
 	int rc;                   /* an error of ours stopped the parse */
+
+	/* Pass 1 only: the shards check (NULL in the other passes), this
+	 * input's place among the inputs, and the open top-level suite's
+	 * shard properties and name. */
+	struct merge_shards *sh;
+	size_t file;
+	int has_shard, has_split, shard_bad;
+	int props_open;           /* inside the suite's <properties> */
+	unsigned shard_k, shard_n;
+	char split[MERGE_SPLIT_MAX + 1];
+	uint64_t suite_hash;
+	char suite_name[MERGE_SHOW_MAX + 8];
 };
 
 /* A name as libxml2's tree holds it: "p:x" when p is not declared. */
@@ -2373,6 +2407,500 @@ static void merge_suite_end(struct merge_scan *s)
 	s->suite_depth = 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Merging: the shards check                                           */
+
+/*
+ * Reports of `offload run --shard K/N` carry, in each suite, the
+ * properties offload.shard ("K/N") and offload.shard_split (a digest of
+ * the whole split, shard.c).  Pass 1 collects them, and the ID (suite,
+ * classname, name) of every testcase that follows them, then
+ * merge_shards_verdict() says what does not fit: shards of different N
+ * or splits, a shard in two inputs, a shard in none, a test in two
+ * shards.  The merged report is still written, with one more suite
+ * whose failed case says so (merge_emit), because a report that leaves
+ * out what went wrong would look complete.  Inputs without the
+ * properties are not checked.
+ *
+ * Memory: each test case of a sharded suite costs one 16-byte slot of
+ * an open-addressing table kept at most three-quarters full (so 21 to
+ * 43 bytes, 64 while it doubles), keyed by a 64-bit hash of its ID: the
+ * names themselves are not kept.  Two different IDs with the same hash
+ * would be taken for one test in two shards (about one merge in 10^7 at
+ * a million tests: a false alarm, never a silent loss).  Each input's
+ * distinct (K/N, split) pairs are kept, and at most MERGE_SHARD_NAMED
+ * named problems of each kind.
+ */
+
+#define MERGE_SHARD_NAMED 10      /* test IDs, shards, files named at most */
+
+static int merge_grow(void **v, size_t *alloc, size_t nr, size_t size);
+
+/* A testcase of a sharded suite: its ID's hash and where it was. */
+struct merge_id {
+	uint64_t h;               /* 0: an empty slot */
+	uint32_t k;               /* its shard, 1-based */
+	uint32_t file;            /* its input; MERGE_ID_TOLD: named once */
+};
+
+#define MERGE_ID_TOLD 0x80000000u
+
+/* A shard that an input holds; one per input and distinct value. */
+struct merge_shard_of {
+	size_t file;
+	unsigned k, n;
+	char split[MERGE_SPLIT_MAX + 1];
+};
+
+struct merge_shards {
+	const char *const *inputs;
+	struct merge_shard_of *of;
+	size_t of_nr, of_alloc;
+	struct merge_id *ids;     /* ids_cap slots, a power of 2, or NULL */
+	size_t ids_nr, ids_cap;
+	struct buf bad;           /* named bad properties, a line each */
+	size_t bad_nr;
+	struct buf dups;          /* named tests in two shards, a line each */
+	size_t dups_nr;
+	int nomem;
+};
+
+static void merge_shards_release(struct merge_shards *sh)
+{
+	free(sh->of);
+	free(sh->ids);
+	buf_release(&sh->bad);
+	buf_release(&sh->dups);
+	memset(sh, 0, sizeof(*sh));
+}
+
+/* 64-bit FNV-1a over the length, then the bytes, continued from h. */
+static uint64_t merge_hash(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i < sizeof(uint64_t); i++) {
+		h ^= (unsigned char)((uint64_t)n >> (8 * i));
+		h *= 0x100000001b3ULL;
+	}
+	for (i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/*
+ * Append s[0..n) to `b` for a person to read: "&#38;" (libxml2's form
+ * of '&' in a value) as '&', control bytes and bytes that are not UTF-8
+ * as \xNN, cut after MERGE_SHOW_MAX bytes with "...".  Sets nomem.
+ */
+static void merge_show(struct buf *b, const char *s, size_t n, int *nomem)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k, start = b->len;
+
+	while (i < n && !*nomem) {
+		if (b->len - start >= MERGE_SHOW_MAX) {
+			*nomem |= buf_adds(b, "...") != 0;
+			return;
+		}
+		if (n - i >= 5 && !memcmp(p + i, "&#38;", 5)) {
+			*nomem |= buf_addch(b, '&') != 0;
+			i += 5;
+			continue;
+		}
+		k = p[i] >= 0x20 && p[i] != 0x7f ? utf8_len(p + i, n - i) : 0;
+		if (k) {
+			*nomem |= buf_add(b, p + i, k) != 0;
+			i += k;
+		} else {
+			*nomem |= buf_addf(b, "\\x%02x", p[i]) != 0;
+			i++;
+		}
+	}
+}
+
+static void merge_show_path(struct merge_shards *sh, struct buf *b,
+			    size_t file)
+{
+	const char *path = sh->inputs[file];
+	int nomem = 0;
+
+	nomem |= buf_addch(b, '\'') != 0;
+	merge_show(b, path, strlen(path), &nomem);
+	nomem |= buf_addch(b, '\'') != 0;
+	sh->nomem |= nomem;
+}
+
+/* "K/N" with 1 <= K <= N < 2^31: 0, else -1. */
+static int merge_parse_shard(const xmlChar *v, const xmlChar *end,
+			     unsigned *k, unsigned *n)
+{
+	unsigned long long a = 0, b = 0;
+	const xmlChar *p = v;
+
+	for (; p < end && *p >= '0' && *p <= '9' && a < 1u << 31; p++)
+		a = a * 10 + (*p - '0');
+	if (p == v || p == end || *p != '/')
+		return -1;
+	v = ++p;
+	for (; p < end && *p >= '0' && *p <= '9' && b < 1u << 31; p++)
+		b = b * 10 + (*p - '0');
+	if (p == v || p != end || !a || a > b || b >= 1u << 31)
+		return -1;
+	*k = (unsigned)a;
+	*n = (unsigned)b;
+	return 0;
+}
+
+/* A line about a bad shard property of the open suite (named or counted). */
+static void merge_shard_bad(struct merge_scan *s, const char *what,
+			    const xmlChar *v, const xmlChar *end)
+{
+	struct merge_shards *sh = s->sh;
+	int nomem = 0;
+
+	s->shard_bad = 1;
+	if (sh->bad_nr++ >= MERGE_SHARD_NAMED)
+		return;
+	nomem |= buf_adds(&sh->bad, "  ") != 0;
+	merge_show_path(sh, &sh->bad, s->file);
+	nomem |= buf_addf(&sh->bad, " suite '%s': %s", s->suite_name, what) != 0;
+	if (v) {
+		nomem |= buf_adds(&sh->bad, " '") != 0;
+		merge_show(&sh->bad, (const char *)v, (size_t)(end - v), &nomem);
+		nomem |= buf_adds(&sh->bad, "'") != 0;
+	}
+	nomem |= buf_addch(&sh->bad, '\n') != 0;
+	sh->nomem |= nomem;
+}
+
+/* A top-level suite starts: its name, no shard yet. */
+static void merge_shard_suite(struct merge_scan *s, const xmlChar **attrs,
+			      int n)
+{
+	const xmlChar *end, *v = merge_attr(attrs, n, "name", &end);
+	struct buf b = BUF_INIT;
+	int nomem = 0;
+
+	s->has_shard = s->has_split = s->shard_bad = 0;
+	s->suite_hash = merge_hash(0xcbf29ce484222325ULL, v,
+				   v ? (size_t)(end - v) : 0);
+	if (v)
+		merge_show(&b, (const char *)v, (size_t)(end - v), &nomem);
+	snprintf(s->suite_name, sizeof(s->suite_name), "%s",
+		 b.buf && !nomem ? b.buf : "");
+	buf_release(&b);
+	s->sh->nomem |= nomem;
+}
+
+/* A <property> of the open top-level suite. */
+static void merge_shard_property(struct merge_scan *s, const xmlChar **attrs,
+				 int n)
+{
+	const xmlChar *nend, *vend, *name = merge_attr(attrs, n, "name", &nend);
+	const xmlChar *v = merge_attr(attrs, n, "value", &vend), *p;
+	size_t len;
+
+	if (!name)
+		return;
+	len = (size_t)(nend - name);
+	if (len == 13 && !memcmp(name, "offload.shard", 13)) {
+		if (s->has_shard)
+			merge_shard_bad(s, "offload.shard given twice", NULL, NULL);
+		s->has_shard = 1;
+		if (!v || merge_parse_shard(v, vend, &s->shard_k, &s->shard_n))
+			merge_shard_bad(s, "bad offload.shard (expected K/N)",
+					v, vend);
+	} else if (len == 19 && !memcmp(name, "offload.shard_split", 19)) {
+		if (s->has_split)
+			merge_shard_bad(s, "offload.shard_split given twice",
+					NULL, NULL);
+		s->has_split = 1;
+		for (p = v; v && p < vend && ((*p >= '0' && *p <= '9') ||
+					       (*p >= 'a' && *p <= 'f')); p++)
+			;
+		if (!v || p == v || p < vend || vend - v > MERGE_SPLIT_MAX) {
+			merge_shard_bad(s, "bad offload.shard_split (expected "
+					"hex digits)", v, vend);
+			return;
+		}
+		memcpy(s->split, v, (size_t)(vend - v));
+		s->split[vend - v] = '\0';
+	}
+}
+
+/* The table's slot for hash h: its entry, or the empty slot to fill. */
+static struct merge_id *merge_id_slot(struct merge_id *t, size_t cap,
+				      uint64_t h)
+{
+	/* FNV's low bits are its weakest: mix before taking them. */
+	uint64_t m = (h ^ (h >> 33)) * 0xff51afd7ed558ccdULL;
+	size_t i;
+
+	for (i = (size_t)(m ^ (m >> 33)) & (cap - 1);; i = (i + 1) & (cap - 1))
+		if (!t[i].h || t[i].h == h)
+			return &t[i];
+}
+
+static int merge_id_grow(struct merge_shards *sh)
+{
+	size_t cap = sh->ids_cap ? 2 * sh->ids_cap : 1024, i;
+	struct merge_id *t;
+
+	if (cap > SIZE_MAX / sizeof(*t) || !(t = calloc(cap, sizeof(*t))))
+		return OFFLOAD_ENOMEM;
+	for (i = 0; i < sh->ids_cap; i++)
+		if (sh->ids[i].h)
+			*merge_id_slot(t, cap, sh->ids[i].h) = sh->ids[i];
+	free(sh->ids);
+	sh->ids = t;
+	sh->ids_cap = cap;
+	return 0;
+}
+
+/* A testcase of a sharded suite: a test in two shards is named. */
+static void merge_shard_case(struct merge_scan *s, const xmlChar **attrs,
+			     int n)
+{
+	struct merge_shards *sh = s->sh;
+	const xmlChar *cend, *nend, *c = merge_attr(attrs, n, "classname", &cend);
+	const xmlChar *name = merge_attr(attrs, n, "name", &nend);
+	struct merge_id *e;
+	uint64_t h;
+	int nomem = 0;
+
+	h = merge_hash(s->suite_hash, c, c ? (size_t)(cend - c) : 0);
+	h = merge_hash(h, name, name ? (size_t)(nend - name) : 0);
+	h += !h;                  /* 0 marks an empty slot */
+	if ((sh->ids_nr + 1) * 4 > sh->ids_cap * 3 && merge_id_grow(sh)) {
+		sh->nomem = 1;
+		return;
+	}
+	e = merge_id_slot(sh->ids, sh->ids_cap, h);
+	if (!e->h) {
+		e->h = h;
+		e->k = s->shard_k;
+		e->file = (uint32_t)s->file;
+		sh->ids_nr++;
+		return;
+	}
+	/* The same shard twice (in two inputs) is told as that; a test
+	 * repeated inside one shard's report is not this check's business. */
+	if (e->k == s->shard_k || (e->file & MERGE_ID_TOLD))
+		return;
+	e->file |= MERGE_ID_TOLD;
+	if (sh->dups_nr++ >= MERGE_SHARD_NAMED)
+		return;
+	nomem |= buf_adds(&sh->dups, "  '") != 0;
+	merge_show(&sh->dups, name ? (const char *)name : "",
+		   name ? (size_t)(nend - name) : 0, &nomem);
+	nomem |= buf_adds(&sh->dups, "'") != 0;
+	if (c && ((size_t)(cend - c) != strlen(s->suite_name) ||
+		  memcmp(c, s->suite_name, (size_t)(cend - c)))) {
+		nomem |= buf_adds(&sh->dups, " (classname '") != 0;
+		merge_show(&sh->dups, (const char *)c, (size_t)(cend - c),
+			   &nomem);
+		nomem |= buf_adds(&sh->dups, "')") != 0;
+	}
+	nomem |= buf_addf(&sh->dups, " in suite '%s': shard %u/%u in ",
+			  s->suite_name, e->k, s->shard_n) != 0;
+	sh->nomem |= nomem;
+	merge_show_path(sh, &sh->dups, e->file & ~MERGE_ID_TOLD);
+	sh->nomem |= buf_addf(&sh->dups, " and shard %u/%u in ", s->shard_k,
+			      s->shard_n) != 0;
+	merge_show_path(sh, &sh->dups, s->file);
+	sh->nomem |= buf_addch(&sh->dups, '\n') != 0;
+}
+
+/* A top-level suite ends: the shard it holds, once per input and value. */
+static void merge_shard_suite_end(struct merge_scan *s)
+{
+	struct merge_shards *sh = s->sh;
+	struct merge_shard_of *o;
+	size_t i;
+
+	if (!s->has_shard && !s->has_split)
+		return;
+	if (!s->shard_bad && !s->has_split)
+		merge_shard_bad(s, "offload.shard without offload.shard_split",
+				NULL, NULL);
+	if (!s->shard_bad && !s->has_shard)
+		merge_shard_bad(s, "offload.shard_split without offload.shard",
+				NULL, NULL);
+	if (s->shard_bad)
+		return;
+	for (i = sh->of_nr; i-- > 0 && sh->of[i].file == s->file;)
+		if (sh->of[i].k == s->shard_k && sh->of[i].n == s->shard_n &&
+		    !strcmp(sh->of[i].split, s->split))
+			return;
+	if (merge_grow((void **)&sh->of, &sh->of_alloc, sh->of_nr,
+		       sizeof(*sh->of))) {
+		sh->nomem = 1;
+		return;
+	}
+	o = &sh->of[sh->of_nr++];
+	o->file = s->file;
+	o->k = s->shard_k;
+	o->n = s->shard_n;
+	memcpy(o->split, s->split, sizeof(o->split));
+}
+
+static int cmp_shard_by_split(const void *pa, const void *pb)
+{
+	const struct merge_shard_of *a = pa, *b = pb;
+	int c;
+
+	if (a->n != b->n)
+		return a->n < b->n ? -1 : 1;
+	if ((c = strcmp(a->split, b->split)))
+		return c;
+	if (a->k != b->k)
+		return a->k < b->k ? -1 : 1;
+	return a->file < b->file ? -1 : a->file > b->file;
+}
+
+static int cmp_shard_by_k(const void *pa, const void *pb)
+{
+	const struct merge_shard_of *a = pa, *b = pb;
+
+	if (a->k != b->k)
+		return a->k < b->k ? -1 : 1;
+	return a->file < b->file ? -1 : a->file > b->file;
+}
+
+static void merge_more(struct merge_shards *sh, struct buf *b, size_t more,
+		       const char *what)
+{
+	if (more)
+		sh->nomem |= buf_addf(b, "  and %zu more%s\n", more, what) != 0;
+}
+
+/* Shards of other counts or other splits than the rest. */
+static void merge_verdict_splits(struct merge_shards *sh, struct buf *b)
+{
+	struct merge_shard_of *of = sh->of;
+	size_t i, named = 0;
+	int other_n = 0, other_split = 0;
+
+	for (i = 1; i < sh->of_nr; i++) {
+		other_n |= of[i].n != of[0].n;
+		other_split |= strcmp(of[i].split, of[0].split) != 0;
+	}
+	if (!other_n && !other_split)
+		return;
+	qsort(of, sh->of_nr, sizeof(*of), cmp_shard_by_split);
+	sh->nomem |= buf_adds(b, other_n ?
+		"the shard reports are of different shard counts:\n" :
+		"the shard reports are of different splits (every job must "
+		"read the same history and discover the same tests; tests "
+		"may have run twice or not at all):\n") != 0;
+	for (i = 0; i < sh->of_nr && named < MERGE_SHARD_NAMED; i++, named++) {
+		/* a line per split, then its shards */
+		int same = i && of[i].n == of[i - 1].n &&
+			   !strcmp(of[i].split, of[i - 1].split);
+
+		if (!same)
+			sh->nomem |= buf_addf(b, "%s  split %s of %u shards:",
+					      i ? "\n" : "", of[i].split,
+					      of[i].n) != 0;
+		sh->nomem |= buf_addf(b, "%s shard %u in ", same ? "," : "",
+				      of[i].k) != 0;
+		merge_show_path(sh, b, of[i].file);
+	}
+	sh->nomem |= buf_addch(b, '\n') != 0;
+	merge_more(sh, b, sh->of_nr - named, "");
+}
+
+/* Shards in two inputs, shards in none (all inputs of one count). */
+static void merge_verdict_indexes(struct merge_shards *sh, struct buf *b)
+{
+	struct merge_shard_of *of = sh->of;
+	unsigned n = of[0].n, next;
+	size_t i, j, named = 0, twice = 0, missing = 0;
+	int pass;
+
+	for (i = 1; i < sh->of_nr; i++)
+		if (of[i].n != n)
+			return;
+	qsort(of, sh->of_nr, sizeof(*of), cmp_shard_by_k);
+	for (i = 0; i < sh->of_nr; i = j) {
+		/* of[i..j) hold shard of[i].k: in how many inputs? */
+		for (j = i + 1; j < sh->of_nr && of[j].k == of[i].k; j++)
+			;
+		if (j - i < 2 || of[j - 1].file == of[i].file)
+			continue;
+		if (twice++ >= MERGE_SHARD_NAMED)
+			continue;
+		sh->nomem |= buf_addf(b, "shard %u/%u is in more than one "
+				      "input (its tests are counted twice):",
+				      of[i].k, n) != 0;
+		for (size_t d = i; d < j; d++)
+			if (d == i || of[d].file != of[d - 1].file) {
+				sh->nomem |= buf_adds(b, d == i ? " " : ", ") != 0;
+				merge_show_path(sh, b, of[d].file);
+			}
+		sh->nomem |= buf_addch(b, '\n') != 0;
+	}
+	if (twice > MERGE_SHARD_NAMED)
+		merge_more(sh, b, twice - MERGE_SHARD_NAMED,
+			   " shards in more than one input");
+	/* of[] sorted by shard: the gaps are the shards that no input
+	 * holds (counted first, then the first few named). */
+	for (pass = 0; pass < 2; pass++) {
+		for (next = 1, i = 0; i <= sh->of_nr; i++) {
+			unsigned upto = i < sh->of_nr ? of[i].k : n + 1;
+
+			if (!pass && upto > next)
+				missing += upto - next;
+			for (; pass && next < upto && named < MERGE_SHARD_NAMED;
+			     next++, named++)
+				sh->nomem |= buf_addf(b, "%s%u/%u", named ? ", " :
+						      missing > 1 ?
+						      "no input holds shards " :
+						      "no input holds shard ",
+						      next, n) != 0;
+			if (i < sh->of_nr && next <= of[i].k)
+				next = of[i].k + 1;
+		}
+		if (!missing)
+			return;
+	}
+	if (missing > named)
+		sh->nomem |= buf_addf(b, " and %zu more", missing - named) != 0;
+	sh->nomem |= buf_addf(b, " (%s tests are not in the merged report)\n",
+			      missing > 1 ? "their" : "its") != 0;
+}
+
+/*
+ * What does not fit among the shards, as lines for a person (each
+ * ending in '\n', names quoted with control bytes as \xNN), in `b`:
+ * empty when everything fits or no input is a shard's.
+ */
+static void merge_shards_verdict(struct merge_shards *sh, struct buf *b)
+{
+	if (sh->bad_nr) {
+		sh->nomem |= buf_addf(b, "shard properties that cannot be "
+				      "read:\n%s", sh->bad.buf) != 0;
+		if (sh->bad_nr > MERGE_SHARD_NAMED)
+			merge_more(sh, b, sh->bad_nr - MERGE_SHARD_NAMED, "");
+	}
+	if (sh->of_nr) {
+		merge_verdict_splits(sh, b);
+		merge_verdict_indexes(sh, b);
+	}
+	if (sh->dups_nr) {
+		sh->nomem |= buf_addf(b, "%zu test%s ran in more than one "
+				      "shard:\n%s", sh->dups_nr,
+				      sh->dups_nr > 1 ? "s" : "",
+				      sh->dups.buf) != 0;
+		if (sh->dups_nr > MERGE_SHARD_NAMED)
+			merge_more(sh, b, sh->dups_nr - MERGE_SHARD_NAMED, "");
+	}
+}
+
 /* An element starts: depth, root, suites, testcases and their verdicts. */
 static void merge_scan_start(struct merge_scan *s, xmlParserCtxtPtr ctxt,
 			     const xmlChar *localname, const xmlChar *prefix,
@@ -2407,15 +2935,25 @@ static void merge_scan_start(struct merge_scan *s, xmlParserCtxtPtr ctxt,
 	if ((s->depth == 1 && s->root == ROOT_SUITE) ||
 	    (s->depth == 2 && s->root == ROOT_SUITES && suite)) {
 		merge_suite_start(s, attrs, nb_attrs);
+		if (s->sh)
+			merge_shard_suite(s, attrs, nb_attrs);
 		return;
 	}
 	if (!s->suite_depth)
 		return;
+	if (s->sh && s->depth == s->suite_depth + 1)
+		s->props_open = merge_name_is(localname, prefix, uri,
+					      "properties");
+	else if (s->sh && s->props_open && s->depth == s->suite_depth + 2 &&
+		 merge_name_is(localname, prefix, uri, "property"))
+		merge_shard_property(s, attrs, nb_attrs);
 	if (!s->case_depth &&
 	    merge_name_is(localname, prefix, uri, "testcase")) {
 		s->case_depth = s->depth;
 		s->failed = s->errored = s->skipped = 0;
 		s->case_secs = merge_secs_attr(attrs, nb_attrs, &present);
+		if (s->sh && s->has_shard && s->has_split && !s->shard_bad)
+			merge_shard_case(s, attrs, nb_attrs);
 	} else if (s->case_depth && s->depth == s->case_depth + 1 &&
 		   !s->failed && !s->errored) {
 		s->failed = merge_name_is(localname, prefix, uri, "failure");
@@ -2438,7 +2976,11 @@ static int merge_scan_end(struct merge_scan *s)
 		own->secs += s->case_secs;
 		s->case_depth = 0;
 	}
+	if (s->sh && s->depth == s->suite_depth + 1)
+		s->props_open = 0;
 	if (s->suite_depth == s->depth) {
+		if (s->sh)
+			merge_shard_suite_end(s);
 		merge_suite_end(s);
 		was_suite = 1;
 	}
@@ -3233,15 +3775,18 @@ static int merge_parse_file(struct merge_parse *mp, struct offload_error *err)
 	return rc;
 }
 
-/* Pass 1 over one input: refusals and counts, nothing written. */
-static int merge_check(const char *path, struct merge_input *in,
-		       struct offload_error *err)
+/* Pass 1 over input `file`: refusals, counts and shards, nothing
+ * written. */
+static int merge_check(const char *path, size_t file, struct merge_input *in,
+		       struct merge_shards *sh, struct offload_error *err)
 {
 	struct merge_parse mp;
 	int rc;
 
 	memset(&mp, 0, sizeof(mp));
 	mp.rd.path = mp.s.path = path;
+	mp.s.sh = sh;
+	mp.s.file = file;
 	if ((rc = merge_parse_file(&mp, err)))
 		return rc;
 	in->suites = mp.s.suites;
@@ -3370,7 +3915,24 @@ struct merge_emit {
 	size_t n;
 	struct merge_input *in;
 	struct offload_error *err;
+	const struct buf *problems;   /* the shards' (empty: none) */
 };
+
+/*
+ * The suite that says the shards do not fit together: one failed case,
+ * so that whoever reads the merged report (a CI's test tab) sees it.
+ */
+static void merge_emit_problems(struct merge_writer *w, const struct buf *p)
+{
+	mw_writes(w, "\n  <testsuite name=\"offload merge\" tests=\"1\" "
+		  "failures=\"1\" errors=\"0\" skipped=\"0\" time=\"0\">\n"
+		  "    <testcase name=\"shards\" classname=\"offload merge\" "
+		  "time=\"0\">\n"
+		  "      <failure type=\"shards\" message=\"the shard reports do "
+		  "not fit together: tests may be missing or counted twice\">");
+	mw_escaped(w, (const xmlChar *)p->buf, p->len, 0, 0);
+	mw_writes(w, "</failure>\n    </testcase>\n  </testsuite>");
+}
 
 /*
  * Pass 2, writing into the temporary file of save_atomically().  The
@@ -3394,6 +3956,8 @@ static int merge_emit(xmlOutputBufferPtr out, void *data)
 		t.errors += me->in[i].t.errors;
 		t.secs += me->in[i].t.secs;
 	}
+	t.tests += me->problems->len > 0;
+	t.failures += me->problems->len > 0;
 	format_secs(num, sizeof(num), t.secs);
 	snprintf(head, sizeof(head), "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		 "<testsuites name=\"offload\" tests=\"%llu\" failures=\"%llu\" "
@@ -3404,6 +3968,8 @@ static int merge_emit(xmlOutputBufferPtr out, void *data)
 		w.expect = &me->in[i];
 		rc = merge_copy(&w, me->inputs[i], me->err);
 	}
+	if (!rc && me->problems->len)
+		merge_emit_problems(&w, me->problems);
 	mw_writes(&w, "\n</testsuites>\n");
 	if (!w.failed && (xmlOutputBufferFlush(out) < 0 || out->error))
 		w.failed = errno ? errno : EIO;
@@ -3423,28 +3989,53 @@ static int merge_emit(xmlOutputBufferPtr out, void *data)
 	return 0;
 }
 
-int offload_junit_merge(const char *out, const char *const *inputs, size_t n,
-			struct offload_error *err)
+int offload_junit_merge_shards(const char *out, const char *const *inputs,
+			       size_t n, char **problems,
+			       struct offload_error *err)
 {
-	struct merge_emit me = { inputs, n, NULL, err };
+	struct buf found = BUF_INIT;
+	struct merge_emit me = { inputs, n, NULL, err, &found };
+	struct merge_shards sh;
 	struct xml_quiet q;
 	size_t i;
 	int rc = 0;
 
+	if (problems)
+		*problems = NULL;
 	if (!out || (n && !inputs))
 		return err_set(err, OFFLOAD_EUSAGE,
 			       "merge needs an output and inputs");
+	if (n >= MERGE_ID_TOLD)
+		return err_set(err, OFFLOAD_EUSAGE, "merge: too many inputs");
 	if (n && !(me.in = calloc(n, sizeof(*me.in))))
 		return err_set(err, OFFLOAD_ENOMEM, "cannot merge into '%s': %s",
 			       out, "out of memory");
+	memset(&sh, 0, sizeof(sh));
+	sh.inputs = inputs;
 	xml_quiet_on(&q);
 	for (i = 0; i < n && !rc; i++)
-		rc = merge_check(inputs[i], &me.in[i], err);
+		rc = merge_check(inputs[i], i, &me.in[i], &sh, err);
+	if (!rc)
+		merge_shards_verdict(&sh, &found);
+	if (!rc && sh.nomem)
+		rc = err_set(err, OFFLOAD_ENOMEM, "cannot merge into '%s': %s",
+			     out, "out of memory");
 	if (!rc)
 		rc = save_atomically(out, merge_emit, &me, err);
 	xml_quiet_off(&q);
+	merge_shards_release(&sh);
 	free(me.in);
+	if (!rc && problems && found.len && !(*problems = buf_detach(&found)))
+		rc = err_set(err, OFFLOAD_ENOMEM, "cannot merge into '%s': %s",
+			     out, "out of memory");
+	buf_release(&found);
 	return rc;
+}
+
+int offload_junit_merge(const char *out, const char *const *inputs, size_t n,
+			struct offload_error *err)
+{
+	return offload_junit_merge_shards(out, inputs, n, NULL, err);
 }
 
 /* ------------------------------------------------------------------ */

@@ -56,16 +56,25 @@ void junit_cases_free(struct junit_case *cases, size_t nr);
 int junit_write(const char *path, const struct offload_config *cfg,
 		const struct offload_report *rep, struct offload_error *err);
 
+/* The place of a `--shard K/N` run in its split, for its report. */
+struct junit_shard {
+	unsigned k, n;            /* shard k (1-based) of n */
+	const char *split;        /* borrowed; shard_digest() of the split */
+};
+
 /*
  * junit_write, and with `tl` (may be NULL) the run's batches and each
  * test's attempts (sandbox, batch, duration) as <testsuite> properties
  * offload.batch and offload.attempts (docs/junit.md), from which
- * junit_load() rebuilds them.
+ * junit_load() rebuilds them; with `shard` (may be NULL) every suite
+ * carries offload.shard ("K/N") and offload.shard_split (the digest),
+ * which offload_junit_merge_shards() checks, and a run whose shard
+ * holds no test still writes one empty suite to carry them.
  */
 struct timeline;
 int junit_write_run(const char *path, const struct offload_config *cfg,
 		    const struct offload_report *rep, const struct timeline *tl,
-		    struct offload_error *err);
+		    const struct junit_shard *shard, struct offload_error *err);
 
 /*
  * Read a whole JUnit file back as a report (offload report, offload

@@ -152,6 +152,8 @@ struct offload_run {
 	struct timeline tl;        /* orchestrator only: when things happened */
 
 	unsigned shard_k, shard_n;     /* --shard K/N (1-based), or 0 */
+	char shard_split[SHARD_DIGEST_LEN + 1];  /* shard_digest(), for the
+						    report; "" until split */
 	struct offload_test_list others;  /* discovered, in other shards */
 	int history_writable;          /* record the run in history_path */
 	long long stamp;               /* the run's start, for the history */
@@ -283,18 +285,23 @@ static int keep_shard(struct offload_run *run, double *durations,
 	size_t n = run->tests.nr, kept = 0;
 	double *w = malloc((n + 1) * sizeof(*w)), mine = 0, all = 0;
 	unsigned *shard = malloc((n + 1) * sizeof(*shard));
+	const char **names = malloc((cfg->groups_nr + 1) * sizeof(*names));
 	struct offload_event ev = { .type = OFFLOAD_EVENT_NOTICE };
 	char text[160];
 	int ret = OFFLOAD_ENOMEM;
 
-	if (!w || !shard)
+	if (!w || !shard || !names)
 		goto out;
+	for (size_t g = 0; g < cfg->groups_nr; g++)
+		names[g] = cfg->groups[g].name ? cfg->groups[g].name : "";
 	for (size_t i = 0; i < n; i++) {
 		w[i] = (durations[i] >= 0 ? durations[i] : cfg->default_duration_secs) *
 			(cfg->groups[run->tests.group[i]].retry_count + 1);
 		all += w[i];
 	}
-	if ((ret = shard_assign(&run->tests, w, run->shard_n, shard)))
+	if ((ret = shard_assign(&run->tests, w, run->shard_n, shard)) ||
+	    (ret = shard_digest(&run->tests, names, shard, run->shard_n,
+				 run->shard_split)))
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		if (shard[i] == run->shard_k - 1) {
@@ -314,6 +321,7 @@ static int keep_shard(struct offload_run *run, double *durations,
 out:
 	free(w);
 	free(shard);
+	free(names);
 	if (ret)
 		err_set(err, ret, "cannot split shards: %s", offload_strerror(ret));
 	return ret;
@@ -1271,6 +1279,7 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 {
 	const struct offload_config *cfg = run->cfg;
 	struct progress_state ps = { 0, now_secs() };
+	struct junit_shard shard = { 0, 0, NULL };
 	struct buf path = BUF_INIT;
 	sigset_t block, old;
 	size_t workers_nr;
@@ -1471,13 +1480,20 @@ report:
 		record_history(run, rep, &ps);
 	if (cfg->junit) {
 		since = now_secs();
-		ret = junit_write_run(cfg->junit_file, cfg, rep, &run->tl, err);
+		if (run->shard_split[0]) {
+			shard.k = run->shard_k;
+			shard.n = run->shard_n;
+			shard.split = run->shard_split;
+		}
+		ret = junit_write_run(cfg->junit_file, cfg, rep, &run->tl,
+				      shard.n ? &shard : NULL, err);
 		/* A signal while the report was written: every result is in
 		 * it, but the run was stopped; write it again, marked. */
 		if (!ret && run->interrupted && !rep->interrupted) {
 			rep->interrupted = run->interrupted;
 			ret = junit_write_run(cfg->junit_file, cfg, rep,
-					      &run->tl, err);
+					      &run->tl, shard.n ? &shard : NULL,
+					      err);
 		}
 		if (ret)
 			goto out;

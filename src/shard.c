@@ -14,9 +14,16 @@
  * can differ from process to process (docs/design.md).  This module only
  * assigns; the weights come from history.c and the run (orch.c) keeps
  * the tests of its shard.
+ *
+ * Jobs that read different histories split differently, and nothing in
+ * one job can tell: each job's report therefore records a digest of the
+ * whole split (shard_digest), which `offload merge` compares across the
+ * shards' reports (junit.c).
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include "error.h"
 #include "shard.h"
@@ -150,5 +157,76 @@ int shard_keep(struct offload_test_list *tests, double *durations,
 		tests->ids[i] = NULL;
 	tests->nr = w;
 	others->nr = o;
+	return 0;
+}
+
+/* 64-bit FNV-1a, continued from `h`. */
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* `v` as 8 bytes, least significant first: the same on every machine. */
+static uint64_t fnv1a_u64(uint64_t h, uint64_t v)
+{
+	unsigned char b[8];
+
+	for (int i = 0; i < 8; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+	return fnv1a(h, b, sizeof(b));
+}
+
+struct digest_item {
+	const char *id, *group;
+	unsigned shard;
+};
+
+static int cmp_digest_item(const void *pa, const void *pb)
+{
+	const struct digest_item *a = pa, *b = pb;
+	int c;
+
+	if ((c = strcmp(a->id, b->id)) || (c = strcmp(a->group, b->group)))
+		return c;
+	return a->shard < b->shard ? -1 : a->shard > b->shard;
+}
+
+int shard_digest(const struct offload_test_list *tests,
+		 const char *const *group_names, const unsigned *shard,
+		 unsigned count, char hex[SHARD_DIGEST_LEN + 1])
+{
+	static const char tag[] = "offload split 1";
+	struct digest_item *it = malloc((tests->nr + 1) * sizeof(*it));
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t n;
+
+	if (!it)
+		return OFFLOAD_ENOMEM;
+	for (size_t i = 0; i < tests->nr; i++) {
+		it[i].id = tests->ids[i];
+		it[i].group = group_names[tests->group[i]];
+		it[i].shard = shard[i];
+	}
+	/* By ID (unique in a discovery), not in discovery order. */
+	qsort(it, tests->nr, sizeof(*it), cmp_digest_item);
+	h = fnv1a(h, tag, sizeof(tag));
+	h = fnv1a_u64(h, count);
+	h = fnv1a_u64(h, tests->nr);
+	/* Each string after its length: no two lists hash the same text. */
+	for (size_t i = 0; i < tests->nr; i++) {
+		n = strlen(it[i].group);
+		h = fnv1a(fnv1a_u64(h, n), it[i].group, n);
+		n = strlen(it[i].id);
+		h = fnv1a(fnv1a_u64(h, n), it[i].id, n);
+		h = fnv1a_u64(h, it[i].shard);
+	}
+	free(it);
+	snprintf(hex, SHARD_DIGEST_LEN + 1, "%016llx", (unsigned long long)h);
 	return 0;
 }

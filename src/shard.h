@@ -30,4 +30,22 @@ int shard_keep(struct offload_test_list *tests, double *durations,
 	       const unsigned *shard, unsigned k,
 	       struct offload_test_list *others);
 
+/* Hex digits in a digest of a split. */
+#define SHARD_DIGEST_LEN 16
+
+/*
+ * A digest of a whole split, as `hex` (SHARD_DIGEST_LEN lower-case hex
+ * digits and a NUL): 64-bit FNV-1a over `count` and every test's
+ * (group name, ID, shard[i]), taken in the order of their IDs, so that
+ * every job of one split computes the same digest whatever its
+ * discovery order, and a job that placed any test elsewhere (it read
+ * another history, or discovered other tests) computes another one (but
+ * for a 2^-64 chance).  group_names[tests->group[i]] is test i's group.
+ * Not a defence against forgery: it tells accidents apart.  0 or
+ * OFFLOAD_ENOMEM.
+ */
+int shard_digest(const struct offload_test_list *tests,
+		 const char *const *group_names, const unsigned *shard,
+		 unsigned count, char hex[SHARD_DIGEST_LEN + 1]);
+
 #endif

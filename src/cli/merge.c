@@ -21,6 +21,10 @@ static const char merge_usage[] =
 "  in order, under one <testsuites> whose counts are the suites' sums.\n"
 "  OUT is written atomically, and only when every FILE could be read;\n"
 "  it may be one of the FILEs.\n"
+"  Reports of 'offload run --shard K/N' are checked: one N and one split\n"
+"  for all, every shard given once, no test in two shards.  If they do\n"
+"  not fit, OUT is still written, with a failed case 'offload merge' /\n"
+"  'shards' saying why, the problems are printed and the exit status is 1.\n"
 "  -o, --output OUT   the merged report (parent directories are created)\n";
 
 int cmd_merge(int argc, char **argv)
@@ -32,6 +36,7 @@ int cmd_merge(int argc, char **argv)
 	};
 	struct offload_error err = { 0 };
 	const char *out = NULL;
+	char *problems = NULL, *line, *nl;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -50,15 +55,27 @@ int cmd_merge(int argc, char **argv)
 		fputs(merge_usage, stderr);
 		return OFFLOAD_EXIT_USAGE;
 	}
-	ret = offload_junit_merge(out, (const char *const *)(argv + optind),
-				  (size_t)(argc - optind), &err);
+	ret = offload_junit_merge_shards(out, (const char *const *)(argv + optind),
+					 (size_t)(argc - optind), &problems,
+					 &err);
 	if (ret) {
 		cli_error("%s", err.msg[0] ? err.msg : offload_strerror(ret));
 		/* An input we cannot use is the caller's problem; I/O is ours. */
 		return ret == OFFLOAD_EPARSE || ret == OFFLOAD_EUSAGE ?
 		       OFFLOAD_EXIT_USAGE : OFFLOAD_EXIT_INTERNAL;
 	}
-	return 0;
+	if (!problems)
+		return 0;
+	/* Written, but a green merge must mean every shard's tests, once:
+	 * exit 1, as a run whose tests did not all run. */
+	cli_error("merge: the shard reports do not fit together (written to "
+		  "'%s' with a failed case 'offload merge' / 'shards'):", out);
+	for (line = problems; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		fprintf(stderr, "offload:   %.*s\n", (int)(nl - line), line);
+	}
+	free(problems);
+	return OFFLOAD_EXIT_FAILED;
 }
 
 static const char report_error_usage[] =

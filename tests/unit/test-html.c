@@ -204,7 +204,7 @@ static void test_junit_round_trip(void **state)
 	fixture_init(&f);
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/junit.xml", dir);
-	assert_int_equal(junit_write_run(path, &cfg, &f.rep, &f.tl, &err), 0);
+	assert_int_equal(junit_write_run(path, &cfg, &f.rep, &f.tl, NULL, &err), 0);
 	if (xsd_valid(path) >= 0)
 		assert_xsd_valid(path);
 	timeline_init(&tl, 0);

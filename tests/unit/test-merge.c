@@ -5,7 +5,9 @@
  * counts), valid against Surefire's schema when xmllint and
  * ../shared/data/junit-10.xsd are there; and the promises for bad input:
  * an error naming file and line, the old report left alone, no temporary
- * file behind, nothing printed.
+ * file behind, nothing printed; and the check of CI shards' reports
+ * (offload_junit_merge_shards): one split, every shard once, no test in
+ * two shards, or a report that says what went wrong.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -579,6 +581,271 @@ static void test_merge_large_in_bounded_memory(void **state)
 	free(out);
 }
 
+/* A path in the scratch directory that lasts the test (path_in's are
+ * reused after eight calls). */
+static char *in_path(const char *name)
+{
+	static char p[16][512];
+	static int n;
+
+	n = (n + 1) % 16;
+	snprintf(p[n], sizeof(p[n]), "%s/%s", scratch, name);
+	return p[n];
+}
+
+/*
+ * A shard's report as `offload run --shard K/N` writes it: one suite per
+ * group ("a" and "b"), each with the shard properties, holding the tests
+ * named in `tests` ("a:t1 b:t2 ...", group before the colon).  A NULL
+ * `shard` writes no properties (a plain run).
+ */
+static void write_shard(const char *path, const char *shard, const char *split,
+			const char *tests)
+{
+	FILE *f = fopen(path, "wb");
+	const char *groups[2] = { "a", "b" };
+	char buf[4096], *t, *save;
+
+	assert_non_null(f);
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<testsuites name=\"offload\">\n");
+	for (int g = 0; g < 2; g++) {
+		int nr = 0;
+
+		snprintf(buf, sizeof(buf), "%s", tests);
+		for (t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
+			nr += t[0] == groups[g][0];
+		fprintf(f, "  <testsuite name=\"%s\" tests=\"%d\" failures=\"0\" "
+			"errors=\"0\" skipped=\"0\" time=\"0\">\n", groups[g], nr);
+		if (shard)
+			fprintf(f, "    <properties>\n"
+				"      <property name=\"offload.shard\" value=\"%s\"/>\n"
+				"      <property name=\"offload.shard_split\" value=\"%s\"/>\n"
+				"    </properties>\n", shard, split);
+		snprintf(buf, sizeof(buf), "%s", tests);
+		for (t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
+			if (t[0] == groups[g][0] && t[1] == ':')
+				fprintf(f, "    <testcase name=\"%s\" classname=\"%s\" "
+					"time=\"0.1\"/>\n", t + 2, groups[g]);
+		fprintf(f, "  </testsuite>\n");
+	}
+	fprintf(f, "</testsuites>\n");
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Merge `n` inputs into out.xml: the problems found (caller frees), NULL
+ * when none; the merge itself must succeed and the result be valid. */
+static char *merge_problems(const char *const *in, size_t n)
+{
+	struct offload_error err = { 0 };
+	char *problems = (char *)"unset";
+
+	assert_int_equal(offload_junit_merge_shards(path_in("out.xml"), in, n,
+						    &problems, &err), 0);
+	assert_xsd_valid(path_in("out.xml"));
+	return problems;
+}
+
+#define SPLIT1 "0123456789abcdef"
+#define SPLIT2 "fedcba9876543210"
+
+/* Shards of one split merge as any reports do; plain reports beside
+ * them are not checked. */
+static void test_shards_consistent(void **state)
+{
+	const char *in[4] = {
+		in_path("s1.xml"), in_path("s2.xml"), in_path("s3.xml"),
+		in_path("plain.xml"),
+	};
+	char *out;
+
+	(void)state;
+	write_shard(in[0], "1/3", SPLIT1, "a:t1 b:u1");
+	write_shard(in[1], "2/3", SPLIT1, "a:t2");
+	write_shard(in[2], "3/3", SPLIT1, "a:t3 b:u2");
+	/* A plain report may repeat a shard's test: not this check's. */
+	write_shard(in[3], NULL, NULL, "a:t1");
+	assert_null(merge_problems(in, 4));
+	out = slurp(path_in("out.xml"), NULL);
+	assert_null(strstr(out, "offload merge"));
+	assert_non_null(strstr(out, "<testsuites name=\"offload\" tests=\"6\""));
+	free(out);
+	/* The same reports in another order. */
+	in[0] = in_path("s3.xml");
+	in[2] = in_path("s1.xml");
+	assert_null(merge_problems(in, 3));
+}
+
+/*
+ * The trial: jobs run one after another in one checkout, each reading
+ * the history the one before wrote, split differently: tests in two
+ * shards.  The report is written, with one failed case more that says
+ * so, and the problems name the files, the splits and the tests.
+ */
+static void test_shards_different_splits(void **state)
+{
+	const char *in[2] = { in_path("s1.xml"), in_path("s2.xml") };
+	struct offload_error err = { 0 };
+	char *p, *out;
+
+	(void)state;
+	write_shard(in[0], "1/2", SPLIT1, "a:t1 a:t2 b:u1");
+	write_shard(in[1], "2/2", SPLIT2, "a:t2 b:u1 b:u2");
+	p = merge_problems(in, 2);
+	assert_non_null(p);
+	assert_non_null(strstr(p, "different splits"));
+	assert_non_null(strstr(p, "split " SPLIT1 " of 2 shards: shard 1 in '"));
+	assert_non_null(strstr(p, "split " SPLIT2 " of 2 shards: shard 2 in '"));
+	assert_non_null(strstr(p, "s2.xml'"));
+	assert_non_null(strstr(p, "2 tests ran in more than one shard:\n"));
+	assert_non_null(strstr(p, "  't2' in suite 'a': shard 1/2 in '"));
+	assert_non_null(strstr(p, "  'u1' in suite 'b': shard 1/2 in '"));
+	assert_int_equal(p[strlen(p) - 1], '\n');
+	out = slurp(path_in("out.xml"), NULL);
+	/* 3 + 3 cases, and the failed one. */
+	assert_non_null(strstr(out, "<testsuites name=\"offload\" tests=\"7\" "
+			       "failures=\"1\""));
+	assert_non_null(strstr(out, "<testsuite name=\"offload merge\" tests=\"1\" "
+			       "failures=\"1\""));
+	assert_non_null(strstr(out, "different splits"));
+	assert_non_null(strstr(out, "'t2' in suite 'a'"));
+	free(out);
+	free(p);
+
+	/* offload_junit_merge() writes the same report. */
+	assert_int_equal(offload_junit_merge(path_in("out2.xml"), in, 2, &err), 0);
+	out = slurp(path_in("out2.xml"), NULL);
+	assert_non_null(strstr(out, "<testsuite name=\"offload merge\""));
+	free(out);
+}
+
+/* 1/4, 2/4, 4/4 and 2/4 again: shard 3 is missing, shard 2 twice. */
+static void test_shards_missing_and_twice(void **state)
+{
+	const char *in[4] = {
+		in_path("s1.xml"), in_path("s2.xml"), in_path("s4.xml"),
+		in_path("s2-again.xml"),
+	};
+	char *p;
+
+	(void)state;
+	write_shard(in[0], "1/4", SPLIT1, "a:t1");
+	write_shard(in[1], "2/4", SPLIT1, "a:t2");
+	write_shard(in[2], "4/4", SPLIT1, "a:t4");
+	write_shard(in[3], "2/4", SPLIT1, "a:t2");
+	p = merge_problems(in, 4);
+	assert_non_null(p);
+	assert_non_null(strstr(p, "shard 2/4 is in more than one input (its "
+			       "tests are counted twice): '"));
+	assert_non_null(strstr(p, "s2.xml', '"));
+	assert_non_null(strstr(p, "s2-again.xml'\n"));
+	assert_non_null(strstr(p, "no input holds shard 3/4 (its tests are not "
+			       "in the merged report)\n"));
+	/* The same shard twice is not also every one of its tests twice. */
+	assert_null(strstr(p, "more than one shard"));
+	assert_null(strstr(p, "different"));
+	free(p);
+
+	/* Only shard 2 of 40: 39 missing, ten named. */
+	write_shard(in[1], "2/40", SPLIT1, "a:t2");
+	p = merge_problems(in + 1, 1);
+	assert_non_null(p);
+	assert_non_null(strstr(p, "no input holds shards 1/40, 3/40, 4/40, "
+			       "5/40, 6/40, 7/40, 8/40, 9/40, 10/40, 11/40 "
+			       "and 29 more (their tests are not in the merged "
+			       "report)\n"));
+	free(p);
+}
+
+/* Shards of different counts; a merged report merged again. */
+static void test_shards_counts_and_remerge(void **state)
+{
+	const char *in[3] = { in_path("s1.xml"), in_path("s2.xml"),
+			      in_path("s3.xml") };
+	const char *again[2] = { in_path("all.xml"), in_path("s3.xml") };
+	struct offload_error err = { 0 };
+	char *p;
+
+	(void)state;
+	write_shard(in[0], "1/2", SPLIT1, "a:t1");
+	write_shard(in[1], "2/3", SPLIT1, "a:t2");
+	p = merge_problems(in, 2);
+	assert_non_null(p);
+	assert_non_null(strstr(p, "different shard counts"));
+	assert_null(strstr(p, "no input holds"));
+	free(p);
+
+	/* One run's shards merged, then merged with one of them again. */
+	write_shard(in[0], "1/3", SPLIT1, "a:t1");
+	write_shard(in[2], "3/3", SPLIT1, "a:t3");
+	assert_int_equal(offload_junit_merge(again[0], in, 3, &err), 0);
+	assert_null(merge_problems(again, 1));
+	p = merge_problems(again, 2);
+	assert_non_null(p);
+	assert_non_null(strstr(p, "shard 3/3 is in more than one input"));
+	free(p);
+}
+
+/* Eleven tests in two shards: ten named, then "and 1 more"; IDs are
+ * shown with their bytes escaped, never as raw control characters. */
+static void test_shards_duplicates_bounded(void **state)
+{
+	const char *in[2] = { in_path("s1.xml"), in_path("s2.xml") };
+	const char *tests = "a:d1 a:d2 a:d3 a:d4 a:d5 a:d6 a:d7 a:d8 a:d9 "
+			    "a:d10 a:x&#10;&#9;&amp;&lt;";
+	char *p, *line, *nl;
+	int named = 0;
+
+	(void)state;
+	write_shard(in[0], "1/2", SPLIT1, tests);
+	write_shard(in[1], "2/2", SPLIT1, tests);
+	p = merge_problems(in, 2);
+	assert_non_null(p);
+	assert_non_null(strstr(p, "11 tests ran in more than one shard:\n"));
+	assert_non_null(strstr(p, "\n  and 1 more\n"));
+	for (line = p; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		assert_non_null(nl);
+		for (char *c = line; c < nl; c++)
+			assert_true((unsigned char)*c >= 0x20 && *c != 0x7f);
+		named += !strncmp(line, "  '", 3);
+	}
+	assert_int_equal(named, 10);
+	/* 'x\n\t&<' came last: counted, not named; alone, it is. */
+	write_shard(in[0], "1/2", SPLIT1, "a:x&#10;&#9;&amp;&lt;");
+	write_shard(in[1], "2/2", SPLIT1, "a:x&#10;&#9;&amp;&lt;");
+	free(p);
+	p = merge_problems(in, 2);
+	assert_non_null(p);
+	assert_non_null(strstr(p, "  'x\\x0a\\x09&<' in suite 'a': shard 1/2"));
+	free(p);
+}
+
+/* Properties that cannot be read are a problem, not a plain report. */
+static void test_shards_bad_properties(void **state)
+{
+	const char *in[3] = { in_path("s1.xml"), in_path("s2.xml"),
+			      in_path("s3.xml") };
+	char *p;
+
+	(void)state;
+	write_shard(in[0], "0/2", SPLIT1, "a:t1");
+	write_shard(in[1], "2/2", "XYZ", "a:t2");
+	write_str(in[2], "<testsuite name=\"s\" tests=\"0\" failures=\"0\" "
+		  "errors=\"0\"><properties><property name=\"offload.shard\" "
+		  "value=\"1/1\"/></properties></testsuite>");
+	p = merge_problems(in, 3);
+	assert_non_null(p);
+	assert_non_null(strstr(p, "shard properties that cannot be read:\n  '"));
+	assert_non_null(strstr(p, "s1.xml' suite 'a': bad offload.shard "
+			       "(expected K/N) '0/2'\n"));
+	assert_non_null(strstr(p, "s2.xml' suite 'a': bad offload.shard_split "
+			       "(expected hex digits) 'XYZ'\n"));
+	assert_non_null(strstr(p, "s3.xml' suite 's': offload.shard without "
+			       "offload.shard_split\n"));
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -595,6 +862,12 @@ int main(void)
 		cmocka_unit_test(test_merge_exact_bytes),
 		cmocka_unit_test(test_merge_name_not_utf8),
 		cmocka_unit_test(test_merge_large_in_bounded_memory),
+		cmocka_unit_test(test_shards_consistent),
+		cmocka_unit_test(test_shards_different_splits),
+		cmocka_unit_test(test_shards_missing_and_twice),
+		cmocka_unit_test(test_shards_counts_and_remerge),
+		cmocka_unit_test(test_shards_duplicates_bounded),
+		cmocka_unit_test(test_shards_bad_properties),
 	};
 
 	return cmocka_run_group_tests_name("merge", tests, setup, teardown);

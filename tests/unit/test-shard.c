@@ -2,7 +2,8 @@
 /*
  * test-shard.c - CI shards (src/shard.c): every test in exactly one
  * shard, the same split whatever the discovery order, balanced on a
- * heavy-tailed suite, ties broken by ID, and the kept/other lists.
+ * heavy-tailed suite, ties broken by ID, the kept/other lists, and the
+ * digest of a split that `offload merge` compares across shards.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -209,6 +210,107 @@ static void test_keep(void **state)
 	offload_test_list_release(&others);
 }
 
+static const char *const group_names[3] = { "unit", "integration", "e2e" };
+
+/* The digest of s's split into n shards by its weights. */
+static void digest_of(struct suite *s, unsigned n, char hex[SHARD_DIGEST_LEN + 1])
+{
+	assert_int_equal(shard_assign(&s->list, s->w, n, s->shard), 0);
+	memset(hex, 'x', SHARD_DIGEST_LEN + 1);
+	assert_int_equal(shard_digest(&s->list, group_names, s->shard, n, hex), 0);
+	assert_int_equal(strlen(hex), SHARD_DIGEST_LEN);
+	assert_int_equal(strspn(hex, "0123456789abcdef"), SHARD_DIGEST_LEN);
+}
+
+/*
+ * Jobs of one split compute one digest, whatever their discovery order;
+ * a job that read another history (another split), discovered another
+ * test, or split into another number of shards computes another one.  A
+ * history that changes no placement changes nothing: the digest is of
+ * the split, not of the durations.
+ */
+static void test_digest(void **state)
+{
+	struct suite *a = make_suite(N, 5), *b = make_suite(N, 5);
+	char da[SHARD_DIGEST_LEN + 1], db[SHARD_DIGEST_LEN + 1];
+	size_t moved = 0, i, j;
+
+	(void)state;
+	/* b: a in reverse discovery order. */
+	for (i = 0; i < N / 2; i++) {
+		char *t = b->ids[i];
+		double w = b->w[i];
+		size_t g = b->group[i];
+
+		j = N - 1 - i;
+		b->ids[i] = b->ids[j], b->ids[j] = t;
+		b->w[i] = b->w[j], b->w[j] = w;
+		b->group[i] = b->group[j], b->group[j] = g;
+	}
+	digest_of(a, 4, da);
+	digest_of(b, 4, db);
+	assert_string_equal(da, db);
+
+	/* The next run's history: every duration a little longer (the same
+	 * order of weights, so the same LPT split), then a few tests much
+	 * slower (another split, as in jobs that ran one after another and
+	 * each recorded its shard). */
+	for (i = 0; i < N; i++)
+		b->w[i] *= 1.5;
+	digest_of(b, 4, db);
+	assert_string_equal(da, db);
+	for (i = 0; i < N; i += 97)
+		b->w[i] += 3;
+	{
+		unsigned before[N];
+
+		memcpy(before, b->shard, sizeof(before));
+		digest_of(b, 4, db);
+		for (i = 0; i < N; i++)
+			moved += before[i] != b->shard[i];
+	}
+	assert_true(moved > 0);
+	assert_string_not_equal(da, db);
+
+	/* Another number of shards, or one test fewer. */
+	digest_of(a, 5, db);
+	assert_string_not_equal(da, db);
+	a->list.nr--;
+	digest_of(a, 4, db);
+	assert_string_not_equal(da, db);
+	a->list.nr++;
+
+	/* One test moved between two shards, by hand: only the placement
+	 * differs.  Then the same ID in another group. */
+	digest_of(a, 4, da);
+	a->shard[0] = (a->shard[0] + 1) % 4;
+	assert_int_equal(shard_digest(&a->list, group_names, a->shard, 4, db), 0);
+	assert_string_not_equal(da, db);
+	a->shard[0] = (a->shard[0] + 3) % 4;
+	assert_int_equal(shard_digest(&a->list, group_names, a->shard, 4, db), 0);
+	assert_string_equal(da, db);
+	a->group[0] = (a->group[0] + 1) % 3;
+	assert_int_equal(shard_digest(&a->list, group_names, a->shard, 4, db), 0);
+	assert_string_not_equal(da, db);
+
+	/* IDs are data: group "c" with ID "ab" and group "ca" with ID "b"
+	 * (the same bytes in a row) hash apart; so may any byte. */
+	{
+		char *ids1[] = { (char *)"ab", (char *)"\xff\n" };
+		char *ids2[] = { (char *)"b", (char *)"\xff\n" };
+		const char *g1[] = { "c" }, *g2[] = { "ca" };
+		size_t grp[2] = { 0, 0 };
+		unsigned sh[2] = { 0, 1 };
+		struct offload_test_list l1 = { ids1, grp, 2 }, l2 = { ids2, grp, 2 };
+
+		assert_int_equal(shard_digest(&l1, g1, sh, 2, da), 0);
+		assert_int_equal(shard_digest(&l2, g2, sh, 2, db), 0);
+		assert_string_not_equal(da, db);
+	}
+	free_suite(a);
+	free_suite(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_balanced),
 		cmocka_unit_test(test_ties_by_id),
 		cmocka_unit_test(test_keep),
+		cmocka_unit_test(test_digest),
 	};
 
 	return cmocka_run_group_tests_name("shard", tests, NULL, NULL);
