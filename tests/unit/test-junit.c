@@ -27,6 +27,7 @@
 
 #include "config.h"
 #include "junit.h"
+#include "timeline.h"
 
 
 static char scratch[] = "/tmp/offload-test-junit-XXXXXX";
@@ -605,6 +606,67 @@ static void test_write_read_back(void **state)
 	assert_string_equal(logged[5].status, "passed");
 	assert_string_equal(logged[5].text, "");
 	offload_logged_cases_free(logged, nr);
+}
+
+/* A run's log directory, recorded in every suite relative to the
+ * report's directory (any bytes), read back joined to the report's path
+ * as given; a report written without one records none. */
+static void test_write_logs_dir(void **state)
+{
+	struct offload_error err = { 0, "" };
+	struct offload_config cfg;
+	struct offload_report rep;
+	struct timeline tl;
+	char p[512], logs[512], want[512], *s, **dirs;
+	size_t nr, i;
+
+	(void)state;
+	make_report(&cfg, &rep);
+	snprintf(p, sizeof(p), "%s", path_in("ld/sub/r.xml"));
+	snprintf(logs, sizeof(logs), "%s", path_in("ld/r x%.logs\n\xff"));
+	assert_int_equal(mkdir(path_in("ld"), 0700), 0);
+	assert_int_equal(mkdir(logs, 0700), 0);
+	timeline_init(&tl, 0);
+	tl.log_dir = logs;
+	assert_int_equal(junit_write_run(p, &cfg, &rep, &tl, &err), 0);
+	assert_xsd_valid(p);
+	assert_clean_bytes(p);
+	s = slurp(p, NULL);
+	/* both suites (unit, then it) */
+	assert_non_null(strstr(strstr(s, "<property name=\"offload.logs\" "
+				      "value=\"../r x%25.logs%0A%FF\"/>") + 1,
+			       "<property name=\"offload.logs\" "
+			       "value=\"../r x%25.logs%0A%FF\"/>"));
+	free(s);
+	assert_int_equal(offload_report_log_dirs(p, &dirs, &nr, &err), 0);
+	assert_int_equal(nr, rep.nr);
+	snprintf(want, sizeof(want), "%s/sub/../r x%%.logs\n\xff", path_in("ld"));
+	for (i = 0; i < nr; i++) {
+		assert_non_null(dirs[i]);
+		assert_string_equal(dirs[i], want);
+		free(dirs[i]);
+	}
+	free(dirs);
+
+	/* beside the report: "." */
+	tl.log_dir = path_in("ld/sub");
+	assert_int_equal(junit_write_run(p, &cfg, &rep, &tl, &err), 0);
+	assert_int_equal(offload_report_log_dirs(p, &dirs, &nr, &err), 0);
+	assert_string_equal(dirs[0], path_in("ld/sub"));
+	for (i = 0; i < nr; i++)
+		free(dirs[i]);
+	free(dirs);
+
+	assert_int_equal(junit_write(p, &cfg, &rep, &err), 0);
+	s = slurp(p, NULL);
+	assert_null(strstr(s, "offload.logs"));
+	free(s);
+	assert_int_equal(offload_report_log_dirs(p, &dirs, &nr, &err), 0);
+	assert_int_equal(nr, rep.nr);
+	for (i = 0; i < nr; i++)
+		assert_null(dirs[i]);
+	free(dirs);
+	timeline_release(&tl);
 }
 
 static void test_write_interrupted(void **state)
@@ -1314,6 +1376,7 @@ int main(void)
 		cmocka_unit_test(test_read_no_external_entities),
 		cmocka_unit_test(test_read_concurrent),
 		cmocka_unit_test(test_write_read_back),
+		cmocka_unit_test(test_write_logs_dir),
 		cmocka_unit_test(test_write_interrupted),
 		cmocka_unit_test(test_write_caps_output),
 		cmocka_unit_test(test_write_atomic),
