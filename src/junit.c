@@ -1009,6 +1009,7 @@ struct reader {
 	size_t suite_first;       /* index of the first case of the suite open */
 	struct strvec batches;    /* offload.batch values */
 	struct strvec attempts;   /* offload.attempts values, K made global */
+	size_t attempts_next;     /* the first of them not behind the case read */
 	char *stamp;              /* the first suite's timestamp */
 	char *total;              /* <testsuites time>, or NULL */
 	int interrupted;          /* an offload.interrupted property */
@@ -1018,6 +1019,7 @@ struct reader {
 	int in_case, case_depth;
 	struct junit_case cur;
 	int cur_flaky, cur_decided, cur_reruns;
+	const char *cur_attempts; /* want_meta: its offload.attempts, or NULL */
 	struct capped text, out, err, log;
 
 	/* text capture: inside a child of <testcase> */
@@ -1128,6 +1130,7 @@ static void reader_reset_current(struct reader *rd)
 	rd->err.truncated = rd->log.truncated = 0;
 	rd->in_case = 0;
 	rd->cur_flaky = rd->cur_decided = rd->cur_reruns = 0;
+	rd->cur_attempts = NULL;
 	rd->capture_depth = -1;
 	rd->target = NULL;
 	buf_reset(&rd->header);
@@ -1236,6 +1239,13 @@ static int reader_start_case(struct reader *rd, const struct attrs *r,
 		rc = OFFLOAD_ENOMEM;
 	if (!rc && rd->suite_logs && !(rd->cur.logs = strdup(rd->suite_logs)))
 		rc = OFFLOAD_ENOMEM;
+	/* Its offload.attempts, if any: they come in case order. */
+	while (rd->attempts_next < rd->attempts.nr &&
+	       strtoull(rd->attempts.v[rd->attempts_next], NULL, 10) < rd->nr)
+		rd->attempts_next++;
+	if (rd->attempts_next < rd->attempts.nr &&
+	    strtoull(rd->attempts.v[rd->attempts_next], NULL, 10) == rd->nr)
+		rd->cur_attempts = strchr(rd->attempts.v[rd->attempts_next], ' ');
 	if (!rc)
 		rc = get_attr(r, "time", NULL, &time_s);
 	rd->cur.secs = parse_secs(time_s);
@@ -1315,6 +1325,28 @@ static int capture_text(struct reader *rd, const char *s, size_t n)
 }
 
 /* Start capturing the text of a child of <testcase>. */
+/*
+ * The number of the attempt that the k-th (1-based) <flakyFailure> or
+ * <rerunFailure> of a case records, as `offload logs` numbers attempts:
+ * its place in the case's offload.attempts list " O:SECS:SB:BATCH ..."
+ * (1-based, in the order the attempts ended).  junit_write writes one
+ * such element per failed or errored attempt in that order (for a failed
+ * test all but the last, which is its <failure>), so the k-th element is
+ * the k-th 'f' or 'e' of the list.  k itself without a list that says.
+ */
+static int rerun_attempt_no(const char *list, int k)
+{
+	int n = 0, failed = 0;
+
+	for (const char *p = list; p && *p == ' '; p = strchr(p, ' ')) {
+		p++;
+		n++;
+		if ((*p == 'f' || *p == 'e') && ++failed == k)
+			return n;
+	}
+	return k;
+}
+
 static int capture_start(struct reader *rd, const struct attrs *r,
 			 int depth, const char *name, struct capped *target,
 			 int forced)
@@ -1333,8 +1365,9 @@ static int capture_start(struct reader *rd, const struct attrs *r,
 	if (!strcmp(name, "rerunFailure") || !strcmp(name, "rerunError") ||
 	    !strcmp(name, "flakyFailure") || !strcmp(name, "flakyError"))
 		rc = buf_addf(&rd->header, "--- %s (attempt %d)%s%s ---\n",
-			      name, ++rd->cur_reruns, msg ? ": " : "",
-			      msg ? msg : "");
+			      name, rerun_attempt_no(rd->cur_attempts,
+						     ++rd->cur_reruns),
+			      msg ? ": " : "", msg ? msg : "");
 	else
 		rc = buf_addf(&rd->header, "--- %s%s%s ---\n", name,
 			      msg ? ": " : "", msg ? msg : "");
@@ -1756,6 +1789,10 @@ int offload_report_read(const char *path, struct offload_logged_case **cases,
 	memset(&rd, 0, sizeof(rd));
 	rd.path = path;
 	rd.want_log = 1;
+	/* offload.attempts number the flaky and rerun attempts */
+	rd.want_meta = 1;
+	strvec_init(&rd.batches);
+	strvec_init(&rd.attempts);
 	rc = read_file(&rd, -1, err);
 	if (rd.nr && !(out = calloc(rd.nr, sizeof(*out))))
 		rc = err_set(err, OFFLOAD_ENOMEM, "cannot read junit '%s': %s",
@@ -1789,6 +1826,7 @@ int offload_report_read(const char *path, struct offload_logged_case **cases,
 	free(rd.logs);
 	free(rd.flaky);
 	junit_cases_free(rd.cases, rd.nr);
+	reader_meta_release(&rd);
 	return rc;
 }
 

@@ -291,7 +291,8 @@ static void check_batch_log(struct logs_check *lc, const char *dir,
 
 /*
  * "  attempt 1: failed in 0.20 s on sandbox 3, batch 4 (DIR/batch-4.*)"
- * per attempt, in the order they ended; DIR is where the report says its
+ * per attempt, in the order they ended (the numbers the headers of
+ * flakyFailure and rerunFailure use); DIR is where the report says its
  * run wrote the batch logs, or "logs" when it does not say (an older
  * offload's report).
  */
@@ -299,8 +300,17 @@ static void put_attempts(const struct offload_result *r, const char *dir,
 			 struct logs_check *lc)
 {
 	static const char *const outcome[] = { "passed", "failed", "error", "skipped" };
+	size_t i;
 
-	for (size_t i = 0; i < r->attempts_nr; i++) {
+	/* Without a sandbox or batch anywhere, offload_report_load guessed
+	 * them (another runner's report): no numbers to agree with. */
+	for (i = 0; i < r->attempts_nr; i++)
+		if (r->attempts[i].sandbox != UINT_MAX ||
+		    r->attempts[i].batch != UINT_MAX)
+			break;
+	if (i == r->attempts_nr)
+		return;
+	for (i = 0; i < r->attempts_nr; i++) {
 		const struct offload_attempt *a = &r->attempts[i];
 
 		printf("  attempt %zu: %s in %.2f s", i + 1,

@@ -669,6 +669,64 @@ static void test_write_logs_dir(void **state)
 	timeline_release(&tl);
 }
 
+/*
+ * `offload logs` numbers attempts in the order they ended (the report's
+ * offload.attempts); the header of each <flakyFailure> and
+ * <rerunFailure> names the same number, also when a pass or a skip
+ * came first.  Without offload.attempts: the element's place.
+ */
+static struct offload_attempt att_pass_first[] = {
+	{ OFFLOAD_ATTEMPT_PASSED, 0.1, 0, 1, NULL, NULL, NULL },
+	{ OFFLOAD_ATTEMPT_FAILED, 0.2, 1, 2, (char *)"second", (char *)"out2\n", NULL },
+	{ OFFLOAD_ATTEMPT_ERROR, 0.3, 0, 3, (char *)"third", (char *)"out3\n", NULL },
+};
+static struct offload_attempt att_skip_first[] = {
+	{ OFFLOAD_ATTEMPT_SKIPPED, 0.1, 0, 1, (char *)"first", NULL, NULL },
+	{ OFFLOAD_ATTEMPT_FAILED, 0.2, 1, 2, (char *)"second", NULL, NULL },
+	{ OFFLOAD_ATTEMPT_FAILED, 0.3, 0, 3, (char *)"third", NULL, NULL },
+};
+static struct offload_result numbered[] = {
+	{ (char *)"late", 0, OFFLOAD_FLAKY, NULL, att_pass_first, 3 },
+	{ (char *)"skipped first", 0, OFFLOAD_FAILED, NULL, att_skip_first, 3 },
+};
+
+static void test_rerun_attempt_numbers(void **state)
+{
+	struct offload_error err = { 0, "" };
+	struct offload_logged_case *logged;
+	struct offload_config cfg;
+	struct offload_report rep = { 0 };
+	struct timeline tl;
+	const char *p = path_in("numbered.xml");
+	size_t nr;
+
+	(void)state;
+	make_report(&cfg, &rep);
+	rep.results = numbered;
+	rep.nr = 2;
+	timeline_init(&tl, 0);
+	assert_int_equal(junit_write_run(p, &cfg, &rep, &tl, &err), 0);
+	assert_int_equal(offload_report_read(p, &logged, &nr, &err), 0);
+	assert_int_equal(nr, 2);
+	assert_string_equal(logged[0].status, "flaky");
+	assert_string_equal(logged[0].text,
+			    "--- flakyFailure (attempt 2): second ---\n"
+			    "--- system-out ---\nout2\n"
+			    "--- flakyFailure (attempt 3): third ---\n"
+			    "--- system-out ---\nout3\n");
+	assert_string_equal(logged[1].status, "failed");
+	assert_non_null(strstr(logged[1].text,
+			       "--- rerunFailure (attempt 2): second ---\n"));
+	offload_logged_cases_free(logged, nr);
+
+	assert_int_equal(junit_write(p, &cfg, &rep, &err), 0);
+	assert_int_equal(offload_report_read(p, &logged, &nr, &err), 0);
+	assert_non_null(strstr(logged[0].text, "(attempt 1): second"));
+	assert_non_null(strstr(logged[0].text, "(attempt 2): third"));
+	offload_logged_cases_free(logged, nr);
+	timeline_release(&tl);
+}
+
 static void test_write_interrupted(void **state)
 {
 	struct offload_error err = { 0, "" };
@@ -1377,6 +1435,7 @@ int main(void)
 		cmocka_unit_test(test_read_concurrent),
 		cmocka_unit_test(test_write_read_back),
 		cmocka_unit_test(test_write_logs_dir),
+		cmocka_unit_test(test_rerun_attempt_numbers),
 		cmocka_unit_test(test_write_interrupted),
 		cmocka_unit_test(test_write_caps_output),
 		cmocka_unit_test(test_write_atomic),
