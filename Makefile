@@ -57,7 +57,7 @@ PLUGIN := $(O)/share/offload/pytest/offload_pytest_plugin.py
 # bumped on any incompatible change; MINOR counts releases that only added
 # symbols (each in its own node of src/liboffload.map).
 ABI_MAJOR := 1
-ABI_MINOR := 1
+ABI_MINOR := 2
 LIB_A := $(O)/lib/liboffload.a
 LIB_SONAME := liboffload.so.$(ABI_MAJOR)
 LIB_SO := $(O)/lib/$(LIB_SONAME).$(ABI_MINOR)

@@ -432,6 +432,22 @@ OFFLOAD_API int offload_report_load(const char *path,
 				    struct offload_error *err);
 
 /**
+ * Where the batch logs (batch-N.stdout, batch-N.stderr) of each test case
+ * of the JUnit file `path` are: one string per <testcase>, in file order
+ * (the order of offload_report_load()'s results), in *dirs (*nr of
+ * them).  A run records its log directory in each suite it writes
+ * (offload.logs, relative to the report's directory, rewritten by
+ * offload_junit_merge: docs/junit.md); the string is that directory
+ * joined to the directory of `path` as given ("out/r.logs" for
+ * "out/r.xml"), NULL for a case whose suite does not record one
+ * (another runner's report, or an older offload's).  Whether it still
+ * exists is not checked.  The caller frees each string and the array
+ * with free().  Errors as offload_report_read.  (1.2)
+ */
+OFFLOAD_API int offload_report_log_dirs(const char *path, char ***dirs,
+					size_t *nr, struct offload_error *err);
+
+/**
  * Write the HTML report of the JUnit file `junit_path` to `html_path`
  * (atomically, parent directories created): the page `offload run`
  * writes as output_dir/report.html, with a timeline when the file
@@ -484,7 +500,7 @@ OFFLOAD_API int offload_junit_merge(const char *out,
  * is wrong, or on error.  Inputs without the properties are not checked.
  * Returns 0 when `out` was written, whatever the problems; errors as
  * offload_junit_merge().  Memory grows with the test cases of the
- * sharded inputs, 21 to 64 bytes each (docs/junit.md).  (1.1)
+ * sharded inputs, 21 to 64 bytes each (docs/junit.md).  (1.2)
  */
 OFFLOAD_API int offload_junit_merge_shards(const char *out,
 					   const char *const *inputs,

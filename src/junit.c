@@ -784,6 +784,185 @@ static void xin_release(struct xin *x)
 }
 
 /* ------------------------------------------------------------------ */
+/* Where a run's batch logs are: the offload.logs property             */
+
+/*
+ * A suite written by a run says where that run wrote its batch logs:
+ * <property name="offload.logs" value="DIR"/>, DIR relative to the
+ * report's directory (so that a report moved with its logs still finds
+ * them), with '%', control bytes and bytes above 0x7e as %XX, so that
+ * any path survives XML.  offload_junit_merge() rewrites DIR against the
+ * merged report's directory.
+ */
+static int logs_encode(struct buf *out, const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	int rc = 0;
+
+	buf_reset(out);
+	for (const unsigned char *p = (const unsigned char *)path; !rc && *p; p++)
+		if (*p == '%' || *p < 0x20 || *p > 0x7e)
+			rc = buf_addf(out, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+		else
+			rc = buf_addch(out, (char)*p);
+	return rc;
+}
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' :
+	       c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* In place; a '%' not followed by two hex digits stays as it is, and
+ * so does %00 (a path holds no NUL). */
+static void logs_decode(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		int hi, lo;
+
+		if (*s == '%' && (hi = hex_digit(s[1])) >= 0 &&
+		    (lo = hex_digit(s[2])) >= 0 && (hi || lo)) {
+			*o++ = (char)(hi << 4 | lo);
+			s += 2;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/*
+ * `path` made absolute (against the working directory) with empty, "."
+ * and ".." components resolved by name, into `out`.  0, OFFLOAD_ENOMEM
+ * or -errno (getcwd).
+ */
+static int path_clean(struct buf *out, const char *path)
+{
+	struct buf in = BUF_INIT;
+	const char *p, *e;
+	int rc = 0;
+
+	if (path[0] != '/') {
+		char *cwd = getcwd(NULL, 0);
+
+		if (!cwd)
+			return errno == ENOMEM ? OFFLOAD_ENOMEM : -errno;
+		rc = buf_addf(&in, "%s/%s", cwd, path);
+		free(cwd);
+	} else {
+		rc = buf_adds(&in, path);
+	}
+	buf_reset(out);
+	for (p = in.buf; !rc && *p; p = e) {
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		e = p + strcspn(p, "/");
+		n = (size_t)(e - p);
+		if (!n || (n == 1 && p[0] == '.'))
+			continue;
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			char *up = out->len ? strrchr(out->buf, '/') : NULL;
+
+			if (up) {
+				out->len = (size_t)(up - out->buf);
+				*up = '\0';
+			}
+			continue;
+		}
+		rc = buf_addch(out, '/');
+		if (!rc)
+			rc = buf_add(out, p, n);
+	}
+	if (!rc && !out->len)
+		rc = buf_addch(out, '/');
+	buf_release(&in);
+	return rc;
+}
+
+/* `path` with symbolic links resolved when it exists, else path_clean(). */
+static int path_real(struct buf *out, const char *path)
+{
+	char *r = realpath(path, NULL);
+	int rc;
+
+	if (!r)
+		return path_clean(out, path);
+	buf_reset(out);
+	rc = buf_adds(out, r);
+	free(r);
+	return rc;
+}
+
+/* The directory of the file `path`, as path_real() gives it. */
+static int path_dir_real(struct buf *out, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	struct buf dir = BUF_INIT;
+	int rc;
+
+	if (!slash)
+		return path_real(out, ".");
+	if ((rc = buf_add(&dir, path, slash == path ? 1 : (size_t)(slash - path))))
+		return rc;
+	rc = path_real(out, dir.buf);
+	buf_release(&dir);
+	return rc;
+}
+
+/* `to` relative to the directory `from`, both absolute and clean (as
+ * path_clean gives them): "logs", "../x.logs", "." */
+static int path_relative(struct buf *out, const char *from, const char *to)
+{
+	size_t i, c = 0;
+	int rc = 0;
+
+	if (!strcmp(from, "/"))
+		from = "";
+	if (!strcmp(to, "/"))
+		to = "";
+	for (i = 0; from[i] && from[i] == to[i]; i++)
+		if (from[i] == '/')
+			c = i;
+	if ((!from[i] || from[i] == '/') && (!to[i] || to[i] == '/'))
+		c = i;
+	buf_reset(out);
+	for (const char *p = from + c; !rc && *p; p++)
+		if (*p == '/')
+			rc = buf_adds(out, "../");
+	if (!rc)
+		rc = buf_adds(out, to + c + (to[c] == '/'));
+	if (!rc && out->len && out->buf[out->len - 1] == '/')
+		out->buf[--out->len] = '\0';
+	if (!rc && !out->len)
+		rc = buf_addch(out, '.');
+	return rc;
+}
+
+/*
+ * The offload.logs value of a report at `report` (a file) for the log
+ * directory `dir`: relative to the report's directory, encoded.
+ */
+static int logs_value(struct buf *out, const char *report, const char *dir)
+{
+	struct buf from = BUF_INIT, to = BUF_INIT, rel = BUF_INIT;
+	int rc;
+
+	if (!(rc = path_dir_real(&from, report)) && !(rc = path_real(&to, dir)) &&
+	    !(rc = path_relative(&rel, from.buf, to.buf)))
+		rc = logs_encode(out, rel.buf);
+	buf_release(&from);
+	buf_release(&to);
+	buf_release(&rel);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
 /* Reading                                                             */
 
 /* A text field with a cap, so that huge outputs cost bounded memory. */
@@ -826,12 +1005,14 @@ struct reader {
 	char **logs;
 
 	char *suite_host;         /* hostname of the <testsuite> last opened */
+	char *suite_logs;         /* want_meta: its offload.logs, or NULL */
 
 	/* want_meta only (junit_load): offload's suite properties */
 	int want_meta;
 	size_t suite_first;       /* index of the first case of the suite open */
 	struct strvec batches;    /* offload.batch values */
 	struct strvec attempts;   /* offload.attempts values, K made global */
+	size_t attempts_next;     /* the first of them not behind the case read */
 	char *stamp;              /* the first suite's timestamp */
 	char *total;              /* <testsuites time>, or NULL */
 	int interrupted;          /* an offload.interrupted property */
@@ -841,6 +1022,7 @@ struct reader {
 	int in_case, case_depth;
 	struct junit_case cur;
 	int cur_flaky, cur_decided, cur_reruns;
+	const char *cur_attempts; /* want_meta: its offload.attempts, or NULL */
 	struct capped text, out, err, log;
 
 	/* text capture: inside a child of <testcase> */
@@ -927,6 +1109,7 @@ static void case_release(struct junit_case *c)
 	free(c->out);
 	free(c->err);
 	free(c->host);
+	free(c->logs);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -950,6 +1133,7 @@ static void reader_reset_current(struct reader *rd)
 	rd->err.truncated = rd->log.truncated = 0;
 	rd->in_case = 0;
 	rd->cur_flaky = rd->cur_decided = rd->cur_reruns = 0;
+	rd->cur_attempts = NULL;
 	rd->capture_depth = -1;
 	rd->target = NULL;
 	buf_reset(&rd->header);
@@ -1056,6 +1240,15 @@ static int reader_start_case(struct reader *rd, const struct attrs *r,
 		rc = get_attr(r, "classname", "", &rd->cur.classname);
 	if (!rc && rd->suite_host && !(rd->cur.host = strdup(rd->suite_host)))
 		rc = OFFLOAD_ENOMEM;
+	if (!rc && rd->suite_logs && !(rd->cur.logs = strdup(rd->suite_logs)))
+		rc = OFFLOAD_ENOMEM;
+	/* Its offload.attempts, if any: they come in case order. */
+	while (rd->attempts_next < rd->attempts.nr &&
+	       strtoull(rd->attempts.v[rd->attempts_next], NULL, 10) < rd->nr)
+		rd->attempts_next++;
+	if (rd->attempts_next < rd->attempts.nr &&
+	    strtoull(rd->attempts.v[rd->attempts_next], NULL, 10) == rd->nr)
+		rd->cur_attempts = strchr(rd->attempts.v[rd->attempts_next], ' ');
 	if (!rc)
 		rc = get_attr(r, "time", NULL, &time_s);
 	rd->cur.secs = parse_secs(time_s);
@@ -1135,6 +1328,28 @@ static int capture_text(struct reader *rd, const char *s, size_t n)
 }
 
 /* Start capturing the text of a child of <testcase>. */
+/*
+ * The number of the attempt that the k-th (1-based) <flakyFailure> or
+ * <rerunFailure> of a case records, as `offload logs` numbers attempts:
+ * its place in the case's offload.attempts list " O:SECS:SB:BATCH ..."
+ * (1-based, in the order the attempts ended).  junit_write writes one
+ * such element per failed or errored attempt in that order (for a failed
+ * test all but the last, which is its <failure>), so the k-th element is
+ * the k-th 'f' or 'e' of the list.  k itself without a list that says.
+ */
+static int rerun_attempt_no(const char *list, int k)
+{
+	int n = 0, failed = 0;
+
+	for (const char *p = list; p && *p == ' '; p = strchr(p, ' ')) {
+		p++;
+		n++;
+		if ((*p == 'f' || *p == 'e') && ++failed == k)
+			return n;
+	}
+	return k;
+}
+
 static int capture_start(struct reader *rd, const struct attrs *r,
 			 int depth, const char *name, struct capped *target,
 			 int forced)
@@ -1153,8 +1368,9 @@ static int capture_start(struct reader *rd, const struct attrs *r,
 	if (!strcmp(name, "rerunFailure") || !strcmp(name, "rerunError") ||
 	    !strcmp(name, "flakyFailure") || !strcmp(name, "flakyError"))
 		rc = buf_addf(&rd->header, "--- %s (attempt %d)%s%s ---\n",
-			      name, ++rd->cur_reruns, msg ? ": " : "",
-			      msg ? msg : "");
+			      name, rerun_attempt_no(rd->cur_attempts,
+						     ++rd->cur_reruns),
+			      msg ? ": " : "", msg ? msg : "");
 	else
 		rc = buf_addf(&rd->header, "--- %s%s%s ---\n", name,
 			      msg ? ": " : "", msg ? msg : "");
@@ -1277,6 +1493,11 @@ static int reader_meta(struct reader *rd, const struct attrs *at,
 		rd->interrupted = !strcmp(v, "SIGTERM") ? SIGTERM :
 				  !strcmp(v, "SIGHUP") ? SIGHUP :
 				  !strcmp(v, "SIGQUIT") ? SIGQUIT : SIGINT;
+	} else if (!strcmp(n, "offload.logs")) {
+		logs_decode(v);
+		free(rd->suite_logs);
+		rd->suite_logs = *v ? v : (free(v), NULL);
+		v = NULL;
 	} else if (!strcmp(n, "offload.batch")) {
 		rc = strvec_push(&rd->batches, v);
 	} else if (!strcmp(n, "offload.attempts")) {
@@ -1326,6 +1547,8 @@ static void sax_start(void *ctx, const xmlChar *localname,
 		} else if (!strcmp(name, "testsuite")) {
 			free(rd->suite_host);
 			rd->suite_host = NULL;
+			free(rd->suite_logs);
+			rd->suite_logs = NULL;
 			rc = get_attr(&at, "hostname", NULL, &rd->suite_host);
 			rd->suite_first = rd->nr;
 			if (!rc && rd->want_meta && !rd->stamp)
@@ -1393,6 +1616,18 @@ static void reader_release(struct reader *rd)
 	buf_release(&rd->qname);
 	free(rd->suite_host);
 	rd->suite_host = NULL;
+	free(rd->suite_logs);
+	rd->suite_logs = NULL;
+}
+
+/* What want_meta collected. */
+static void reader_meta_release(struct reader *rd)
+{
+	strvec_clear(&rd->batches);
+	strvec_clear(&rd->attempts);
+	free(rd->stamp);
+	free(rd->total);
+	rd->stamp = rd->total = NULL;
 }
 
 /* Neither libxml2 nor a handler of ours has stopped the parse. */
@@ -1557,6 +1792,10 @@ int offload_report_read(const char *path, struct offload_logged_case **cases,
 	memset(&rd, 0, sizeof(rd));
 	rd.path = path;
 	rd.want_log = 1;
+	/* offload.attempts number the flaky and rerun attempts */
+	rd.want_meta = 1;
+	strvec_init(&rd.batches);
+	strvec_init(&rd.attempts);
 	rc = read_file(&rd, -1, err);
 	if (rd.nr && !(out = calloc(rd.nr, sizeof(*out))))
 		rc = err_set(err, OFFLOAD_ENOMEM, "cannot read junit '%s': %s",
@@ -1590,6 +1829,59 @@ int offload_report_read(const char *path, struct offload_logged_case **cases,
 	free(rd.logs);
 	free(rd.flaky);
 	junit_cases_free(rd.cases, rd.nr);
+	reader_meta_release(&rd);
+	return rc;
+}
+
+int offload_report_log_dirs(const char *path, char ***dirs, size_t *nr,
+			    struct offload_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	size_t i, dir = slash ? (size_t)(slash - path) + 1 : 0;
+	struct reader rd;
+	char **out = NULL;
+	int rc;
+
+	*dirs = NULL;
+	*nr = 0;
+	memset(&rd, 0, sizeof(rd));
+	rd.path = path;
+	rd.want_meta = 1;
+	strvec_init(&rd.batches);
+	strvec_init(&rd.attempts);
+	rc = read_file(&rd, -1, err);
+	if (!rc && rd.nr && !(out = calloc(rd.nr, sizeof(*out))))
+		rc = OFFLOAD_ENOMEM;
+	for (i = 0; !rc && i < rd.nr; i++) {
+		const char *l = rd.cases[i].logs;
+		struct buf b = BUF_INIT;
+
+		if (!l)
+			continue;
+		/* against the report's directory: "out/" + "x.logs" */
+		if (l[0] == '/' || !dir)
+			rc = buf_adds(&b, l);
+		else if (!strcmp(l, "."))
+			rc = buf_add(&b, path, dir > 1 ? dir - 1 : dir);
+		else if (!(rc = buf_add(&b, path, dir)))
+			rc = buf_adds(&b, l);
+		if (!rc && !(out[i] = buf_detach(&b)))
+			rc = OFFLOAD_ENOMEM;
+		buf_release(&b);
+	}
+	if (rc == OFFLOAD_ENOMEM)
+		err_set(err, rc, "cannot read junit '%s': %s", path,
+			"out of memory");
+	if (rc) {
+		for (i = 0; out && i < rd.nr; i++)
+			free(out[i]);
+		free(out);
+	} else {
+		*dirs = out;
+		*nr = rd.nr;
+	}
+	junit_cases_free(rd.cases, rd.nr);
+	reader_meta_release(&rd);
 	return rc;
 }
 
@@ -1602,6 +1894,7 @@ struct writer {
 	int nomem;                /* an allocation of ours failed */
 	const struct timeline *tl;   /* batches and attempts to record, or NULL */
 	int batches_written;      /* the offload.batch properties are out */
+	const char *logs;         /* offload.logs of every suite, or NULL */
 	const struct junit_shard *shard;  /* a --shard run's, or NULL */
 	size_t suites_written;
 };
@@ -1989,6 +2282,8 @@ static void write_suite(struct writer *jw, const struct offload_report *rep,
 			w_attr(jw, "value", interrupted);
 			w_end(jw);
 		}
+		if (jw->logs)
+			w_property(jw, "offload.logs", jw->logs);
 		if (jw->tl)
 			write_timeline(jw, rep, g, on);
 		w_end(jw);
@@ -2163,6 +2458,7 @@ cleanup:
 }
 
 struct report_emit {
+	const char *path;
 	const struct offload_config *cfg;
 	const struct offload_report *rep;
 	const struct timeline *tl;
@@ -2172,10 +2468,25 @@ struct report_emit {
 static int emit_report(xmlOutputBufferPtr out, void *data)
 {
 	struct report_emit *re = data;
-	struct writer jw = { NULL, 0, 0, re->tl, 0, re->shard, 0 };
+	struct writer jw = { NULL, 0, 0, re->tl, 0, NULL, re->shard, 0 };
+	struct buf logs = BUF_INIT;
 
+	/* After save_atomically made the report's directory.  Without a
+	 * working directory to resolve a relative path against, no
+	 * offload.logs: `offload logs` then says nothing of the logs. */
+	if (re->tl && re->tl->log_dir) {
+		int rc = logs_value(&logs, re->path, re->tl->log_dir);
+
+		if (rc == OFFLOAD_ENOMEM) {
+			xmlOutputBufferClose(out);
+			buf_release(&logs);
+			return rc;
+		}
+		jw.logs = rc ? NULL : logs.buf;
+	}
 	if (!(jw.w = xmlNewTextWriter(out))) {
 		xmlOutputBufferClose(out);
+		buf_release(&logs);
 		return OFFLOAD_ENOMEM;
 	}
 	xmlTextWriterSetIndent(jw.w, 1);
@@ -2184,6 +2495,7 @@ static int emit_report(xmlOutputBufferPtr out, void *data)
 	if (xmlTextWriterFlush(jw.w) < 0)
 		jw.failed = 1;
 	xmlFreeTextWriter(jw.w);    /* closes `out` */
+	buf_release(&logs);
 	if (jw.nomem || xml_nomem)
 		return OFFLOAD_ENOMEM;
 	return jw.failed ? -1 : 0;
@@ -2199,7 +2511,7 @@ int junit_write_run(const char *path, const struct offload_config *cfg,
 		    const struct offload_report *rep, const struct timeline *tl,
 		    const struct junit_shard *shard, struct offload_error *err)
 {
-	struct report_emit re = { cfg, rep, tl, shard };
+	struct report_emit re = { path, cfg, rep, tl, shard };
 
 	return save_atomically(path, emit_report, &re, err);
 }
@@ -3040,6 +3352,11 @@ struct merge_writer {
 
 	struct merge_counter *counter;    /* started at the first need */
 	struct merge_input *expect;       /* pass 1's findings */
+
+	/* offload.logs values are relative to their report's directory:
+	 * the input's (in_dir), rewritten against the output's (out_dir);
+	 * both as path_dir_real() gives them, empty when unknown */
+	struct buf in_dir, out_dir, logs;
 };
 
 static int merge_grow(void **v, size_t *alloc, size_t nr, size_t size)
@@ -3392,6 +3709,52 @@ static int merge_counter_get(struct merge_counter *c,
 	}
 }
 
+/*
+ * The value of <property name="offload.logs" value="V"/> (a child of a
+ * suite's <properties>) as the merged report holds it: V, relative to
+ * the input's directory, made relative to the output's, in w->logs.
+ * 1 when it is to replace V, 0 to copy V as it is (absolute, no other
+ * property, directories unknown), or OFFLOAD_ENOMEM.
+ */
+static int merge_logs_value(struct merge_writer *w, int nb_attrs,
+			    const xmlChar **attrs, int *at)
+{
+	const xmlChar *v, *end;
+	struct attrs a = { attrs, nb_attrs };
+	struct buf to = BUF_INIT, rel = BUF_INIT;
+	char *value = NULL;
+	int rc, i;
+
+	if (!w->in_dir.len || !w->out_dir.len ||
+	    !(v = merge_attr(attrs, nb_attrs, "name", &end)) ||
+	    (size_t)(end - v) != strlen("offload.logs") ||
+	    memcmp(v, "offload.logs", (size_t)(end - v)))
+		return 0;
+	for (i = 0; i < nb_attrs && (attrs[5 * i + 1] ||
+	     strcmp((const char *)attrs[5 * i], "value")); i++)
+		;
+	if (i == nb_attrs)
+		return 0;
+	*at = i;
+	if ((rc = get_attr(&a, "value", NULL, &value)))
+		goto out;
+	logs_decode(value);
+	rc = 0;
+	if (!*value || value[0] == '/')
+		goto out;
+	if ((rc = buf_addf(&rel, "%s/%s", w->in_dir.buf, value)) ||
+	    (rc = path_clean(&to, rel.buf)) ||
+	    (rc = path_relative(&rel, w->out_dir.buf, to.buf)) ||
+	    (rc = logs_encode(&w->logs, rel.buf)))
+		goto out;
+	rc = 1;
+out:
+	free(value);
+	buf_release(&to);
+	buf_release(&rel);
+	return rc == 1 || rc == OFFLOAD_ENOMEM ? rc : 0;
+}
+
 /* Pass 2's copy: an element starts. */
 static int merge_copy_start(struct merge_parse *mp, const xmlChar *localname,
 			    const xmlChar *prefix, const xmlChar *uri,
@@ -3403,7 +3766,7 @@ static int merge_copy_start(struct merge_parse *mp, const xmlChar *localname,
 	struct merge_totals own = { 0, 0, 0, 0, 0 };
 	const xmlChar *eprefix = NULL, **aprefix = NULL, *v, *end;
 	int i, k, rc, depth = s->depth, is_suite = depth == s->suite_depth;
-	int replace[4] = { -1, -1, -1, -1 }, need = 0;
+	int replace[4] = { -1, -1, -1, -1 }, need = 0, logs_at = -1;
 	unsigned long long computed[4];
 	size_t j;
 
@@ -3442,6 +3805,14 @@ static int merge_copy_start(struct merge_parse *mp, const xmlChar *localname,
 				}
 	} else {
 		mw_content(w, 0);
+		if (depth == s->suite_depth + 2 &&
+		    merge_name_is(localname, prefix, uri, "property")) {
+			if ((rc = merge_logs_value(w, nb_attrs, attrs,
+						   &logs_at)) < 0)
+				return rc;
+			if (!rc)
+				logs_at = -1;
+		}
 	}
 
 	/* Namespaces, as xmlDOMWrapAdoptNode() handles them. */
@@ -3494,7 +3865,10 @@ static int merge_copy_start(struct merge_parse *mp, const xmlChar *localname,
 		mw_writes(w, "=\"");
 		v = attrs[5 * i + 3];
 		end = attrs[5 * i + 4];
-		mw_escaped(w, v, (size_t)(end - v), 1, 1);
+		if (i == logs_at)
+			mw_escaped(w, BAD_CAST w->logs.buf, w->logs.len, 1, 0);
+		else
+			mw_escaped(w, v, (size_t)(end - v), 1, 1);
 		mw_writes(w, "\"");
 	}
 	free(aprefix);
@@ -3887,6 +4261,12 @@ static int merge_copy(struct merge_writer *w, const char *path,
 	if (!(w->name = junit_escape(path)))
 		return err_set(err, OFFLOAD_ENOMEM, "cannot merge junit '%s': %s",
 			       path, "out of memory");
+	/* Unknown (no working directory): offload.logs copied as it is. */
+	if ((rc = path_dir_real(&w->in_dir, path)) == OFFLOAD_ENOMEM)
+		return err_set(err, rc, "cannot merge junit '%s': %s", path,
+			       "out of memory");
+	if (rc)
+		buf_reset(&w->in_dir);
 	w->counter = merge_counter_new(path, &rc, err);
 	if (!w->counter)
 		return rc == OFFLOAD_ENOMEM ?
@@ -3911,6 +4291,7 @@ static int merge_copy(struct merge_writer *w, const char *path,
 }
 
 struct merge_emit {
+	const char *out;
 	const char *const *inputs;
 	size_t n;
 	struct merge_input *in;
@@ -3950,6 +4331,15 @@ static int merge_emit(xmlOutputBufferPtr out, void *data)
 
 	memset(&w, 0, sizeof(w));
 	w.out = out;
+	buf_init(&w.in_dir);
+	buf_init(&w.out_dir);
+	buf_init(&w.logs);
+	/* After save_atomically made the output's directory. */
+	if ((rc = path_dir_real(&w.out_dir, me->out)) == OFFLOAD_ENOMEM)
+		goto done;
+	if (rc)
+		buf_reset(&w.out_dir);
+	rc = 0;
 	for (i = 0; i < me->n; i++) {
 		t.tests += me->in[i].t.tests;
 		t.failures += me->in[i].t.failures;
@@ -3973,6 +4363,10 @@ static int merge_emit(xmlOutputBufferPtr out, void *data)
 	mw_writes(&w, "\n</testsuites>\n");
 	if (!w.failed && (xmlOutputBufferFlush(out) < 0 || out->error))
 		w.failed = errno ? errno : EIO;
+done:
+	buf_release(&w.in_dir);
+	buf_release(&w.out_dir);
+	buf_release(&w.logs);
 	free(w.in);
 	free(w.map);
 	free(w.decls);
@@ -3994,7 +4388,7 @@ int offload_junit_merge_shards(const char *out, const char *const *inputs,
 			       struct offload_error *err)
 {
 	struct buf found = BUF_INIT;
-	struct merge_emit me = { inputs, n, NULL, err, &found };
+	struct merge_emit me = { out, inputs, n, NULL, err, &found };
 	struct merge_shards sh;
 	struct xml_quiet q;
 	size_t i;
@@ -4240,9 +4634,6 @@ int junit_load(const char *path, struct offload_report *rep,
 	free(rd.logs);
 	free(rd.flaky);
 	junit_cases_free(rd.cases, rd.nr);
-	strvec_clear(&rd.batches);
-	strvec_clear(&rd.attempts);
-	free(rd.stamp);
-	free(rd.total);
+	reader_meta_release(&rd);
 	return rc;
 }

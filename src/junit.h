@@ -19,6 +19,9 @@ struct junit_case {
 	char *out;                /* owned; system-out, or NULL */
 	char *err;                /* owned; system-err, or NULL */
 	char *host;               /* owned; its <testsuite>'s hostname, or NULL */
+	char *logs;               /* owned; its <testsuite>'s offload.logs, decoded
+				     (relative to the report's directory), or
+				     NULL; read by junit_load() only */
 };
 
 /*

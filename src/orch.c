@@ -1305,6 +1305,7 @@ int offload_run_execute(struct offload_run *run, struct offload_report *rep,
 	    buf_addf(&path, "%s/logs", cfg->output_dir))
 		return err_set(err, OFFLOAD_ENOMEM, "out of memory");
 	run->log_dir = buf_detach(&path);
+	run->tl.log_dir = run->log_dir;
 	if ((ret = mkdir_p(run->log_dir))) {
 		err_set(err, ret, "cannot create '%s': %s", run->log_dir,
 			offload_strerror(ret));

@@ -40,6 +40,9 @@ struct timeline {
 	struct run_span *spans;      /* owned */
 	size_t spans_nr, spans_alloc;
 	int nomem;                /* a record was lost to memory */
+	/* Borrowed, or NULL: where the run wrote its batch logs, which the
+	 * JUnit report records as offload.logs (docs/junit.md). */
+	const char *log_dir;
 };
 
 void timeline_init(struct timeline *tl, double origin);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
 
@@ -238,20 +239,91 @@ int cmd_init(int argc, char **argv)
 	return 0;
 }
 
-/* "  attempt 1: failed in 0.20 s on sandbox 3, batch 4" per attempt. */
-static void put_attempts(const struct offload_result *r)
+/*
+ * The batch logs that `offload logs` names, checked: a directory that is
+ * gone is said once, a missing file of one that is there each time.
+ */
+struct logs_check {
+	const char *report;       /* the JUnit file read */
+	const char **gone;        /* directories said to be gone (borrowed) */
+	size_t gone_nr, gone_alloc;
+	int missing;              /* something named is not there */
+};
+
+static void check_batch_log(struct logs_check *lc, const char *dir,
+			    unsigned batch)
+{
+	struct stat st;
+	char *path;
+	size_t n;
+	int bad;
+
+	for (size_t i = 0; i < lc->gone_nr; i++)
+		if (!strcmp(lc->gone[i], dir))
+			return;
+	bad = stat(dir, &st) < 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
+	if (bad) {
+		cli_error("batch logs '%s' of report '%s': %s", dir, lc->report,
+			  strerror(bad));
+		lc->missing = 1;
+		if (lc->gone_nr == lc->gone_alloc) {
+			const char **g;
+
+			n = lc->gone_alloc ? 2 * lc->gone_alloc : 8;
+			if (!(g = realloc(lc->gone, n * sizeof(*g))))
+				return;         /* said again, that is all */
+			lc->gone = g;
+			lc->gone_alloc = n;
+		}
+		lc->gone[lc->gone_nr++] = dir;
+		return;
+	}
+	n = strlen(dir) + sizeof("/batch-.stdout") + 3 * sizeof(batch);
+	if (!(path = malloc(n)))
+		return;
+	snprintf(path, n, "%s/batch-%u.stdout", dir, batch);
+	if (stat(path, &st) < 0) {
+		cli_error("batch log '%s': %s", path, strerror(errno));
+		lc->missing = 1;
+	}
+	free(path);
+}
+
+/*
+ * "  attempt 1: failed in 0.20 s on sandbox 3, batch 4 (DIR/batch-4.*)"
+ * per attempt, in the order they ended (the numbers the headers of
+ * flakyFailure and rerunFailure use); DIR is where the report says its
+ * run wrote the batch logs, or "logs" when it does not say (an older
+ * offload's report).
+ */
+static void put_attempts(const struct offload_result *r, const char *dir,
+			 struct logs_check *lc)
 {
 	static const char *const outcome[] = { "passed", "failed", "error", "skipped" };
+	size_t i;
 
-	for (size_t i = 0; i < r->attempts_nr; i++) {
+	/* Without a sandbox or batch anywhere, offload_report_load guessed
+	 * them (another runner's report): no numbers to agree with. */
+	for (i = 0; i < r->attempts_nr; i++)
+		if (r->attempts[i].sandbox != UINT_MAX ||
+		    r->attempts[i].batch != UINT_MAX)
+			break;
+	if (i == r->attempts_nr)
+		return;
+	for (i = 0; i < r->attempts_nr; i++) {
 		const struct offload_attempt *a = &r->attempts[i];
 
 		printf("  attempt %zu: %s in %.2f s", i + 1,
 		       (unsigned)a->outcome < 4 ? outcome[a->outcome] : "?", a->secs);
 		if (a->sandbox != UINT_MAX)
 			printf(" on sandbox %u", a->sandbox);
-		if (a->batch != UINT_MAX)
-			printf(", batch %u (logs/batch-%u.*)", a->batch, a->batch);
+		if (a->batch != UINT_MAX) {
+			printf(", batch %u (", a->batch);
+			cli_put_id(stdout, dir ? dir : "logs");
+			printf("/batch-%u.*)", a->batch);
+			if (dir)
+				check_batch_log(lc, dir, a->batch);
+		}
 		putchar('\n');
 	}
 }
@@ -335,9 +407,10 @@ int cmd_logs(int argc, char **argv)
 	struct offload_config *cfg = NULL;
 	struct offload_logged_case *cases = NULL;
 	struct offload_report rep = { 0 };
-	char here[256];
+	struct logs_check lc = { 0 };
+	char here[256], **dirs = NULL;
 	struct offload_error err = { 0 };
-	size_t nr = 0, shown = 0;
+	size_t nr = 0, shown = 0, dirs_nr = 0;
 	int c, ret, failures = 0, flaky = 0, grep_ok = 0;
 	regex_t re, grep_re;
 
@@ -355,7 +428,8 @@ int cmd_logs(int argc, char **argv)
 			     "                   [--test-regex RE] [--grep RE] [--file JUNIT]\n"
 			     "  print each test's output from the last report with a\n"
 			     "  '=== ID [STATUS] ===' banner and a line per attempt\n"
-			     "  (outcome, duration, sandbox, batch: logs/batch-N.*)\n"
+			     "  (outcome, duration, sandbox, batch and its logs, DIR/batch-N.*,\n"
+			     "  where the run wrote them; exit 1 when they are gone)\n"
 			     "  --failures     only failed, errored and not-run tests\n"
 			     "  --flaky        only flaky tests\n"
 			     "  --test ID      only the test ID (as the report writes it)\n"
@@ -410,6 +484,17 @@ int cmd_logs(int argc, char **argv)
 	 * report, case for case; without it the banner stands alone. */
 	if (offload_report_load(file, &rep, &err) || rep.nr != nr)
 		offload_report_release(&rep);
+	/* Where each case's run wrote its batch logs (each suite of a
+	 * merged report says it for its own run). */
+	if (rep.nr && (offload_report_log_dirs(file, &dirs, &dirs_nr, &err) ||
+		       dirs_nr != nr)) {
+		for (size_t i = 0; i < dirs_nr; i++)
+			free(dirs[i]);
+		free(dirs);
+		dirs = NULL;
+		dirs_nr = 0;
+	}
+	lc.report = file;
 	if (gethostname(here, sizeof(here)) < 0)
 		here[0] = '\0';
 	here[sizeof(here) - 1] = '\0';
@@ -437,7 +522,7 @@ int cmd_logs(int argc, char **argv)
 			printf(" on %s", k->host);
 		fputs(" ===\n", stdout);
 		if (i < rep.nr && !strcmp(rep.results[i].id, k->name))
-			put_attempts(&rep.results[i]);
+			put_attempts(&rep.results[i], dirs ? dirs[i] : NULL, &lc);
 		if (k->text && *k->text)
 			printf("%s%s", k->text,
 			       k->text[strlen(k->text) - 1] == '\n' ? "" : "\n");
@@ -445,10 +530,15 @@ int cmd_logs(int argc, char **argv)
 	}
 	if (!shown && (only || re_text || grep_text))
 		cli_error("no test in '%s' matches", file);
-	ret = shown || !(only || re_text || grep_text) ? 0 : OFFLOAD_EXIT_FAILED;
+	ret = (shown || !(only || re_text || grep_text)) && !lc.missing ?
+	      0 : OFFLOAD_EXIT_FAILED;
 out:
 	offload_logged_cases_free(cases, nr);
 	offload_report_release(&rep);
+	for (size_t i = 0; i < dirs_nr; i++)
+		free(dirs[i]);
+	free(dirs);
+	free(lc.gone);
 out_re:
 	free(junit_file);
 	if (re_text)

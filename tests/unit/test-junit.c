@@ -27,6 +27,7 @@
 
 #include "config.h"
 #include "junit.h"
+#include "timeline.h"
 
 
 static char scratch[] = "/tmp/offload-test-junit-XXXXXX";
@@ -605,6 +606,125 @@ static void test_write_read_back(void **state)
 	assert_string_equal(logged[5].status, "passed");
 	assert_string_equal(logged[5].text, "");
 	offload_logged_cases_free(logged, nr);
+}
+
+/* A run's log directory, recorded in every suite relative to the
+ * report's directory (any bytes), read back joined to the report's path
+ * as given; a report written without one records none. */
+static void test_write_logs_dir(void **state)
+{
+	struct offload_error err = { 0, "" };
+	struct offload_config cfg;
+	struct offload_report rep;
+	struct timeline tl;
+	char p[512], logs[512], want[512], *s, **dirs;
+	size_t nr, i;
+
+	(void)state;
+	make_report(&cfg, &rep);
+	snprintf(p, sizeof(p), "%s", path_in("ld/sub/r.xml"));
+	snprintf(logs, sizeof(logs), "%s", path_in("ld/r x%.logs\n\xff"));
+	assert_int_equal(mkdir(path_in("ld"), 0700), 0);
+	assert_int_equal(mkdir(logs, 0700), 0);
+	timeline_init(&tl, 0);
+	tl.log_dir = logs;
+	assert_int_equal(junit_write_run(p, &cfg, &rep, &tl, NULL, &err), 0);
+	assert_xsd_valid(p);
+	assert_clean_bytes(p);
+	s = slurp(p, NULL);
+	/* both suites (unit, then it) */
+	assert_non_null(strstr(strstr(s, "<property name=\"offload.logs\" "
+				      "value=\"../r x%25.logs%0A%FF\"/>") + 1,
+			       "<property name=\"offload.logs\" "
+			       "value=\"../r x%25.logs%0A%FF\"/>"));
+	free(s);
+	assert_int_equal(offload_report_log_dirs(p, &dirs, &nr, &err), 0);
+	assert_int_equal(nr, rep.nr);
+	snprintf(want, sizeof(want), "%s/sub/../r x%%.logs\n\xff", path_in("ld"));
+	for (i = 0; i < nr; i++) {
+		assert_non_null(dirs[i]);
+		assert_string_equal(dirs[i], want);
+		free(dirs[i]);
+	}
+	free(dirs);
+
+	/* beside the report: "." */
+	tl.log_dir = path_in("ld/sub");
+	assert_int_equal(junit_write_run(p, &cfg, &rep, &tl, NULL, &err), 0);
+	assert_int_equal(offload_report_log_dirs(p, &dirs, &nr, &err), 0);
+	assert_string_equal(dirs[0], path_in("ld/sub"));
+	for (i = 0; i < nr; i++)
+		free(dirs[i]);
+	free(dirs);
+
+	assert_int_equal(junit_write(p, &cfg, &rep, &err), 0);
+	s = slurp(p, NULL);
+	assert_null(strstr(s, "offload.logs"));
+	free(s);
+	assert_int_equal(offload_report_log_dirs(p, &dirs, &nr, &err), 0);
+	assert_int_equal(nr, rep.nr);
+	for (i = 0; i < nr; i++)
+		assert_null(dirs[i]);
+	free(dirs);
+	timeline_release(&tl);
+}
+
+/*
+ * `offload logs` numbers attempts in the order they ended (the report's
+ * offload.attempts); the header of each <flakyFailure> and
+ * <rerunFailure> names the same number, also when a pass or a skip
+ * came first.  Without offload.attempts: the element's place.
+ */
+static struct offload_attempt att_pass_first[] = {
+	{ OFFLOAD_ATTEMPT_PASSED, 0.1, 0, 1, NULL, NULL, NULL },
+	{ OFFLOAD_ATTEMPT_FAILED, 0.2, 1, 2, (char *)"second", (char *)"out2\n", NULL },
+	{ OFFLOAD_ATTEMPT_ERROR, 0.3, 0, 3, (char *)"third", (char *)"out3\n", NULL },
+};
+static struct offload_attempt att_skip_first[] = {
+	{ OFFLOAD_ATTEMPT_SKIPPED, 0.1, 0, 1, (char *)"first", NULL, NULL },
+	{ OFFLOAD_ATTEMPT_FAILED, 0.2, 1, 2, (char *)"second", NULL, NULL },
+	{ OFFLOAD_ATTEMPT_FAILED, 0.3, 0, 3, (char *)"third", NULL, NULL },
+};
+static struct offload_result numbered[] = {
+	{ (char *)"late", 0, OFFLOAD_FLAKY, NULL, att_pass_first, 3 },
+	{ (char *)"skipped first", 0, OFFLOAD_FAILED, NULL, att_skip_first, 3 },
+};
+
+static void test_rerun_attempt_numbers(void **state)
+{
+	struct offload_error err = { 0, "" };
+	struct offload_logged_case *logged;
+	struct offload_config cfg;
+	struct offload_report rep = { 0 };
+	struct timeline tl;
+	const char *p = path_in("numbered.xml");
+	size_t nr;
+
+	(void)state;
+	make_report(&cfg, &rep);
+	rep.results = numbered;
+	rep.nr = 2;
+	timeline_init(&tl, 0);
+	assert_int_equal(junit_write_run(p, &cfg, &rep, &tl, NULL, &err), 0);
+	assert_int_equal(offload_report_read(p, &logged, &nr, &err), 0);
+	assert_int_equal(nr, 2);
+	assert_string_equal(logged[0].status, "flaky");
+	assert_string_equal(logged[0].text,
+			    "--- flakyFailure (attempt 2): second ---\n"
+			    "--- system-out ---\nout2\n"
+			    "--- flakyFailure (attempt 3): third ---\n"
+			    "--- system-out ---\nout3\n");
+	assert_string_equal(logged[1].status, "failed");
+	assert_non_null(strstr(logged[1].text,
+			       "--- rerunFailure (attempt 2): second ---\n"));
+	offload_logged_cases_free(logged, nr);
+
+	assert_int_equal(junit_write(p, &cfg, &rep, &err), 0);
+	assert_int_equal(offload_report_read(p, &logged, &nr, &err), 0);
+	assert_non_null(strstr(logged[0].text, "(attempt 1): second"));
+	assert_non_null(strstr(logged[0].text, "(attempt 2): third"));
+	offload_logged_cases_free(logged, nr);
+	timeline_release(&tl);
 }
 
 static void test_write_interrupted(void **state)
@@ -1314,6 +1434,8 @@ int main(void)
 		cmocka_unit_test(test_read_no_external_entities),
 		cmocka_unit_test(test_read_concurrent),
 		cmocka_unit_test(test_write_read_back),
+		cmocka_unit_test(test_write_logs_dir),
+		cmocka_unit_test(test_rerun_attempt_numbers),
 		cmocka_unit_test(test_write_interrupted),
 		cmocka_unit_test(test_write_caps_output),
 		cmocka_unit_test(test_write_atomic),

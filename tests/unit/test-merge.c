@@ -171,6 +171,69 @@ static void test_merge_sums_and_keeps_order(void **state)
 	assert_int_equal(count_entries(path_in("new/dir"), "all.xml.tmp"), 0);
 }
 
+/*
+ * Each suite of a run says where that run's batch logs are, relative to
+ * its report (offload.logs; every run numbers its batches from 1):
+ * merged elsewhere, the value is made relative to the merged report, so
+ * that each test still leads to its own run's logs.  An absolute value
+ * and other properties are copied as they are.
+ */
+static void test_merge_logs_dirs(void **state)
+{
+	static const char shard[] =
+		"<testsuites>\n"
+		"  <testsuite name=\"unit\" tests=\"1\" failures=\"0\" errors=\"0\">\n"
+		"    <properties>\n"
+		"      <property name=\"offload.logs\" value=\"%s\"/>\n"
+		"      <property name=\"offload.attempts\" value=\"0 p:0.1:0:1\"/>\n"
+		"    </properties>\n"
+		"    <testcase name=\"t%d\" classname=\"unit\" time=\"0.1\"/>\n"
+		"  </testsuite>\n"
+		"</testsuites>\n";
+	const char *vals[3] = { "logs", "..%2Fx%20y/r.logs", "/abs/logs" };
+	const char *names[3] = { "s1/r0.xml", "s2/r1.xml", "s2/r2.xml" };
+	char in[3][512], text[1024], out[512], want[512], *m, **dirs;
+	const char *inp[3] = { in[0], in[1], in[2] };
+	struct offload_error err = { 0 };
+	size_t nr;
+
+	(void)state;
+	assert_int_equal(mkdir(path_in("s1"), 0700), 0);
+	assert_int_equal(mkdir(path_in("s2"), 0700), 0);
+	for (int i = 0; i < 3; i++) {
+		snprintf(in[i], sizeof(in[i]), "%s", path_in(names[i]));
+		snprintf(text, sizeof(text), shard, vals[i], i);
+		write_str(in[i], text);
+	}
+	snprintf(out, sizeof(out), "%s", path_in("merged/all.xml"));
+	assert_int_equal(offload_junit_merge(out, inp, 3, &err), 0);
+	m = slurp(out, NULL);
+	assert_non_null(strstr_after(strstr_after(m,
+		"<property name=\"offload.logs\" value=\"../s1/logs\"/>",
+		"<property name=\"offload.logs\" value=\"../x y/r.logs\"/>"),
+		"", "<property name=\"offload.logs\" value=\"/abs/logs\"/>"));
+	assert_non_null(strstr(m, "value=\"0 p:0.1:0:1\""));
+	free(m);
+	assert_xsd_valid(out);
+
+	assert_int_equal(offload_report_log_dirs(out, &dirs, &nr, &err), 0);
+	assert_int_equal(nr, 3);
+	snprintf(want, sizeof(want), "%s/../s1/logs", path_in("merged"));
+	assert_string_equal(dirs[0], want);
+	snprintf(want, sizeof(want), "%s/../x y/r.logs", path_in("merged"));
+	assert_string_equal(dirs[1], want);
+	assert_string_equal(dirs[2], "/abs/logs");
+	for (size_t i = 0; i < nr; i++)
+		free(dirs[i]);
+	free(dirs);
+
+	/* merged in place (the output is an input): unchanged */
+	assert_int_equal(offload_junit_merge(inp[0], inp, 1, &err), 0);
+	m = slurp(inp[0], NULL);
+	assert_non_null(strstr(m, "<property name=\"offload.logs\" value=\"logs\"/>"));
+	free(m);
+}
+
 /* Merging a report with itself into itself: the inputs are read first. */
 static void test_merge_in_place(void **state)
 {
@@ -859,6 +922,7 @@ int main(void)
 		cmocka_unit_test(test_merge_unwritable),
 		cmocka_unit_test(test_merge_nothing),
 		cmocka_unit_test(test_merge_moves_suites_with_namespaces),
+		cmocka_unit_test(test_merge_logs_dirs),
 		cmocka_unit_test(test_merge_exact_bytes),
 		cmocka_unit_test(test_merge_name_not_utf8),
 		cmocka_unit_test(test_merge_large_in_bounded_memory),
