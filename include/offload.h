@@ -256,7 +256,10 @@ OFFLOAD_API int offload_report_exit_code(const struct offload_report *rep);
 OFFLOAD_API void offload_report_release(struct offload_report *rep);
 
 enum offload_event_type {
-	OFFLOAD_EVENT_NOTICE,       /* `text`: something worth saying once */
+	OFFLOAD_EVENT_NOTICE,       /* `text`: something worth saying once;
+				     * `tests_nr` 0, but for the --shard
+				     * notice (offload_run_shard): the tests
+				     * discovered in all shards */
 	OFFLOAD_EVENT_WARNING,      /* `text`: something probably wrong */
 	OFFLOAD_EVENT_BATCH_START,  /* `batch`, `sandbox`, `tests_nr` */
 	OFFLOAD_EVENT_BATCH_END,    /* `batch`, `sandbox`, `tests_nr` */

@@ -316,6 +316,7 @@ static int keep_shard(struct offload_run *run, double *durations,
 			 "estimated %.1f s of %.1f s", run->shard_k, run->shard_n,
 			 kept, n, mine, all);
 		ev.text = text;
+		ev.tests_nr = n;
 		run->opts.on_event(&ev, run->opts.data);
 	}
 out:

@@ -93,3 +93,28 @@ expect_grep "^offload:     split $split of 4 shards: shard 1 in 'shard-1.xml', s
 run_offload merge --help
 expect_rc 0
 expect_grep "offload run --shard K/N' are checked" "$OUT"
+
+# More shards than tests: a job whose shard got none of them still
+# passes, and its report (no test case) says which shard it was, so
+# the merge of all the jobs is complete.  With no test discovered at
+# all, every job fails as any run does.
+mkdir few && cd few
+write_test "tests/a" pass
+write_test "tests/b" pass
+write_exec_ini 'tests/*'
+for k in 1 2 3; do
+	run_offload run --shard $k/3 --junit "few-$k.xml"
+	expect_rc 0 "shard $k/3 of 2 tests"
+done
+expect_grep '^offload: shard 3/3: 0 of 2 tests' "$ERR"
+[ "$(xpath "count(//testcase)" few-3.xml)" = 0 ] ||
+	fail "the empty shard's report has test cases"
+[ "$(xpath "string(//property[@name='offload.shard']/@value)" few-3.xml)" = 3/3 ] ||
+	fail "the empty shard's report does not say which shard it was"
+run_offload merge -o few.xml few-1.xml few-2.xml few-3.xml
+expect_rc 0 "merging 3 shards of 2 tests"
+[ "$(xpath "count(//testcase)" few.xml)" = 2 ] || fail "the merged report lost a test"
+rm -rf tests && mkdir tests
+run_offload run --shard 1/3 --junit none.xml
+expect_rc 1 "a shard of nothing discovered"
+expect_grep 'no tests discovered' "$ERR"
