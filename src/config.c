@@ -1216,6 +1216,53 @@ static int check_placeholders(struct loader *L)
 	return 0;
 }
 
+/*
+ * [provider] keys that only some types read: set for another type, a
+ * key is ignored, which is worth a warning (a Slurm partition under
+ * type = ssh, a create_command under type = slurm).  The others (type,
+ * shell, working_dir, the timeouts, retries) apply to every type.
+ */
+static const struct {
+	const char *key, *types;  /* types: "a or b" */
+} provider_key_types[] = {
+	{ "prepare_command", "command" }, { "create_command", "command" },
+	{ "exec_command", "command" }, { "download_command", "command" },
+	{ "destroy_command", "command" }, { "cleanup_command", "command" },
+	{ "sandbox_dir", "command" },
+	{ "hosts", "command or ssh" }, { "ssh_config", "ssh" },
+	{ "remote_dir", "ssh" }, { "exclude", "ssh or slurm" },
+	{ "partition", "slurm" }, { "salloc_args", "slurm" },
+	{ "cpus_per_sandbox", "slurm" }, { "sandboxes_per_allocation", "slurm" },
+};
+
+static int warn_foreign_provider_keys(struct loader *L)
+{
+	const char *type = L->cfg->provider_type;
+	size_t tl = strlen(type);
+
+	for (size_t i = 0; i < L->ent_nr; i++) {
+		const struct entry *e = &L->ent[i];
+
+		if (!e->name || L->sec[e->section].kind != SEC_PROVIDER)
+			continue;
+		for (size_t k = 0; k < sizeof(provider_key_types) / sizeof(provider_key_types[0]); k++) {
+			const char *t = provider_key_types[k].types, *at;
+
+			if (strcmp(e->name, provider_key_types[k].key))
+				continue;
+			for (at = strstr(t, type); at; at = strstr(at + 1, type))
+				if ((at == t || at[-1] == ' ') &&
+				    (at[tl] == ' ' || !at[tl]))
+					break;
+			if (!at && warn(L, e->line, "key '%s' is read only with "
+					"type = %s, and ignored with type = %s",
+					e->name, t, type))
+				return L->code;
+		}
+	}
+	return 0;
+}
+
 /* The keys each remote provider cannot do without. */
 static int check_provider(struct loader *L)
 {
@@ -1238,7 +1285,7 @@ static int check_provider(struct loader *L)
 		return fail(L, key_line(L, SEC_PROVIDER, "ssh_config"),
 			    OFFLOAD_ECONFIG, "ssh_config '%s': %s", cfg->ssh_config,
 			    strerror(errno));
-	if (check_placeholders(L))
+	if (check_placeholders(L) || warn_foreign_provider_keys(L))
 		return L->code;
 
 	if (!strcmp(type, "command")) {
@@ -1383,6 +1430,33 @@ static void loader_release(struct loader *L)
 	strvec_clear(&L->warnings);
 }
 
+/*
+ * A configuration error hides the warnings found before it, and those
+ * are often its cause (a misspelt key: "unknown key 'host' ... did you
+ * mean 'hosts'?", then "type 'ssh' needs 'hosts'"): add them to the
+ * error's message, as far as it has room, and say how many did not fit.
+ */
+static void error_with_warnings(struct loader *L)
+{
+	struct offload_error *err = L->err;
+	size_t len = strlen(err->msg), skip = strlen(L->file) + 10, i;
+
+	for (i = 0; i < L->warnings.nr; i++) {
+		const char *w = L->warnings.v[i];
+
+		/* "config 'FILE' line N: ..." -> "line N: ..." */
+		if (strlen(w) > skip && !strncmp(w, "config '", 8))
+			w += skip;
+		if (len + strlen(w) + 48 >= sizeof(err->msg))
+			break;
+		len += (size_t)snprintf(err->msg + len, sizeof(err->msg) - len,
+					"; also %s", w);
+	}
+	if (i < L->warnings.nr)
+		snprintf(err->msg + len, sizeof(err->msg) - len,
+			 "; and %zu more warnings", L->warnings.nr - i);
+}
+
 int config_load(struct offload_config *cfg, const char *path,
 		struct offload_error *err)
 {
@@ -1457,6 +1531,8 @@ int config_load(struct offload_config *cfg, const char *path,
 	}
 
 cleanup:
+	if (L.code == OFFLOAD_ECONFIG)
+		error_with_warnings(&L);
 	if (L.fp)
 		fclose(L.fp);
 	loader_release(&L);
@@ -1775,6 +1851,8 @@ static const char template_head[] =
 	"\n"
 	"[provider]\n"
 	"# Each sandbox is a directory and environment on this machine.\n"
+	"# Other machines: type = ssh (hosts = h1 h2), slurm or command;\n"
+	"# see docs/remote.md (man offload.ini).\n"
 	"type = local\n"
 	"shell = /bin/sh\n"
 	"\n"

@@ -85,6 +85,7 @@ struct cmd_provider {
 	int stop_pipe[2];         /* readable: the sessions end */
 	char *image_id;           /* prepare's last line, or "" */
 	char run_id[17];          /* names this run's sandboxes */
+	const char *type;         /* [provider] type: command, ssh or slurm */
 	unsigned host_offset;     /* see host_of */
 	struct strvec hosts;
 	char **envp;              /* ours plus [provider.env] */
@@ -178,11 +179,11 @@ static char *last_line(const char *text)
 	return strndup(start, (size_t)(end - start));
 }
 
-/* "sandbox 3 (h1)" or "prepare", for messages. */
+/* "sandbox 3 (h1)" or "provider 'ssh'", for messages. */
 static void step_subject(char *dst, size_t n, const struct vars *v)
 {
 	if (!v->sb)
-		snprintf(dst, n, "provider");
+		snprintf(dst, n, "provider '%s'", v->p->type);
 	else if (v->p->hosts.nr)
 		snprintf(dst, n, "sandbox %u (%s)", v->sb->index,
 			 host_of(v->p, v->sb));
@@ -191,10 +192,29 @@ static void step_subject(char *dst, size_t n, const struct vars *v)
 }
 
 /*
+ * What to call step `key` (a template's key, "create_command") in a
+ * message: the key, which the user wrote, for type = command; for ssh
+ * and slurm, which wrote the template for the user, "create step".
+ */
+static void step_label(char *dst, size_t n, const struct cmd_provider *p,
+		       const char *key)
+{
+	size_t k = strlen(key);
+
+	if (!strcmp(p->type, "command") || k < 8 ||
+	    strcmp(key + k - 8, "_command"))
+		snprintf(dst, n, "%s", key);
+	else
+		snprintf(dst, n, "%.*s step", (int)(k - 8), key);
+}
+
+/*
  * Run template `key` = `tmpl` once.  0 when it exited 0 (*out, if
  * given, gets its whole stdout); else an error naming the step, quoting
  * the end of its stderr: OFFLOAD_ESPAWN, OFFLOAD_ETIMEDOUT,
- * OFFLOAD_ECANCELED or OFFLOAD_ENOMEM.
+ * OFFLOAD_ECANCELED or OFFLOAD_ENOMEM.  A prepare or create step that
+ * fails names the configuration to look at: what it does comes from
+ * [provider].
  */
 static int step_once(struct sandbox_pool *pool, const char *key,
 		     const char *tmpl, struct vars *v, double timeout,
@@ -206,11 +226,15 @@ static int step_once(struct sandbox_pool *pool, const char *key,
 	struct spawn_req req = { 0 };
 	struct spawn_res res;
 	struct offload_error serr = { 0, "" };
-	char *argv[4], who[128], tail[600];
+	char *argv[4], who[128], tail[600], label[64], hint[300] = "";
 	size_t n;
 	int r;
 
 	step_subject(who, sizeof(who), v);
+	step_label(label, sizeof(label), p, key);
+	if (!strcmp(key, "prepare_command") || !strcmp(key, "create_command"))
+		snprintf(hint, sizeof(hint), " (see [provider] in '%s')",
+			 cfg->path);
 	memset(&res, 0, sizeof(res));
 	capbuf_init(&res.out, STEP_OUTPUT_CAP);
 	capbuf_init(&res.err, STEP_OUTPUT_CAP);
@@ -230,7 +254,7 @@ static int step_once(struct sandbox_pool *pool, const char *key,
 	req.cancel_fd = cancel_fd;
 	r = spawn_run(&req, &res, &serr);
 	if (r) {
-		err_set(err, r, "%s: %s: %s", who, key, serr.msg);
+		err_set(err, r, "%s: %s: %s", who, label, serr.msg);
 		goto out;
 	}
 	n = capbuf_tail(&res.err, tail, sizeof(tail) - 1);
@@ -247,19 +271,19 @@ static int step_once(struct sandbox_pool *pool, const char *key,
 				r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
 			goto out;
 		}
-		r = err_set(err, OFFLOAD_ESPAWN, "%s: %s exited with status %d%s%s",
-			    who, key, res.status, n ? ": " : "", tail);
+		r = err_set(err, OFFLOAD_ESPAWN, "%s: %s exited with status %d%s%s%s",
+			    who, label, res.status, n ? ": " : "", tail, hint);
 		break;
 	case SPAWN_SIGNALED:
-		r = err_set(err, OFFLOAD_ESPAWN, "%s: %s killed by signal %d%s%s",
-			    who, key, res.status, n ? ": " : "", tail);
+		r = err_set(err, OFFLOAD_ESPAWN, "%s: %s killed by signal %d%s%s%s",
+			    who, label, res.status, n ? ": " : "", tail, hint);
 		break;
 	case SPAWN_TIMEDOUT:
-		r = err_set(err, OFFLOAD_ETIMEDOUT, "%s: %s timed out after %g s",
-			    who, key, timeout);
+		r = err_set(err, OFFLOAD_ETIMEDOUT, "%s: %s timed out after %g s%s",
+			    who, label, timeout, hint);
 		break;
 	case SPAWN_CANCELED:
-		r = err_set(err, OFFLOAD_ECANCELED, "%s: %s canceled", who, key);
+		r = err_set(err, OFFLOAD_ECANCELED, "%s: %s canceled", who, label);
 		break;
 	}
 out:
@@ -445,6 +469,7 @@ static int cmd_start(struct sandbox_pool *pool, int cancel_fd,
 	}
 	p->mu_ok = 1;
 	new_run_id(p->run_id);
+	p->type = cfg->provider_type;
 	p->host_offset = (unsigned)strtoul(p->run_id + 12, NULL, 16);
 	if (split_hosts(cfg->hosts, &p->hosts) || build_step_env(p, cfg))
 		return err_set(err, OFFLOAD_ENOMEM, "out of memory");
@@ -496,19 +521,35 @@ static char *expand_value(const struct cmd_provider *p, const struct sandbox *sb
 	return buf_detach(&b);
 }
 
-/* Whether file `path` has a line equal to `want`. */
-static int file_has_line(const char *path, const char *want)
+/*
+ * Whether file `path` has a line equal to `want`: 1.  Else 0, and when
+ * it has a line "!WANT REASON" (the host's failure, as the ssh
+ * provider's prepare step lists it), REASON in why[] ("" when none).
+ */
+static int file_has_line(const char *path, const char *want, char *why,
+			 size_t why_size)
 {
 	FILE *f = fopen(path, "re");
 	size_t wl = strlen(want);
 	char line[1024];
 	int found = 0;
 
+	*why = '\0';
 	if (!f)
 		return 0;
-	while (!found && fgets(line, sizeof(line), f))
+	while (!found && fgets(line, sizeof(line), f)) {
 		found = !strncmp(line, want, wl) &&
 			(line[wl] == '\n' || line[wl] == '\0');
+		if (line[0] == '!' && !strncmp(line + 1, want, wl) &&
+		    line[wl + 1] == ' ') {
+			size_t n = strcspn(line, "\n");
+
+			while (n > wl + 2 && line[n - 1] == ' ')
+				n--;
+			line[n] = '\0';
+			snprintf(why, why_size, "%s", line + wl + 2);
+		}
+	}
 	fclose(f);
 	return found;
 }
@@ -517,7 +558,7 @@ static int file_has_line(const char *path, const char *want)
 static int create_local(struct sandbox *sb, char **id, struct offload_error *err)
 {
 	const struct cmd_provider *p = sb->pool->priv;
-	char *hosts = expand_value(p, sb, p->t.create_hosts), who[128];
+	char *hosts = expand_value(p, sb, p->t.create_hosts), who[128], why[600];
 	const char *host = p->hosts.nr ? host_of(p, sb) : "";
 	struct vars v;
 	int r = 0;
@@ -526,9 +567,10 @@ static int create_local(struct sandbox *sb, char **id, struct offload_error *err
 	step_subject(who, sizeof(who), &v);
 	if (!hosts)
 		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
-	else if (!file_has_line(hosts, host))
+	else if (!file_has_line(hosts, host, why, sizeof(why)))
 		r = err_set(err, OFFLOAD_ESPAWN, "%s: the workspace did not "
-			    "reach host '%s'", who, host);
+			    "reach host '%s'%s%s", who, host, *why ? ": " : "",
+			    why);
 	else if (!(*id = expand_value(p, sb, p->t.create_id)))
 		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");
 	free(hosts);
@@ -606,8 +648,9 @@ static int cmd_create(struct sandbox *sb, int cancel_fd,
 
 		vars_init(&v, p, sb);
 		step_subject(who, sizeof(who), &v);
-		r = err_set(err, g->code, "%s: its group's create_command (run "
-			    "for sandbox %u) failed", who, g->creator);
+		r = err_set(err, g->code, "%s: the create step of its "
+			    "allocation (run for sandbox %u) failed", who,
+			    g->creator);
 	}
 	if (!r && !(sb->id = strdup(g->id)))
 		r = err_set(err, OFFLOAD_ENOMEM, "out of memory");

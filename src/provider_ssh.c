@@ -91,13 +91,18 @@ int ssh_templates(const struct offload_config *cfg, const struct strvec *hosts,
 		"trap 'rm -f \"$tar\"' EXIT; "
 		"tar%s -cf \"$tar\" . || exit 1; pids=; "
 		"for h in%s; do "
-		"{ %s -o ControlMaster=no \"$h\" \"mkdir -p %s/offload-$run/ws && "
-		"tar -C %s/offload-$run/ws -xf -\" <\"$tar\" && "
-		"printf '%%s\\n' \"$h\" >>\"$ok\"; } & pids=\"$pids $!\"; "
+		"{ e=$(%s -o ControlMaster=no \"$h\" \"[ -d %s ] || "
+		"{ echo 'remote_dir %s does not exist' >&2; exit 1; }; "
+		"mkdir -p %s/offload-$run/ws && "
+		"tar -C %s/offload-$run/ws -xf -\" <\"$tar\" 2>&1 >/dev/null) && "
+		"printf '%%s\\n' \"$h\" >>\"$ok\" || "
+		"printf '!%%s %%s\\n' \"$h\" \"$(printf %%s \"$e\" | tr '\\r\\n' '  ')\" "
+		">>\"$ok\"; } & pids=\"$pids $!\"; "
 		"done; for p in $pids; do wait $p; done; "
-		"[ -s \"$ok\" ] || { echo 'the workspace reached no host' >&2; exit 1; }; "
+		"grep -qv '^!' \"$ok\" || { sed 's/^!\\([^ ]*\\) \\(.*[^ ]\\) *$/host \\1: \\2;/' \"$ok\" >&2; "
+		"echo 'the workspace reached no host' >&2; exit 1; }; "
 		"echo %s/offload-$run",
-		excl.buf, qhosts.buf, ssh.buf, rd, rd, rd);
+		excl.buf, qhosts.buf, ssh.buf, rd, rd, rd, rd, rd);
 	/* a sandbox is a copy of the host's workspace, made by its first
 	 * batch (exec below): creating one costs no round trip and no
 	 * process, only a look at whether the workspace reached its host */
@@ -126,7 +131,7 @@ int ssh_templates(const struct offload_config *cfg, const struct strvec *hosts,
 		"2>/dev/null | while read p; do p=\\${p#/proc/}; "
 		"kill -9 \\${p%%/cwd} 2>/dev/null; done; "
 		"rm -rf %s/offload-$run\" & done; wait; "
-		"rm -f /tmp/.offload-ssh-$run.hosts",
+		"rm -f /tmp/.offload-ssh-$run.hosts /tmp/.offload-ssh-$run-*",
 		qhosts.buf, ssh.buf, rd, rd);
 	if (!t->session || !t->session_ready || !t->prepare || !t->create ||
 	    !t->create_hosts || !t->create_id ||

@@ -73,3 +73,17 @@ run_offload run
 expect_rc 3 "an unset \${VAR}"
 expect_grep "offload.ini' line 13" "$ERR" "the error names the line"
 expect_grep "OFFLOAD_IT_SURELY_UNSET" "$ERR" "the error names the variable"
+
+# An error keeps the warnings found before it, which are often its cause:
+# a misspelt required key.
+printf '[provider]\ntype = ssh\nhost = h1 h2\n[framework]\ntype = exec\npaths = t/*\n[group.all]\n' >typo.ini
+run_offload validate -c typo.ini
+expect_rc 3 "type = ssh without hosts"
+expect_grep "^offload: config 'typo.ini' line 1: provider type 'ssh' needs 'hosts'; also line 3: unknown key 'host' in \[provider\] (did you mean 'hosts'?)$" "$ERR"
+
+# A [provider] key that another type reads is ignored, with a warning
+# naming its line.
+printf '[provider]\ntype = ssh\nhosts = h1\npartition = test\n[framework]\ntype = exec\npaths = t/*\n[group.all]\n' >foreign.ini
+run_offload validate -c foreign.ini
+expect_rc 0 "a slurm key under type = ssh"
+expect_grep "^offload: warning: config 'foreign.ini' line 4: key 'partition' is read only with type = slurm, and ignored with type = ssh$" "$ERR"

@@ -11,6 +11,7 @@
 JUNIT=$TEST_DIR/test-results/junit.xml
 # this script's own directory on the hosts: other runs may share them
 RD=/tmp/t0071.$$
+on_hosts "mkdir $RD"	# offload makes only RD/offload-RUN
 remote_suite 12
 for name in "it's" 'sp ace' '$(touch pwned)'; do
 	cp tests/t1 "tests/$name"
@@ -73,6 +74,22 @@ expect_rc 3
 expect_grep "remote_dir '/tmp/my dir' must be" "$ERR"
 say "bad ssh settings: configuration errors: ok"
 
+# A remote_dir missing on the hosts is not made (nor its parents): the
+# workspace reaches no host, each host says why, and the message says
+# where to look.
+nodir=/nonexistent-offload-$$/dir
+sed "s|^remote_dir = .*|remote_dir = $nodir|" offload.ini >nodir.ini
+run_offload run -c nodir.ini
+expect_rc 1
+for h in h1 h2 h3; do
+	expect_grep "host $h: remote_dir $nodir does not exist;" "$ERR"
+done
+expect_grep "the workspace reached no host (see \[provider\] in 'nodir.ini')" "$ERR"
+expect_count "Not run" 15
+[ -z "$(on_hosts "ls -d ${nodir%/*} 2>/dev/null")" ] ||
+	fail "remote_dir's parent was made on a host"
+say "a missing remote_dir: each host says so, nothing made: ok"
+
 # Host h2 dies while its tests run: they run again on h1 and h3; every
 # test has one result, and the run passes.  Without the history of the
 # runs above (the same names, 0 s each), which may plan fewer batches
@@ -97,6 +114,7 @@ expect_count Passed 12
 expect_xpath 'count(//testcase)' 12
 expect_grep 'sandbox [0-9]* (h2)' "$ERR"
 cluster_restore
+on_hosts "mkdir -p $RD"	# a restored cluster's hosts start empty
 say "a host killed mid-run: every result still in: ok"
 
 # Ctrl-C mid-run: the sandboxes are destroyed on every host.
@@ -119,3 +137,4 @@ left=$(on_hosts "ls -d $RD/offload-* 2>/dev/null; pgrep -f '^sleep 29.5'")
 [ -z "$left" ] || fail "left on the hosts after Ctrl-C: $left"
 no_procs_left
 say "Ctrl-C: nothing left on any host: ok"
+on_hosts "rmdir $RD"
