@@ -103,7 +103,7 @@ static int render_data(struct buf *b, const struct offload_report *rep,
 		       const struct html_meta *m)
 {
 	size_t budget = HTML_PAGE_OUTPUT_CAP;
-	int r;
+	int runs = m->runs_nr > 1 && m->result_runs, r;
 
 	r = buf_adds(b, "{\"title\":") || json_opt(b, m->title, 0) ||
 	    buf_adds(b, ",\"timestamp\":") || json_opt(b, m->timestamp, 0) ||
@@ -115,7 +115,22 @@ static int render_data(struct buf *b, const struct offload_report *rep,
 	for (size_t i = 0; !r && i < rep->warnings_nr; i++)
 		r = (i && buf_addch(b, ',')) ||
 		    json_string(b, rep->warnings[i], HTML_OUTPUT_CAP);
-	r = r || buf_adds(b, "],\"batches\":[");
+	r = r || buf_adds(b, "]");
+	/* a merged report's runs: [label, timestamp, offset, host] each,
+	 * and each batch and test ends with its run */
+	if (runs)
+		r = r || buf_adds(b, ",\"runs\":[");
+	for (size_t i = 0; !r && runs && i < m->runs_nr; i++) {
+		const struct report_run *ru = &m->runs[i];
+
+		r = buf_addf(b, "%s[", i ? "," : "") ||
+		    json_string(b, ru->label, 0) || buf_addch(b, ',') ||
+		    json_opt(b, ru->stamp, 0) || buf_addch(b, ',') ||
+		    json_num(b, ru->offset) || buf_addch(b, ',') ||
+		    json_opt(b, ru->host, 0) || buf_addch(b, ']');
+	}
+	r = r || (runs && buf_adds(b, "]"));
+	r = r || buf_adds(b, ",\"batches\":[");
 	for (size_t i = 0; !r && i < m->batches_nr; i++) {
 		const struct run_batch *rb = &m->batches[i];
 
@@ -123,7 +138,8 @@ static int render_data(struct buf *b, const struct offload_report *rep,
 		    json_num(b, rb->start) || buf_addch(b, ',') ||
 		    json_num(b, rb->end) ||
 		    buf_addf(b, ",%zu,", rb->tests_nr) ||
-		    json_opt(b, rb->host, 0) || buf_addch(b, ']');
+		    json_opt(b, rb->host, 0) ||
+		    (runs && buf_addf(b, ",%u", rb->run)) || buf_addch(b, ']');
 	}
 	r = r || buf_adds(b, "],\"tests\":[");
 	for (size_t i = 0; !r && i < rep->nr; i++) {
@@ -152,7 +168,9 @@ static int render_data(struct buf *b, const struct offload_report *rep,
 			    buf_addch(b, ',') || json_opt(b, a->host, 0) ||
 			    buf_addch(b, ']');
 		}
-		r = r || buf_adds(b, "]]");
+		r = r || buf_adds(b, "]") ||
+		    (runs && buf_addf(b, ",%u", m->result_runs[i])) ||
+		    buf_addch(b, ']');
 	}
 	return r || buf_adds(b, "]}");
 }
@@ -173,7 +191,8 @@ int html_render(struct buf *b, const struct offload_report *rep,
 		size_t s = 0;
 
 		for (size_t j = 0; j < i; j++)
-			if (m->batches[j].sandbox == m->batches[i].sandbox)
+			if (m->batches[j].sandbox == m->batches[i].sandbox &&
+			    m->batches[j].run == m->batches[i].run)
 				break;
 			else
 				s++;
@@ -191,6 +210,8 @@ int html_render(struct buf *b, const struct offload_report *rep,
 	    (m->timestamp && (buf_adds(b, " &middot; started ") ||
 			      html_text(b, m->timestamp))) ||
 	    buf_addf(b, " &middot; wall time %.2f s", rep->secs > 0 ? rep->secs : 0) ||
+	    (m->runs_nr > 1 && m->result_runs &&
+	     buf_addf(b, " &middot; %zu runs", m->runs_nr)) ||
 	    (m->batches_nr && buf_addf(b, " &middot; %zu sandboxes, %zu batches",
 				       sandboxes, m->batches_nr)) ||
 	    (rep->interrupted && buf_adds(b, " &middot; <strong>interrupted</strong>")) ||
@@ -337,6 +358,9 @@ int offload_report_html(const char *junit_path, const char *html_path,
 		m.groups_nr = groups.nr;
 		m.batches = tl.batches;
 		m.batches_nr = tl.batches_nr;
+		m.runs = tl.runs;
+		m.runs_nr = tl.runs_nr;
+		m.result_runs = tl.result_runs;
 		r = html_write(html_path, &rep, &m, err);
 	}
 	offload_report_release(&rep);

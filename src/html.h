@@ -29,6 +29,12 @@ struct html_meta {
 	size_t groups_nr;
 	const struct run_batch *batches;   /* may be NULL */
 	size_t batches_nr;
+	/* A merged report's runs (junit_load): with more than one, each
+	 * batch's run and result_runs[i] the run of rep->results[i]; a
+	 * report of one run leaves them out of the page. */
+	const struct report_run *runs;
+	size_t runs_nr;
+	const unsigned *result_runs;
 };
 
 /* Append the page for `rep` to `out`.  0 or OFFLOAD_ENOMEM. */

@@ -5,6 +5,12 @@ var VN = ["not run", "passed", "failed", "flaky", "skipped"];
 var VC = ["notrun", "passed", "failed", "flaky", "skipped"];
 var ON = ["passed", "failed", "error", "skipped"];
 var T = D.tests, B = D.batches;
+/* A merged report of several runs: [label, timestamp, offset, host] per
+ * run, and each batch (b[6]) and test (t[6]) says its run, whose batch
+ * and sandbox numbers are its own. */
+var R = D.runs || [];
+function runOf(x) { return R.length ? x[6] : 0; }
+function runName(r) { return R.length ? R[r][0] + " " : ""; }
 function el(tag, cls, text) {
   var e = document.createElement(tag);
   if (cls) e.className = cls;
@@ -20,8 +26,9 @@ function fmt(s) {
 }
 function group(t) { return D.groups[t[1]] === undefined ? "" : D.groups[t[1]]; }
 function verdict(v) { return el("span", "v c-" + VC[v], VN[v]); }
-function where(a) {
+function where(t, a) {
   var s = [];
+  if (R.length) s.push(R[t[6]][0]);
   if (a[2] >= 0) s.push("sandbox " + a[2]);
   if (a[3] >= 0) s.push("batch " + a[3]);
   if (a[6]) s.push("on " + a[6]);
@@ -32,11 +39,12 @@ function attClass(t, a) {
   return a[0] === 3 ? "skipped" : "passed";
 }
 var byNo = new Map();
-B.forEach(function (b, i) { byNo.set(b[0], i); });
+B.forEach(function (b, i) { byNo.set(runOf(b) + ":" + b[0], i); });
 var inBatch = B.map(function () { return []; });
 T.forEach(function (t, ti) {
   t[5].forEach(function (a, ai) {
-    if (a[3] >= 0 && byNo.has(a[3])) inBatch[byNo.get(a[3])].push([ti, ai]);
+    var key = runOf(t) + ":" + a[3];
+    if (a[3] >= 0 && byNo.has(key)) inBatch[byNo.get(key)].push([ti, ai]);
   });
 });
 var RANK = { none: 0, passed: 1, skipped: 1, flaky: 2, failed: 3 };
@@ -77,7 +85,7 @@ function pager(box, items, render, size) {
 function attemptBox(t, a, k) {
   var d = el("div");
   var line = "attempt " + (k + 1) + ": " + ON[a[0]] + ", " + fmt(a[1]);
-  var w = where(a);
+  var w = where(t, a);
   if (w) line += ", " + w;
   d.appendChild(el("div", "", line));
   if (a[4]) d.appendChild(el("div", "muted", a[4]));
@@ -126,18 +134,28 @@ function timeline() {
   }
   var lanes = new Map(), list = [];
   B.forEach(function (b, i) {
-    if (!lanes.has(b[1])) {
-      var L = { s: b[1], idx: [], host: b[5], busy: 0 };
-      lanes.set(b[1], L);
+    var key = runOf(b) + ":" + b[1];
+    if (!lanes.has(key)) {
+      var L = { r: runOf(b), s: b[1], idx: [], host: b[5], busy: 0 };
+      lanes.set(key, L);
       list.push(L);
     }
-    lanes.get(b[1]).idx.push(i);
-    lanes.get(b[1]).busy += b[3] - b[2];
+    lanes.get(key).idx.push(i);
+    lanes.get(key).busy += b[3] - b[2];
   });
-  list.sort(function (a, b) { return a.s - b.s; });
+  list.sort(function (a, b) { return a.r - b.r || a.s - b.s; });
   var end = D.secs > 0 ? D.secs : 0;
   B.forEach(function (b) { if (b[3] > end) end = b[3]; });
   if (!(end > 0)) end = 1;
+  /* a lane is there from its run's start to its run's last batch's end
+   * (one run: the whole chart) */
+  var runEnd = R.map(function () { return 0; });
+  B.forEach(function (b) { if (R.length && b[3] > runEnd[b[6]]) runEnd[b[6]] = b[3]; });
+  list.forEach(function (L) {
+    L.w0 = R.length ? R[L.r][2] : 0;
+    L.w1 = R.length ? Math.max(runEnd[L.r], L.w0) : end;
+    L.label = runName(L.r) + "sandbox " + L.s;
+  });
   var W = Math.max(640, (host.clientWidth || 1000) - 4), LW = 150, PW = W - LW - 8;
   var H = list.length > 40 ? 9 : list.length > 16 ? 14 : 22, G = 2, top = 18;
   var NS = "http://www.w3.org/2000/svg";
@@ -160,8 +178,8 @@ function timeline() {
   list.forEach(function (L, li) {
     var y = top + li * (H + G);
     var g = sv("g", { "class": "lane", "data-sandbox": L.s }, svg);
-    sv("rect", { x: LW, y: y, width: PW, height: H, "class": "idle" }, g);
-    var label = "sandbox " + L.s + (L.host ? " " + L.host : "");
+    sv("rect", { x: x(L.w0), y: y, width: Math.max(1, x(L.w1) - x(L.w0)), height: H, "class": "idle" }, g);
+    var label = L.label + (L.host ? " " + L.host : "");
     sv("text", { x: 2, y: y + H - 3, "class": "lanelabel" }, g).textContent =
       label.length > 24 ? label.slice(0, 23) + "\u2026" : label;
     var segs = { passed: "", failed: "", flaky: "", skipped: "" };
@@ -183,13 +201,17 @@ function timeline() {
     });
     for (var k in segs) if (segs[k]) sv("path", { d: segs[k], "class": "seg s-" + k }, g);
     L.y = y;
-    L.idle = Math.max(0, 1 - L.busy / end);
+    L.idle = L.w1 > L.w0 ? Math.max(0, 1 - L.busy / (L.w1 - L.w0)) : 0;
   });
   host.appendChild(svg);
   var idle = 0;
   list.forEach(function (L) { idle += L.idle; });
   var leg = el("p", "legend");
   ["passed", "failed", "flaky", "skipped"].forEach(function (k) { leg.appendChild(el("span", "c-" + k, k)); });
+  if (R.length)
+    leg.appendChild(document.createTextNode(R.length + " runs, each placed by its start time: " +
+      R.map(function (r) { return r[0] + (r[3] ? " on " + r[3] : "") + " at " + (r[1] || "?"); }).join(", ") +
+      ". Batch and sandbox numbers are each run's own. "));
   leg.appendChild(document.createTextNode(list.length + " sandboxes, " + B.length + " batches, " +
     (100 * idle / list.length).toFixed(0) + " % idle on average (grey: a sandbox waiting). " +
     "Pale bars are batches, solid ones the tests in them; hover for details, click a batch for its tests."));
@@ -216,7 +238,7 @@ function timeline() {
   svg.addEventListener("mousemove", function (ev) {
     var h = find(ev);
     if (!h) { tip.style.display = "none"; return; }
-    var L = h.lane, s = "sandbox " + L.s + (L.host ? " on " + L.host : "") + ": idle " +
+    var L = h.lane, s = L.label + (L.host ? " on " + L.host : "") + ": idle " +
       (100 * L.idle).toFixed(0) + " %\n";
     if (h.b < 0) s += "idle at " + fmt(h.t);
     else {
@@ -239,7 +261,7 @@ function timeline() {
     if (!h || h.b < 0) return;
     var b = B[h.b];
     detail.textContent = "";
-    detail.appendChild(el("h3", "", "batch " + b[0] + " on sandbox " + b[1] + (b[5] ? " (" + b[5] + ")" : "") +
+    detail.appendChild(el("h3", "", runName(runOf(b)) + "batch " + b[0] + " on sandbox " + b[1] + (b[5] ? " (" + b[5] + ")" : "") +
       ": " + fmt(b[3] - b[2]) + ", " + b[4] + " tests"));
     var box = el("div");
     detail.appendChild(box);

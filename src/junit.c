@@ -1014,6 +1014,11 @@ struct reader {
 	struct strvec attempts;   /* offload.attempts values, K made global */
 	size_t attempts_next;     /* the first of them not behind the case read */
 	char *stamp;              /* the first suite's timestamp */
+	char *suite_stamp;        /* the open suite's timestamp */
+	char *suite_shard;        /* the open suite's offload.shard, or NULL */
+	int suite_run;            /* the open suite started a run */
+	struct report_run *runs;  /* offload runs seen (docs/report.md) */
+	size_t runs_nr;
 	char *total;              /* <testsuites time>, or NULL */
 	int interrupted;          /* an offload.interrupted property */
 	int saw_suite;            /* a <testsuite> or <testsuites> element */
@@ -1242,6 +1247,7 @@ static int reader_start_case(struct reader *rd, const struct attrs *r,
 		rc = OFFLOAD_ENOMEM;
 	if (!rc && rd->suite_logs && !(rd->cur.logs = strdup(rd->suite_logs)))
 		rc = OFFLOAD_ENOMEM;
+	rd->cur.run = rd->runs_nr ? (unsigned)(rd->runs_nr - 1) : 0;
 	/* Its offload.attempts, if any: they come in case order. */
 	while (rd->attempts_next < rd->attempts.nr &&
 	       strtoull(rd->attempts.v[rd->attempts_next], NULL, 10) < rd->nr)
@@ -1474,6 +1480,33 @@ static void sax_stop(struct reader *rd, int rc)
 	}
 }
 
+/* The open suite starts a run (its first offload.batch property): its
+ * label, timestamp and host, for junit_load(). */
+static int reader_run_start(struct reader *rd)
+{
+	struct report_run *r;
+	struct buf label = BUF_INIT;
+
+	r = reallocarray(rd->runs, rd->runs_nr + 1, sizeof(*r));
+	if (!r)
+		return OFFLOAD_ENOMEM;
+	rd->runs = r;
+	r = &r[rd->runs_nr];
+	memset(r, 0, sizeof(*r));
+	if ((rd->suite_shard ? buf_addf(&label, "shard %s", rd->suite_shard) :
+	     buf_addf(&label, "run %zu", rd->runs_nr + 1)) ||
+	    (rd->suite_stamp && !(r->stamp = strdup(rd->suite_stamp))) ||
+	    (rd->suite_host && !(r->host = strdup(rd->suite_host)))) {
+		free(r->stamp);
+		free(r->host);
+		buf_release(&label);
+		return OFFLOAD_ENOMEM;
+	}
+	r->label = buf_detach(&label);
+	rd->runs_nr++;
+	rd->suite_run = 1;
+	return 0;
+}
 
 /* Outside a test case, for junit_load(): offload's properties. */
 static int reader_meta(struct reader *rd, const struct attrs *at,
@@ -1498,8 +1531,17 @@ static int reader_meta(struct reader *rd, const struct attrs *at,
 		free(rd->suite_logs);
 		rd->suite_logs = *v ? v : (free(v), NULL);
 		v = NULL;
+	} else if (!strcmp(n, "offload.shard")) {
+		free(rd->suite_shard);
+		rd->suite_shard = v;
+		v = NULL;
 	} else if (!strcmp(n, "offload.batch")) {
-		rc = strvec_push(&rd->batches, v);
+		/* the first of a run's suites: a merged report has several */
+		if (!rd->suite_run)
+			rc = reader_run_start(rd);
+		if (!rc)
+			rc = strvec_pushf(&rd->batches, "%zu %s",
+					  rd->runs_nr - 1, v);
 	} else if (!strcmp(n, "offload.attempts")) {
 		unsigned long long k = strtoull(v, &end, 10);
 
@@ -1553,6 +1595,15 @@ static void sax_start(void *ctx, const xmlChar *localname,
 			rd->suite_first = rd->nr;
 			if (!rc && rd->want_meta && !rd->stamp)
 				rc = get_attr(&at, "timestamp", NULL, &rd->stamp);
+			if (rd->want_meta) {
+				free(rd->suite_stamp);
+				free(rd->suite_shard);
+				rd->suite_stamp = rd->suite_shard = NULL;
+				rd->suite_run = 0;
+				if (!rc)
+					rc = get_attr(&at, "timestamp", NULL,
+						      &rd->suite_stamp);
+			}
 		} else if (rd->want_meta) {
 			rc = reader_meta(rd, &at, name);
 		}
@@ -1628,6 +1679,17 @@ static void reader_meta_release(struct reader *rd)
 	free(rd->stamp);
 	free(rd->total);
 	rd->stamp = rd->total = NULL;
+	free(rd->suite_stamp);
+	free(rd->suite_shard);
+	rd->suite_stamp = rd->suite_shard = NULL;
+	for (size_t i = 0; i < rd->runs_nr; i++) {
+		free(rd->runs[i].label);
+		free(rd->runs[i].stamp);
+		free(rd->runs[i].host);
+	}
+	free(rd->runs);
+	rd->runs = NULL;
+	rd->runs_nr = 0;
 }
 
 /* Neither libxml2 nor a handler of ours has stopped the parse. */
@@ -4519,20 +4581,80 @@ static int guess_attempts(struct offload_result *res, const struct junit_case *c
 	return 0;
 }
 
-/* "NO SANDBOX START END TESTS[ HOST]" */
+/* "RUN NO SANDBOX START END TESTS[ HOST]": the reader's run, then the
+ * offload.batch value */
 static void parse_batch(struct timeline *tl, const char *s)
 {
-	unsigned no, sb;
-	double start, end;
+	unsigned run, no, sb;
+	double start, end, off;
 	size_t tests;
 	int used = 0;
 
-	if (sscanf(s, "%u %u %lf %lf %zu%n", &no, &sb, &start, &end, &tests,
-		   &used) != 5)
+	if (sscanf(s, "%u %u %u %lf %lf %zu%n", &run, &no, &sb, &start, &end,
+		   &tests, &used) != 6 || run >= tl->runs_nr)
 		return;
 	s += used;
-	timeline_batch(tl, no, sb, *s == ' ' ? s + 1 : NULL,
-		       tl->exec_start + start, tl->exec_start + end, tests);
+	off = tl->exec_start + tl->runs[run].offset;
+	timeline_batch(tl, no, sb, *s == ' ' ? s + 1 : NULL, off + start,
+		       off + end, tests);
+	if (tl->batches_nr && !tl->nomem)
+		tl->batches[tl->batches_nr - 1].run = run;
+}
+
+/* A suite's timestamp ("2024-05-02T09:14:31", UTC, as offload writes
+ * it; a fraction or zone after it is ignored) as seconds since the
+ * epoch; -1 when it is not one. */
+static double stamp_secs(const char *s)
+{
+	struct tm tm;
+	int n = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
+			 &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
+			 &n) != 6 || !n)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (double)timegm(&tm);
+}
+
+/*
+ * The runs the reader found into `tl`, each placed by its timestamp's
+ * distance from the earliest one (a run whose timestamp does not parse
+ * stays at 0), and with more than one the earliest timestamp in *stamp
+ * (which the page shows as the start).  0 or OFFLOAD_ENOMEM.
+ */
+static int load_runs(struct reader *rd, struct timeline *tl, char **stamp)
+{
+	double first = -1;
+	size_t earliest = 0;
+
+	tl->runs = rd->runs;
+	tl->runs_nr = rd->runs_nr;
+	rd->runs = NULL;
+	rd->runs_nr = 0;
+	for (size_t i = 0; i < tl->runs_nr; i++) {
+		double t = stamp_secs(tl->runs[i].stamp);
+
+		tl->runs[i].offset = t;
+		if (t >= 0 && (first < 0 || t < first)) {
+			first = t;
+			earliest = i;
+		}
+	}
+	for (size_t i = 0; i < tl->runs_nr; i++)
+		tl->runs[i].offset = tl->runs[i].offset >= 0 && first >= 0 ?
+			tl->runs[i].offset - first : 0;
+	if (tl->runs_nr > 1 && first >= 0) {
+		char *s = strdup(tl->runs[earliest].stamp);
+
+		if (!s)
+			return OFFLOAD_ENOMEM;
+		free(*stamp);
+		*stamp = s;
+	}
+	return 0;
 }
 
 int junit_load(const char *path, struct offload_report *rep,
@@ -4614,17 +4736,27 @@ int junit_load(const char *path, struct offload_report *rep,
 			rd.cases[i].message = NULL;
 		}
 	}
+	if (!rc && !nomem) {
+		*stamp = rd.stamp;
+		rd.stamp = NULL;
+		nomem = load_runs(&rd, tl, stamp) != 0;
+	}
+	if (!rc && !nomem && tl->runs_nr > 1 && rep->nr &&
+	    !(tl->result_runs = calloc(rep->nr, sizeof(*tl->result_runs))))
+		nomem = 1;
+	for (i = 0; !rc && !nomem && tl->result_runs && i < rep->nr; i++)
+		tl->result_runs[i] = rd.cases[i].run;
 	for (i = 0; !rc && !nomem && i < rd.batches.nr; i++)
 		parse_batch(tl, rd.batches.v[i]);
 	if (!rc && !nomem) {
 		report_count(rep);
 		rep->interrupted = rd.interrupted;
-		rep->secs = parse_secs(rd.total);
+		/* a merged report's time is the sum of its runs', which ran
+		 * side by side or one after the other: its span is theirs */
+		rep->secs = tl->runs_nr > 1 ? 0 : parse_secs(rd.total);
 		for (i = 0; i < tl->batches_nr; i++)
 			if (tl->batches[i].end > rep->secs)
 				rep->secs = tl->batches[i].end;
-		*stamp = rd.stamp;
-		rd.stamp = NULL;
 	}
 	if (!rc && (nomem || tl->nomem))
 		rc = err_set(err, OFFLOAD_ENOMEM, "cannot read junit '%s': %s",

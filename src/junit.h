@@ -22,6 +22,8 @@ struct junit_case {
 	char *logs;               /* owned; its <testsuite>'s offload.logs, decoded
 				     (relative to the report's directory), or
 				     NULL; read by junit_load() only */
+	unsigned run;             /* junit_load() only: the 0-based run of its
+				     suite (struct report_run) */
 };
 
 /*
@@ -84,11 +86,18 @@ int junit_write_run(const char *path, const struct offload_config *cfg,
  * logs): one result per <testcase> in file order, with the ID as
  * written (escaped), the group from its classname (added to `groups`,
  * which the caller initialised), the attempts from offload.attempts
- * properties (sandbox and batch UINT_MAX when the file has none), the
- * batches from offload.batch properties into `tl` (times from its
- * exec_start), the first suite's timestamp in *stamp (caller frees, may
- * be NULL).  Errors as junit_read; `rep` is the caller's to release
- * either way.
+ * properties (sandbox and batch UINT_MAX when the file has none; the
+ * numbers of the attempt's own run), the batches from offload.batch
+ * properties into `tl` (times from its exec_start), the first suite's
+ * timestamp in *stamp (caller frees, may be NULL).  A merged report
+ * holds several runs (each suite with offload.batch properties starts
+ * one): their batches are numbered and their sandboxes counted each
+ * from their own 1 and 0, so tl->runs lists them, each batch and (in
+ * tl->result_runs) each result says its run, each run's batch times
+ * are moved by its timestamp's distance from the earliest run's, *stamp
+ * is the earliest timestamp and rep->secs spans from it to the last
+ * batch's end.  Errors as junit_read; `rep` and `tl` are the caller's
+ * to release either way.
  */
 struct strvec;
 int junit_load(const char *path, struct offload_report *rep,

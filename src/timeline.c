@@ -29,6 +29,13 @@ void timeline_release(struct timeline *tl)
 		free(tl->batches[i].host);
 	free(tl->batches);
 	free(tl->spans);
+	for (size_t i = 0; i < tl->runs_nr; i++) {
+		free(tl->runs[i].label);
+		free(tl->runs[i].stamp);
+		free(tl->runs[i].host);
+	}
+	free(tl->runs);
+	free(tl->result_runs);
 	timeline_init(tl, tl->origin);
 }
 
@@ -71,6 +78,7 @@ void timeline_batch(struct timeline *tl, unsigned no, unsigned sandbox,
 	if (b->end < b->start)
 		b->end = b->start;
 	b->tests_nr = tests_nr;
+	b->run = 0;
 }
 
 void timeline_span(struct timeline *tl, const char *name, int track,

@@ -23,6 +23,20 @@ struct run_batch {
 	char *host;               /* owned; where, NULL: here or not known */
 	double start, end;
 	size_t tests_nr;          /* tests handed to the framework */
+	unsigned run;             /* 0-based run of a report read back
+				     (junit_load: a merged report holds
+				     several); 0 in a live run */
+};
+
+/* One offload run of a report read back (junit_load): each suite with
+ * offload.batch properties starts one, the suites after it belong to it
+ * (docs/report.md). */
+struct report_run {
+	char *label;              /* owned; "shard K/N", or "run N" (1-based) */
+	char *stamp;              /* owned; its suite's timestamp, or NULL */
+	char *host;               /* owned; its suite's hostname, or NULL */
+	double offset;            /* seconds from the earliest run's timestamp
+				     to its own (0 when not known) */
 };
 
 /* A phase of the run on one track; times are now_secs() values. */
@@ -43,6 +57,12 @@ struct timeline {
 	/* Borrowed, or NULL: where the run wrote its batch logs, which the
 	 * JUnit report records as offload.logs (docs/junit.md). */
 	const char *log_dir;
+	/* junit_load only: the report's runs (owned), and when there are
+	 * more than one, the run of each result (owned, indexed like the
+	 * report's results), else NULL. */
+	struct report_run *runs;
+	size_t runs_nr;
+	unsigned *result_runs;
 };
 
 void timeline_init(struct timeline *tl, double origin);

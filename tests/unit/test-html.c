@@ -120,7 +120,7 @@ static void test_render_escapes(void **state)
 {
 	struct fixture f;
 	const char *groups[] = { "unit", "<i>g</i>" };
-	struct html_meta m = { "x<y>caf\xc3\xa9\xff.xml", "2026-01-01T00:00:00Z", groups, 2, NULL, 0 };
+	struct html_meta m = { "x<y>caf\xc3\xa9\xff.xml", "2026-01-01T00:00:00Z", groups, 2, NULL, 0, NULL, 0, NULL };
 	struct buf b = BUF_INIT;
 
 	(void)state;
@@ -144,6 +144,7 @@ static void test_render_escapes(void **state)
 	assert_non_null(strstr(b.buf, "id=\"count-notrun\">1 not run<"));
 	assert_non_null(strstr(b.buf, "2 sandboxes, 3 batches"));
 	assert_non_null(strstr(b.buf, "[2,1,0.250,2.000,1,\"host with space\"]"));
+	assert_null(strstr(b.buf, "\"runs\""));
 	/* nothing fetched from anywhere */
 	assert_null(strstr(b.buf, " src="));
 	assert_null(strstr(b.buf, "<link"));
@@ -161,7 +162,7 @@ static void test_render_output_budget(void **state)
 	char *out = malloc(HTML_OUTPUT_CAP * 2 + 1), ids[16];
 	struct offload_report rep = { 0 };
 	const char *groups[] = { "g" };
-	struct html_meta m = { NULL, NULL, groups, 1, NULL, 0 };
+	struct html_meta m = { NULL, NULL, groups, 1, NULL, 0, NULL, 0, NULL };
 	struct buf b = BUF_INIT;
 
 	(void)state;
@@ -244,11 +245,110 @@ static void test_junit_round_trip(void **state)
 	assert_string_equal(tl.batches[1].host, "host with space");
 	assert_true(tl.batches[1].start == 0.25 && tl.batches[1].end == 2);
 	assert_null(tl.batches[0].host);
+	/* one run: no run of each result, and no runs on the page */
+	assert_int_equal(tl.runs_nr, 1);
+	assert_null(tl.result_runs);
 	offload_report_release(&back);
 	strvec_clear(&names);
 	timeline_release(&tl);
 	free(stamp);
 	timeline_release(&f.tl);
+	remove_scratch(dir);
+}
+
+/*
+ * A report merged from two CI shards (`offload merge`), the later one
+ * first: each run numbers its batches from 1 and its sandboxes from 0,
+ * times them from its own timestamp, and its attempts name its own
+ * batches.  The runs stay apart: each batch and result says its run,
+ * the attempts keep their own run's numbers (`offload logs` names
+ * DIR/batch-N.* by them), each run's times move by its timestamp's
+ * distance from the earliest one, and the page carries the runs.
+ */
+static void test_load_merged_runs(void **state)
+{
+	char dir[] = "/tmp/test-html.XXXXXX", path[64], *stamp = NULL;
+	struct offload_report rep;
+	struct offload_error err = { 0 };
+	struct strvec names = STRVEC_INIT;
+	struct timeline tl;
+	struct html_meta m = { 0 };
+	struct buf b = BUF_INIT;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/m.xml", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("<testsuites time=\"9\">"
+	      "<testsuite name=\"all\" timestamp=\"2026-01-01T10:00:30\" hostname=\"ci-2\">"
+	      "<properties><property name=\"offload.shard\" value=\"2/2\"/>"
+	      "<property name=\"offload.logs\" value=\"s2.logs\"/>"
+	      "<property name=\"offload.batch\" value=\"1 0 0.5 1.5 1\"/>"
+	      "<property name=\"offload.batch\" value=\"2 1 0.5 2 1\"/>"
+	      "<property name=\"offload.attempts\" value=\"0 p:1:0:1\"/>"
+	      "<property name=\"offload.attempts\" value=\"1 p:1.5:1:2\"/>"
+	      "</properties><testcase name=\"b1\" classname=\"all\"/>"
+	      "<testcase name=\"b2\" classname=\"all\"/></testsuite>"
+	      /* the same run's next group: no batches of its own */
+	      "<testsuite name=\"other\" timestamp=\"2026-01-01T10:00:30\">"
+	      "<properties><property name=\"offload.shard\" value=\"2/2\"/>"
+	      "<property name=\"offload.attempts\" value=\"0 f:0.25:1:2\"/>"
+	      "</properties><testcase name=\"b3\" classname=\"other\">"
+	      "<failure message=\"m\">x</failure></testcase></testsuite>"
+	      "<testsuite name=\"all\" timestamp=\"2026-01-01T10:00:00\" hostname=\"ci-1\">"
+	      "<properties><property name=\"offload.shard\" value=\"1/2\"/>"
+	      "<property name=\"offload.batch\" value=\"1 0 0.25 0.75 1\"/>"
+	      "<property name=\"offload.attempts\" value=\"0 p:0.5:0:1\"/>"
+	      "</properties><testcase name=\"a1\" classname=\"all\"/></testsuite>"
+	      "</testsuites>", f);
+	fclose(f);
+	timeline_init(&tl, 0);
+	assert_int_equal(junit_load(path, &rep, &names, &tl, &stamp, &err), 0);
+	assert_int_equal(rep.nr, 4);
+	assert_int_equal(tl.runs_nr, 2);
+	assert_string_equal(tl.runs[0].label, "shard 2/2");
+	assert_string_equal(tl.runs[0].host, "ci-2");
+	assert_string_equal(tl.runs[1].label, "shard 1/2");
+	assert_true(tl.runs[0].offset == 30 && tl.runs[1].offset == 0);
+	/* the page starts at the earliest run, and spans to the last end */
+	assert_string_equal(stamp, "2026-01-01T10:00:00");
+	assert_true(rep.secs == 32);
+	assert_non_null(tl.result_runs);
+	assert_int_equal(tl.result_runs[0], 0);
+	assert_int_equal(tl.result_runs[2], 0);
+	assert_int_equal(tl.result_runs[3], 1);
+	/* each batch with its run's numbers and its run's place in time */
+	assert_int_equal(tl.batches_nr, 3);
+	assert_int_equal(tl.batches[1].no, 2);
+	assert_int_equal(tl.batches[1].run, 0);
+	assert_true(tl.batches[1].start == 30.5 && tl.batches[1].end == 32);
+	assert_int_equal(tl.batches[2].no, 1);
+	assert_int_equal(tl.batches[2].sandbox, 0);
+	assert_int_equal(tl.batches[2].run, 1);
+	assert_true(tl.batches[2].start == 0.25 && tl.batches[2].end == 0.75);
+	/* the attempts keep their own run's batch and sandbox */
+	assert_int_equal(rep.results[2].attempts[0].batch, 2);
+	assert_int_equal(rep.results[2].attempts[0].sandbox, 1);
+	assert_int_equal(rep.results[3].attempts[0].batch, 1);
+	/* the page: the runs, and the run of each batch and test */
+	m.batches = tl.batches;
+	m.batches_nr = tl.batches_nr;
+	m.runs = tl.runs;
+	m.runs_nr = tl.runs_nr;
+	m.result_runs = tl.result_runs;
+	assert_int_equal(html_render(&b, &rep, &m), 0);
+	assert_non_null(strstr(b.buf, "\"runs\":[[\"shard 2/2\",\"2026-01-01T10:00:30\",30.000,\"ci-2\"],"
+			       "[\"shard 1/2\",\"2026-01-01T10:00:00\",0.000,\"ci-1\"]]"));
+	assert_non_null(strstr(b.buf, "[1,0,0.250,0.750,1,null,1]"));
+	assert_non_null(strstr(b.buf, "[2,1,30.500,32.000,1,null,0]"));
+	assert_non_null(strstr(b.buf, "[\"a1\",0,1,0.500,null,[[0,0.500,0,1,null,null,null]],1]"));
+	assert_non_null(strstr(b.buf, "2 runs &middot; 3 sandboxes, 3 batches"));
+	buf_release(&b);
+	offload_report_release(&rep);
+	strvec_clear(&names);
+	timeline_release(&tl);
+	free(stamp);
 	remove_scratch(dir);
 }
 
@@ -316,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_render_escapes),
 		cmocka_unit_test(test_render_output_budget),
 		cmocka_unit_test(test_junit_round_trip),
+		cmocka_unit_test(test_load_merged_runs),
 		cmocka_unit_test(test_load_foreign),
 		cmocka_unit_test(test_trace),
 	};
