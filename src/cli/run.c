@@ -113,9 +113,9 @@ static void show_progress(struct ui *ui, const struct offload_progress *in)
 		bar[30] = '\0';
 		/* every number with its label: "1/3 passed 1" read as
 		 * "1 of 3 passed" */
-		fprintf(stderr, "\r\033[K[%s] %3u%% %zu/%zu | passed: %zu (%zu flaky), failed: %zu | %.1fs",
+		fprintf(stderr, "\r\033[K[%s] %3u%% %zu/%zu | passed: %zu (%zu flaky), failed: %zu, skipped: %zu | %.1fs",
 			bar, pct, done, p->total, p->passed + p->flaky, p->flaky,
-			p->failed, p->elapsed);
+			p->failed, p->skipped, p->elapsed);
 		ui->bar_shown = 1;
 		return;
 	}
