@@ -29,6 +29,12 @@ struct html_meta {
 	size_t groups_nr;
 	const struct run_batch *batches;   /* may be NULL */
 	size_t batches_nr;
+	/* a report that does not record the run's wall time (another
+	 * runner's): the page says so, with its suites' own time (their
+	 * sum, suites_timed of them had one) instead of 0 s */
+	int wall_unknown;
+	double suites_secs;
+	size_t suites_timed;
 };
 
 /* Append the page for `rep` to `out`.  0 or OFFLOAD_ENOMEM. */

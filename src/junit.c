@@ -1015,6 +1015,9 @@ struct reader {
 	size_t attempts_next;     /* the first of them not behind the case read */
 	char *stamp;              /* the first suite's timestamp */
 	char *total;              /* <testsuites time>, or NULL */
+	double suites_secs;       /* the sum of the time of the outer */
+	size_t suites_timed;      /* <testsuite>s that have one, and how many */
+	int root_suites;          /* the root is <testsuites> */
 	int interrupted;          /* an offload.interrupted property */
 	int saw_suite;            /* a <testsuite> or <testsuites> element */
 
@@ -1541,6 +1544,8 @@ static void sax_start(void *ctx, const xmlChar *localname,
 	}
 	if (!strcmp(name, "testsuite") || !strcmp(name, "testsuites"))
 		rd->saw_suite = 1;
+	if (!depth)
+		rd->root_suites = !strcmp(name, "testsuites");
 	if (!rd->in_case) {
 		if (!strcmp(name, "testcase")) {
 			rc = reader_start_case(rd, &at, depth);
@@ -1553,6 +1558,19 @@ static void sax_start(void *ctx, const xmlChar *localname,
 			rd->suite_first = rd->nr;
 			if (!rc && rd->want_meta && !rd->stamp)
 				rc = get_attr(&at, "timestamp", NULL, &rd->stamp);
+			/* the root or a child of a root <testsuites>: a suite
+			 * nested in a suite is part of its time already */
+			if (!rc && rd->want_meta &&
+			    (!depth || (depth == 1 && rd->root_suites))) {
+				char *t = NULL;
+
+				rc = get_attr(&at, "time", NULL, &t);
+				if (t) {
+					rd->suites_secs += parse_secs(t);
+					rd->suites_timed++;
+				}
+				free(t);
+			}
 		} else if (rd->want_meta) {
 			rc = reader_meta(rd, &at, name);
 		}
@@ -4537,7 +4555,7 @@ static void parse_batch(struct timeline *tl, const char *s)
 
 int junit_load(const char *path, struct offload_report *rep,
 	       struct strvec *groups, struct timeline *tl, char **stamp,
-	       struct offload_error *err)
+	       struct junit_times *times, struct offload_error *err)
 {
 	struct reader rd;
 	size_t last = 0, i;
@@ -4625,6 +4643,11 @@ int junit_load(const char *path, struct offload_report *rep,
 				rep->secs = tl->batches[i].end;
 		*stamp = rd.stamp;
 		rd.stamp = NULL;
+		if (times) {
+			times->wall_known = rd.total || tl->batches_nr;
+			times->suites_secs = rd.suites_secs;
+			times->suites_timed = rd.suites_timed;
+		}
 	}
 	if (!rc && (nomem || tl->nomem))
 		rc = err_set(err, OFFLOAD_ENOMEM, "cannot read junit '%s': %s",

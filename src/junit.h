@@ -87,13 +87,23 @@ int junit_write_run(const char *path, const struct offload_config *cfg,
  * properties (sandbox and batch UINT_MAX when the file has none), the
  * batches from offload.batch properties into `tl` (times from its
  * exec_start), the first suite's timestamp in *stamp (caller frees, may
- * be NULL).  Errors as junit_read; `rep` is the caller's to release
- * either way.
+ * be NULL), and what the file says of its time in *times (may be NULL).
+ * Errors as junit_read; `rep` is the caller's to release either way.
  */
+struct junit_times {
+	/* rep->secs is the run's wall time: the file has <testsuites time>
+	 * or offload's batches; not so in most runners' reports (pytest,
+	 * Surefire), where rep->secs is then 0 */
+	int wall_known;
+	/* the time attributes of the root <testsuite> or of the children of
+	 * <testsuites> (not nested suites): their sum, and how many */
+	double suites_secs;
+	size_t suites_timed;
+};
 struct strvec;
 int junit_load(const char *path, struct offload_report *rep,
 	       struct strvec *groups, struct timeline *tl, char **stamp,
-	       struct offload_error *err);
+	       struct junit_times *times, struct offload_error *err);
 
 /*
  * The form of a test ID used in XML: valid UTF-8 kept, "\" kept, invalid
