@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# t0100-ci-counts.sh - the [ci] progress lines count every verdict that
+# t0101-ci-counts.sh - the [ci] progress lines count every verdict that
 # `offload run -v` printed before them (stdout and stderr in one file, in
 # the order they were written):
 # 1. the lines end with one that counts the whole run, not with the last
