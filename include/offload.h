@@ -273,7 +273,7 @@ enum offload_event_type {
 	 * when it decides nothing (a failure with another attempt to come).
 	 * The attempts and verdict that count come with
 	 * OFFLOAD_EVENT_DECIDED once the batch ends.  At most once per test
-	 * until then.
+	 * with a verdict; with OFFLOAD_NOT_RUN at most once per batch of it.
 	 */
 	OFFLOAD_EVENT_TEST_DONE,
 	/* `test`, already decided, got another verdict from a late
@@ -286,8 +286,8 @@ struct offload_progress {
 	size_t total, passed, failed, flaky, skipped, awaiting;
 	size_t batches_total, batches_done;
 	double elapsed;
-	/* Counted in `awaiting`: tests whose batch is still running but
-	 * whose OFFLOAD_EVENT_TEST_DONE gave this verdict. */
+	/* Counted in `awaiting`: tests not yet decided whose
+	 * OFFLOAD_EVENT_TEST_DONE gave this verdict. */
 	size_t provisional_passed, provisional_failed, provisional_flaky,
 	       provisional_skipped;
 };

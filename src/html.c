@@ -175,6 +175,23 @@ static int render_data(struct buf *b, const struct offload_report *rep,
 	return r || buf_adds(b, "]}");
 }
 
+/* The run's wall time; a report that does not record it (most runners'
+ * own: no <testsuites time>) says so, with its suites' own time if it has
+ * one, rather than show 0 s. */
+static int wall_time(struct buf *b, const struct offload_report *rep,
+		     const struct html_meta *m)
+{
+	if (!m->wall_unknown)
+		return buf_addf(b, " &middot; wall time %.2f s",
+				rep->secs > 0 ? rep->secs : 0);
+	if (!m->suites_timed)
+		return buf_adds(b, " &middot; wall time not recorded");
+	return buf_addf(b, " &middot; wall time not recorded &middot; testsuite time %.2f s%s",
+			m->suites_secs > 0 ? m->suites_secs : 0,
+			m->suites_timed > 1 ? " (the sum of the report's suites)" :
+			" (the report's suite)");
+}
+
 static int count(struct buf *b, const char *cls, size_t n, const char *what)
 {
 	return buf_addf(b, "<span class=\"c-%s\" id=\"count-%s\">%zu %s</span>",
@@ -209,7 +226,7 @@ int html_render(struct buf *b, const struct offload_report *rep,
 	    (m->title && html_text(b, m->title)) ||
 	    (m->timestamp && (buf_adds(b, " &middot; started ") ||
 			      html_text(b, m->timestamp))) ||
-	    buf_addf(b, " &middot; wall time %.2f s", rep->secs > 0 ? rep->secs : 0) ||
+	    wall_time(b, rep, m) ||
 	    (m->runs_nr > 1 && m->result_runs &&
 	     buf_addf(b, " &middot; %zu runs", m->runs_nr)) ||
 	    (m->batches_nr && buf_addf(b, " &middot; %zu sandboxes, %zu batches",
@@ -330,7 +347,7 @@ int offload_report_load(const char *path, struct offload_report *rep,
 	int r;
 
 	timeline_init(&tl, 0);
-	r = junit_load(path, rep, &groups, &tl, &stamp, err);
+	r = junit_load(path, rep, &groups, &tl, &stamp, NULL, err);
 	timeline_release(&tl);
 	strvec_clear(&groups);
 	free(stamp);
@@ -345,14 +362,18 @@ int offload_report_html(const char *junit_path, const char *html_path,
 	struct offload_report rep;
 	struct strvec groups = STRVEC_INIT;
 	struct html_meta m = { 0 };
+	struct junit_times times = { 0, 0, 0 };
 	struct timeline tl;
 	char *stamp = NULL;
 	int r;
 
 	timeline_init(&tl, 0);
-	r = junit_load(junit_path, &rep, &groups, &tl, &stamp, err);
+	r = junit_load(junit_path, &rep, &groups, &tl, &stamp, &times, err);
 	if (!r) {
 		m.title = junit_path;
+		m.wall_unknown = !times.wall_known;
+		m.suites_secs = times.suites_secs;
+		m.suites_timed = times.suites_timed;
 		m.timestamp = stamp;
 		m.groups = (const char *const *)groups.v;
 		m.groups_nr = groups.nr;

@@ -35,6 +35,12 @@ struct html_meta {
 	const struct report_run *runs;
 	size_t runs_nr;
 	const unsigned *result_runs;
+	/* a report that does not record the run's wall time (another
+	 * runner's): the page says so, with its suites' own time (their
+	 * sum, suites_timed of them had one) instead of 0 s */
+	int wall_unknown;
+	double suites_secs;
+	size_t suites_timed;
 };
 
 /* Append the page for `rep` to `out`.  0 or OFFLOAD_ENOMEM. */

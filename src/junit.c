@@ -1020,6 +1020,9 @@ struct reader {
 	struct report_run *runs;  /* offload runs seen (docs/report.md) */
 	size_t runs_nr;
 	char *total;              /* <testsuites time>, or NULL */
+	double suites_secs;       /* the sum of the time of the outer */
+	size_t suites_timed;      /* <testsuite>s that have one, and how many */
+	int root_suites;          /* the root is <testsuites> */
 	int interrupted;          /* an offload.interrupted property */
 	int saw_suite;            /* a <testsuite> or <testsuites> element */
 
@@ -1583,6 +1586,8 @@ static void sax_start(void *ctx, const xmlChar *localname,
 	}
 	if (!strcmp(name, "testsuite") || !strcmp(name, "testsuites"))
 		rd->saw_suite = 1;
+	if (!depth)
+		rd->root_suites = !strcmp(name, "testsuites");
 	if (!rd->in_case) {
 		if (!strcmp(name, "testcase")) {
 			rc = reader_start_case(rd, &at, depth);
@@ -1603,6 +1608,19 @@ static void sax_start(void *ctx, const xmlChar *localname,
 				if (!rc)
 					rc = get_attr(&at, "timestamp", NULL,
 						      &rd->suite_stamp);
+			}
+			/* the root or a child of a root <testsuites>: a suite
+			 * nested in a suite is part of its time already */
+			if (!rc && rd->want_meta &&
+			    (!depth || (depth == 1 && rd->root_suites))) {
+				char *t = NULL;
+
+				rc = get_attr(&at, "time", NULL, &t);
+				if (t) {
+					rd->suites_secs += parse_secs(t);
+					rd->suites_timed++;
+				}
+				free(t);
 			}
 		} else if (rd->want_meta) {
 			rc = reader_meta(rd, &at, name);
@@ -4659,7 +4677,7 @@ static int load_runs(struct reader *rd, struct timeline *tl, char **stamp)
 
 int junit_load(const char *path, struct offload_report *rep,
 	       struct strvec *groups, struct timeline *tl, char **stamp,
-	       struct offload_error *err)
+	       struct junit_times *times, struct offload_error *err)
 {
 	struct reader rd;
 	size_t last = 0, i;
@@ -4757,6 +4775,11 @@ int junit_load(const char *path, struct offload_report *rep,
 		for (i = 0; i < tl->batches_nr; i++)
 			if (tl->batches[i].end > rep->secs)
 				rep->secs = tl->batches[i].end;
+		if (times) {
+			times->wall_known = rd.total || tl->batches_nr;
+			times->suites_secs = rd.suites_secs;
+			times->suites_timed = rd.suites_timed;
+		}
 	}
 	if (!rc && (nomem || tl->nomem))
 		rc = err_set(err, OFFLOAD_ENOMEM, "cannot read junit '%s': %s",

@@ -97,12 +97,23 @@ int junit_write_run(const char *path, const struct offload_config *cfg,
  * are moved by its timestamp's distance from the earliest run's, *stamp
  * is the earliest timestamp and rep->secs spans from it to the last
  * batch's end.  Errors as junit_read; `rep` and `tl` are the caller's
- * to release either way.
+ * to release either way.  What the file says of its time goes in
+ * *times (may be NULL).
  */
+struct junit_times {
+	/* rep->secs is the run's wall time: the file has <testsuites time>
+	 * or offload's batches; not so in most runners' reports (pytest,
+	 * Surefire), where rep->secs is then 0 */
+	int wall_known;
+	/* the time attributes of the root <testsuite> or of the children of
+	 * <testsuites> (not nested suites): their sum, and how many */
+	double suites_secs;
+	size_t suites_timed;
+};
 struct strvec;
 int junit_load(const char *path, struct offload_report *rep,
 	       struct strvec *groups, struct timeline *tl, char **stamp,
-	       struct offload_error *err);
+	       struct junit_times *times, struct offload_error *err);
 
 /*
  * The form of a test ID used in XML: valid UTF-8 kept, "\" kept, invalid

@@ -91,9 +91,12 @@ struct tstate {
 	size_t att_nr, att_alloc;
 	struct point_results points;  /* what its attempts reported of its parts */
 	/* live progress (orchestrator only): a running batch said it finished
-	 * (live_seen), giving it verdict `live` (counted in run->provisional
-	 * unless NOT_RUN) until a batch of it ends; `announced`: the last
-	 * verdict an OFFLOAD_EVENT_TEST_DONE gave it */
+	 * (live_seen), giving it verdict `live`.  NOT_RUN (nothing said yet)
+	 * lasts until a batch of it ends; any other verdict was said, and is
+	 * counted in run->provisional until the test is decided, whichever
+	 * batch ends first (another instance's failure must not uncount a
+	 * PASS already printed); `announced`: the last verdict an
+	 * OFFLOAD_EVENT_TEST_DONE gave it */
 	int live_seen;
 	enum offload_verdict live, announced;
 };
@@ -936,11 +939,8 @@ static size_t absorb(struct offload_run *run, struct progress_state *ps,
 		struct test_outcome fallback = { 0 }, *o;
 		int was = ts->decided;
 
-		if (ts->live_seen) {	/* a batch of it ended: no longer live */
-			run->provisional[ts->live] -= ts->live != OFFLOAD_NOT_RUN;
-			ts->live = OFFLOAD_NOT_RUN;
-			ts->live_seen = 0;
-		}
+		if (ts->live_seen && ts->live == OFFLOAD_NOT_RUN)
+			ts->live_seen = 0;	/* said nothing: a later batch may */
 		o = c->ex.res && c->ex.res[k].have ? &c->ex.res[k] : NULL;
 		if (b->hedge) {
 			/* A hedged copy only ever helps: its pass or skip
@@ -991,6 +991,11 @@ static size_t absorb(struct offload_run *run, struct progress_state *ps,
 			pthread_mutex_lock(&run->mu);
 			ts->decided = 1;
 			pthread_mutex_unlock(&run->mu);
+			if (ts->live_seen) {	/* said: now counted as decided */
+				run->provisional[ts->live]--;
+				ts->live = OFFLOAD_NOT_RUN;
+				ts->live_seen = 0;
+			}
 			r.verdict = ts->verdict = verdict_of(ts->att, ts->att_nr);
 			run->counts[r.verdict]++;
 			if (r.verdict == OFFLOAD_FAILED)

@@ -66,6 +66,9 @@ struct ui {
 	int bar_shown;
 	int quiet_ticks;          /* no periodic progress lines (--make) */
 	int ci_explained;         /* the first [ci] line said what they are */
+	struct offload_progress last;  /* the latest event's: a closing [ci]
+					  line counts what -v printed after the
+					  last periodic one */
 	size_t discovered;        /* --shard: tests discovered in all shards */
 };
 
@@ -113,9 +116,9 @@ static void show_progress(struct ui *ui, const struct offload_progress *in)
 		bar[30] = '\0';
 		/* every number with its label: "1/3 passed 1" read as
 		 * "1 of 3 passed" */
-		fprintf(stderr, "\r\033[K[%s] %3u%% %zu/%zu | passed: %zu (%zu flaky), failed: %zu | %.1fs",
+		fprintf(stderr, "\r\033[K[%s] %3u%% %zu/%zu | passed: %zu (%zu flaky), failed: %zu, skipped: %zu | %.1fs",
 			bar, pct, done, p->total, p->passed + p->flaky, p->flaky,
-			p->failed, p->elapsed);
+			p->failed, p->skipped, p->elapsed);
 		ui->bar_shown = 1;
 		return;
 	}
@@ -133,6 +136,7 @@ static void on_event(const struct offload_event *ev, void *data)
 {
 	struct ui *ui = data;
 
+	ui->last = ev->progress;
 	switch (ev->type) {
 	case OFFLOAD_EVENT_NOTICE:
 	case OFFLOAD_EVENT_WARNING:
@@ -799,6 +803,10 @@ int cmd_run(int argc, char **argv)
 
 	ret = offload_run_execute(run, &rep, &err);
 	clear_bar(&ui);
+	/* The periodic [ci] lines end with the counts of every verdict
+	 * printed, not with those of up to 5 s before the end. */
+	if (!ui.tty && ui.ci_explained)
+		show_progress(&ui, &ui.last);
 	if (ret) {
 		/* The results exist even when the report could not be
 		 * written: show them before saying why there is no file. */

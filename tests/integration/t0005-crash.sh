@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: MIT
 # t0005-crash.sh - a test that dies of SIGSEGV fails with a message naming
 # the signal, a test that cannot be executed (a missing interpreter) fails
-# too, and the other tests of the batch (one sandbox) still pass.
+# too, and the other tests of the batch (one sandbox) still pass.  As the
+# docs say (frameworks.md, junit.md): the crash is an error attempt, and
+# the test is failed everywhere: the summary's Failed, a JUnit <failure
+# type="error"> counted in failures (<error> is for tests not run), and
+# offload logs' [failed].
 . "${OFFLOAD_SRC:?}/tests/integration/lib.sh"
 
 write_test tests/a-ok pass
@@ -28,3 +32,10 @@ case $msg in
 *) fail "failure message of the crashing test is '$msg', expected its signal" ;;
 esac
 expect_xpath 'count(//testcase[@name="tests/e-badexec"]/failure|//testcase[@name="tests/e-badexec"]/error)' 1
+expect_xpath 'string(//testcase[@name="tests/b-crash"]/failure/@type)' error
+expect_xpath 'count(//testcase[@name="tests/b-crash"]/error)' 0
+expect_xpath 'string(/testsuites/@failures)' 2
+expect_xpath 'string(/testsuites/@errors)' 0
+run_offload logs --test tests/b-crash
+expect_rc 0
+expect_grep '^=== tests/b-crash \[failed\] ===$' "$OUT"

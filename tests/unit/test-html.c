@@ -120,7 +120,7 @@ static void test_render_escapes(void **state)
 {
 	struct fixture f;
 	const char *groups[] = { "unit", "<i>g</i>" };
-	struct html_meta m = { "x<y>caf\xc3\xa9\xff.xml", "2026-01-01T00:00:00Z", groups, 2, NULL, 0, NULL, 0, NULL };
+	struct html_meta m = { "x<y>caf\xc3\xa9\xff.xml", "2026-01-01T00:00:00Z", groups, 2, NULL, 0, NULL, 0, NULL, 0, 0, 0 };
 	struct buf b = BUF_INIT;
 
 	(void)state;
@@ -162,7 +162,7 @@ static void test_render_output_budget(void **state)
 	char *out = malloc(HTML_OUTPUT_CAP * 2 + 1), ids[16];
 	struct offload_report rep = { 0 };
 	const char *groups[] = { "g" };
-	struct html_meta m = { NULL, NULL, groups, 1, NULL, 0, NULL, 0, NULL };
+	struct html_meta m = { NULL, NULL, groups, 1, NULL, 0, NULL, 0, NULL, 0, 0, 0 };
 	struct buf b = BUF_INIT;
 
 	(void)state;
@@ -209,7 +209,7 @@ static void test_junit_round_trip(void **state)
 	if (xsd_valid(path) >= 0)
 		assert_xsd_valid(path);
 	timeline_init(&tl, 0);
-	assert_int_equal(junit_load(path, &back, &names, &tl, &stamp, &err), 0);
+	assert_int_equal(junit_load(path, &back, &names, &tl, &stamp, NULL, &err), 0);
 	assert_non_null(stamp);
 	assert_int_equal(back.nr, 4);
 	assert_int_equal(back.passed, 1);
@@ -304,7 +304,7 @@ static void test_load_merged_runs(void **state)
 	      "</testsuites>", f);
 	fclose(f);
 	timeline_init(&tl, 0);
-	assert_int_equal(junit_load(path, &rep, &names, &tl, &stamp, &err), 0);
+	assert_int_equal(junit_load(path, &rep, &names, &tl, &stamp, NULL, &err), 0);
 	assert_int_equal(rep.nr, 4);
 	assert_int_equal(tl.runs_nr, 2);
 	assert_string_equal(tl.runs[0].label, "shard 2/2");
@@ -384,6 +384,66 @@ static void test_load_foreign(void **state)
 	remove_scratch(dir);
 }
 
+/* The page of FILE's report (offload report FILE): the header's time. */
+static char *page_of(const char *dir, const char *xml)
+{
+	char in[64], out[64];
+	struct offload_error err = { 0 };
+	FILE *f;
+	char *page;
+
+	snprintf(in, sizeof(in), "%s/in.xml", dir);
+	snprintf(out, sizeof(out), "%s/out.html", dir);
+	assert_non_null(f = fopen(in, "w"));
+	fputs(xml, f);
+	fclose(f);
+	assert_int_equal(offload_report_html(in, out, &err), 0);
+	assert_non_null(page = slurp(out, NULL));
+	return page;
+}
+
+/* Another runner's report records no wall time: the page says so, with
+ * its suites' own time, instead of "wall time 0.00 s". */
+static void test_foreign_wall_time(void **state)
+{
+	char dir[] = "/tmp/test-html.XXXXXX";
+	char *page;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	/* pytest --junitxml: <testsuites> without time, one suite */
+	page = page_of(dir, "<testsuites><testsuite name=\"pytest\" tests=\"1\" time=\"2.5\">"
+		       "<testcase name=\"a\" classname=\"c\" time=\"0.5\"/>"
+		       "</testsuite></testsuites>");
+	assert_null(strstr(page, "wall time 0.00 s"));
+	assert_non_null(strstr(page, "wall time not recorded &middot; testsuite time 2.50 s (the report's suite)"));
+	free(page);
+	/* Surefire: <testsuite> at the root; a nested suite's time is
+	 * part of its parent's, not added */
+	page = page_of(dir, "<testsuite name=\"s\" tests=\"2\" time=\"1.25\">"
+		       "<testsuite name=\"inner\" time=\"1\"><testcase name=\"a\" time=\"1\"/></testsuite>"
+		       "<testcase name=\"b\" classname=\"d\" time=\"0.25\"/></testsuite>");
+	assert_non_null(strstr(page, "wall time not recorded &middot; testsuite time 1.25 s (the report's suite)"));
+	free(page);
+	/* two suites: their sum, said to be one */
+	page = page_of(dir, "<testsuites><testsuite name=\"x\" time=\"1.5\"><testcase name=\"a\"/></testsuite>"
+		       "<testsuite name=\"y\" time=\"2\"><testcase name=\"b\"/></testsuite></testsuites>");
+	assert_non_null(strstr(page, "testsuite time 3.50 s (the sum of the report's suites)"));
+	free(page);
+	/* no time anywhere */
+	page = page_of(dir, "<testsuite name=\"s\"><testcase name=\"a\"/></testsuite>");
+	assert_non_null(strstr(page, "wall time not recorded</p>"));
+	assert_null(strstr(page, "testsuite time"));
+	free(page);
+	/* a report with the run's time keeps calling it the wall time */
+	page = page_of(dir, "<testsuites name=\"offload\" time=\"4.5\"><testsuite name=\"g\" time=\"9\">"
+		       "<testcase name=\"a\" time=\"4\"/></testsuite></testsuites>");
+	assert_non_null(strstr(page, "wall time 4.50 s"));
+	assert_null(strstr(page, "not recorded"));
+	free(page);
+	remove_scratch(dir);
+}
+
 static void test_trace(void **state)
 {
 	struct fixture f;
@@ -418,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_junit_round_trip),
 		cmocka_unit_test(test_load_merged_runs),
 		cmocka_unit_test(test_load_foreign),
+		cmocka_unit_test(test_foreign_wall_time),
 		cmocka_unit_test(test_trace),
 	};
 
