@@ -1161,7 +1161,8 @@ static int key_line(struct loader *L, enum section_kind kind, const char *name)
 	int line;
 
 	for (size_t i = 0; i < L->ent_nr; i++)
-		if (L->ent[i].name && L->sec[L->ent[i].section].kind == kind &&
+		if (L->ent[i].name && L->ent[i].section != NONE &&
+		    L->sec[L->ent[i].section].kind == kind &&
 		    !strcmp(L->ent[i].name, name))
 			return L->ent[i].line;
 	section_line_name(L, kind, &line);
@@ -1243,7 +1244,8 @@ static int warn_foreign_provider_keys(struct loader *L)
 	for (size_t i = 0; i < L->ent_nr; i++) {
 		const struct entry *e = &L->ent[i];
 
-		if (!e->name || L->sec[e->section].kind != SEC_PROVIDER)
+		if (!e->name || e->section == NONE ||
+		    L->sec[e->section].kind != SEC_PROVIDER)
 			continue;
 		for (size_t k = 0; k < sizeof(provider_key_types) / sizeof(provider_key_types[0]); k++) {
 			const char *t = provider_key_types[k].types, *at;
@@ -1851,8 +1853,8 @@ static const char template_head[] =
 	"\n"
 	"[provider]\n"
 	"# Each sandbox is a directory and environment on this machine.\n"
-	"# Other machines: type = ssh (hosts = h1 h2), slurm or command;\n"
-	"# see docs/remote.md (man offload.ini).\n"
+	"# Other machines: type = ssh (hosts = h1 h2), slurm or command; see\n"
+	"# " OFFLOAD_DOCDIR_DEFAULT "/remote.md.\n"
 	"type = local\n"
 	"shell = /bin/sh\n"
 	"\n"

@@ -338,6 +338,13 @@ static void test_unknown_section(void **state)
 	assert_int_equal(cfg.warnings_nr, 1);
 	expect_warning(0, "line 1: key 'stray' is outside any section and is ignored");
 	config_release(&cfg);
+
+	/* A [provider] error's line is looked up past the stray key (which
+	 * is in no section), and the error keeps the warning about it. */
+	expect_error("stray = 1\n[provider]\ntype = ssh\nhosts = h\n"
+		     "remote_dir = rel\n[framework]\ntype = pytest\n[group.a]\n",
+		     "line 5: remote_dir 'rel' must be an absolute path; also "
+		     "line 1: key 'stray' is outside any section and is ignored");
 }
 
 static void test_duplicate_key(void **state)
