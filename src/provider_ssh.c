@@ -7,14 +7,17 @@
  * before anything else, so that every later step is a multiplexed
  * session (about 10 ms instead of 150-300 ms).  The working directory is
  * packed once and unpacked once per host into
- * REMOTE_DIR/offload-RUN/ws; each sandbox is a copy of it made on the
- * host (cp -a) by the sandbox's first batch, REMOTE_DIR/offload-RUN/sbx-N,
- * and the sandbox ID is that path (create only checks, here and without
- * a process, that the workspace reached the host).  Sandbox N runs on host (N + k) mod the number of hosts, k drawn
- * per run.  The run's end kills whatever still runs under
- * REMOTE_DIR/offload-RUN on every host and removes it, sandboxes
- * included (stop_destroys); destroy only removes a sandbox retired
- * mid-run.
+ * REMOTE_DIR/offload-RUN/ws (REMOTE_DIR must exist there: it is never
+ * made); the hosts it reached are listed in a local file, and those it
+ * did not with their reason ("!HOST REASON").  Each sandbox is a copy
+ * of the workspace made on the host (cp -a) by the sandbox's first
+ * batch, REMOTE_DIR/offload-RUN/sbx-N, and the sandbox ID is that path
+ * (create only checks, here and without a process, that the workspace
+ * reached the host).  Sandbox N runs on host (N + k) mod the number of
+ * hosts, k drawn per run.  The run's end kills whatever still runs
+ * under REMOTE_DIR/offload-RUN on every host and removes it, sandboxes
+ * included (stop_destroys), then this run's local files and control
+ * sockets; destroy only removes a sandbox retired mid-run.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -84,7 +87,8 @@ int ssh_templates(const struct offload_config *cfg, const struct strvec *hosts,
 	/* pack once, unpack once per host, all hosts at once */
 	/* a host the workspace cannot reach is no failure here: its
 	 * sandboxes fail to be created, and the other hosts run the tests */
-	/* the hosts it reached are listed here, for create */
+	/* the hosts it reached are listed here, for create; those it did
+	 * not, with what ssh or the host said, as "!HOST REASON" */
 	t->prepare = fmt(
 		"run={run_id}; tar=/tmp/.offload-ssh-$run.tar; "
 		"ok=/tmp/.offload-ssh-$run.hosts; : >\"$ok\" || exit 1; "
