@@ -1236,31 +1236,41 @@ static const struct {
 	{ "cpus_per_sandbox", "slurm" }, { "sandboxes_per_allocation", "slurm" },
 };
 
+/*
+ * Whether provider `type` reads [provider] key `key`: NULL when it does,
+ * else the types that do ("command or ssh").
+ */
+static const char *provider_key_foreign(const char *type, const char *key)
+{
+	size_t tl = strlen(type);
+
+	for (size_t k = 0; k < sizeof(provider_key_types) /
+			       sizeof(provider_key_types[0]); k++) {
+		const char *t = provider_key_types[k].types, *at;
+
+		if (strcmp(key, provider_key_types[k].key))
+			continue;
+		for (at = strstr(t, type); at; at = strstr(at + 1, type))
+			if ((at == t || at[-1] == ' ') && (at[tl] == ' ' || !at[tl]))
+				return NULL;
+		return t;
+	}
+	return NULL;
+}
+
 static int warn_foreign_provider_keys(struct loader *L)
 {
-	const char *type = L->cfg->provider_type;
-	size_t tl = strlen(type);
+	const char *type = L->cfg->provider_type, *t;
 
 	for (size_t i = 0; i < L->ent_nr; i++) {
 		const struct entry *e = &L->ent[i];
 
-		if (!e->name || e->section == NONE ||
-		    L->sec[e->section].kind != SEC_PROVIDER)
-			continue;
-		for (size_t k = 0; k < sizeof(provider_key_types) / sizeof(provider_key_types[0]); k++) {
-			const char *t = provider_key_types[k].types, *at;
-
-			if (strcmp(e->name, provider_key_types[k].key))
-				continue;
-			for (at = strstr(t, type); at; at = strstr(at + 1, type))
-				if ((at == t || at[-1] == ' ') &&
-				    (at[tl] == ' ' || !at[tl]))
-					break;
-			if (!at && warn(L, e->line, "key '%s' is read only with "
-					"type = %s, and ignored with type = %s",
-					e->name, t, type))
-				return L->code;
-		}
+		if (e->name && e->section != NONE &&
+		    L->sec[e->section].kind == SEC_PROVIDER &&
+		    (t = provider_key_foreign(type, e->name)) &&
+		    warn(L, e->line, "key '%s' is read only with type = %s, "
+			 "and ignored with type = %s", e->name, t, type))
+			return L->code;
 	}
 	return 0;
 }
@@ -1759,13 +1769,15 @@ int offload_config_dump(const struct offload_config *cfg, FILE *out)
 	r = r ? r : put_str(out, "type", cfg->provider_type);
 	r = r ? r : put_str(out, "shell", cfg->shell);
 	r = r ? r : put_str(out, "working_dir", cfg->provider_working_dir);
-	/* The remote keys, only for a remote provider; empty strings are
-	 * their defaults. */
+	/* The remote keys, only for a remote provider and only those its
+	 * type reads; empty strings are their defaults. */
 	for (i = 3; provider_keys[i].name && !r &&
 	     strcmp(cfg->provider_type, "local"); i++) {
 		const struct keydef *k = &provider_keys[i];
 		const char *at = (const char *)cfg + k->off;
 
+		if (provider_key_foreign(cfg->provider_type, k->name))
+			continue;
 		if (k->type == V_POSITIVE)
 			r = put_double(out, k->name, *(const double *)at);
 		else if (k->type == V_UINT0 || k->type == V_UINT1)

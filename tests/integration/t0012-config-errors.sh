@@ -87,3 +87,7 @@ printf '[provider]\ntype = ssh\nhosts = h1\npartition = test\n[framework]\ntype 
 run_offload validate -c foreign.ini
 expect_rc 0 "a slurm key under type = ssh"
 expect_grep "^offload: warning: config 'foreign.ini' line 4: key 'partition' is read only with type = slurm, and ignored with type = ssh$" "$ERR"
+# ... and the effective settings validate prints leave it out, with the
+# other keys type = ssh does not read.
+expect_grep '^hosts = h1$' "$OUT"
+expect_no_grep '^partition\|^cpus_per_sandbox\|^sandboxes_per_allocation\|^create_command' "$OUT"
