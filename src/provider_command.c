@@ -1144,7 +1144,7 @@ static int cmd_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
 	struct buf s = BUF_INIT, quoted = BUF_INIT, script = BUF_INIT;
 	struct spawn_req req = { 0 };
 	struct offload_error serr = { 0, "" };
-	char *argv[4], who[128], tail[600];
+	char *argv[4], who[128], tail[600], label[64];
 	struct vars v;
 	int r;
 
@@ -1178,7 +1178,8 @@ static int cmd_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
 	if (r) {
 		/* the shell itself did not start: nothing remote is wrong,
 		 * but no batch can run here either */
-		r = err_set(err, OFFLOAD_ELOST, "%s: exec_command: %s", who,
+		step_label(label, sizeof(label), p, "exec_command");
+		r = err_set(err, OFFLOAD_ELOST, "%s: %s: %s", who, label,
 			    serr.msg);
 		goto out;
 	}
@@ -1201,9 +1202,11 @@ static int cmd_exec(struct sandbox *sb, const struct sandbox_cmd *cmd,
 		while (n && (tail[n - 1] == '\n' || tail[n - 1] == ' '))
 			n--;
 		tail[n] = '\0';
+		step_label(label, sizeof(label), p, "exec_command");
 		r = err_set(err, OFFLOAD_ELOST,
-			    "%s: exec_command ended (%s %d) before the batch did%s%s",
-			    who, res->state == SPAWN_EXITED ? "status" : "signal",
+			    "%s: %s ended (%s %d) before the batch did%s%s",
+			    who, label,
+			    res->state == SPAWN_EXITED ? "status" : "signal",
 			    res->status, n ? ": " : "", tail);
 	}
 out:
