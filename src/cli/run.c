@@ -788,12 +788,12 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	missing = report_missing(&a, run);
-	if (!offload_run_tests(run)->nr && a.shard_n && ui.discovered && !missing) {
-		/* More shards than tests (the notice said "0 of N"): this
-		 * one's report, with no test, still says which shard it was,
-		 * so that `offload merge` finds every shard. */
-	} else if (!offload_run_tests(run)->nr) {
-		/* Almost always a wrong glob or filter: never a green run. */
+	/* No test: almost always a wrong glob or filter, never a green run.
+	 * But a shard may get none of the tests discovered (more shards than
+	 * tests, the notice said "0 of N"): its report, with no test, still
+	 * says which shard it was, so that `offload merge` finds every one. */
+	if (!offload_run_tests(run)->nr &&
+	    !(a.shard_n && ui.discovered && !missing)) {
 		if (!missing)
 			cli_error("no tests discovered (check paths and filters in '%s')",
 				  a.config);
